@@ -1,7 +1,92 @@
 package dev.tiergate.app;
 
+import dev.tiergate.config.ConfigException;
+import dev.tiergate.config.ConfigLoader;
+import dev.tiergate.config.GatewayConfig;
+import dev.tiergate.sim.SimCli;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/** The command line: {@code serve}, {@code demo}, {@code sim}, {@code check-config}. */
 public final class Main {
+  static final String USAGE = """
+      usage: tiergate <command> [options]
+
+        serve --config FILE     run the gateway on a YAML config
+        demo [--port N]         three simulated tiers + the gateway on config/demo.yaml (port 8080)
+        sim --engine E ...      one simulated engine (vllm|sglang|llamacpp|ikllama); sim --help
+        check-config FILE       validate a config file and print the verdict
+        help                    this text
+      """;
+
+  private Main() {}
+
   public static void main(String[] args) {
-    System.out.println("tiergate");
+    String cmd = args.length == 0 ? "help" : args[0];
+    String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+    try {
+      switch (cmd) {
+        case "serve" -> serve(rest);
+        case "demo" -> Demo.run(rest);
+        case "sim" -> sim(rest);
+        case "check-config" -> System.exit(CheckConfig.run(rest, System.out, System.err));
+        case "help", "--help", "-h" -> System.out.print(USAGE);
+        default -> {
+          System.err.println("unknown command '" + cmd + "'\n");
+          System.err.print(USAGE);
+          System.exit(2);
+        }
+      }
+    } catch (ConfigException | IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  private static void serve(String[] args) {
+    String file = null;
+    Integer port = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--config", "-c" -> file = value(args, ++i, "--config");
+        case "--port" -> port = Integer.parseInt(value(args, ++i, "--port"));
+        default -> throw new IllegalArgumentException("serve: unknown option '" + args[i] + "'\n\n" + USAGE);
+      }
+    }
+    if (file == null) {
+      throw new IllegalArgumentException("serve: --config FILE is required (try config/demo.yaml)");
+    }
+    GatewayConfig config = ConfigLoader.withSystemEnv().loadFile(Path.of(file));
+    if (port != null) {
+      config = Launch.withPort(config, port);
+    }
+    Launch.gateway(config, file);
+  }
+
+  private static void sim(String[] args) {
+    if (SimCli.wantsHelp(args)) {
+      System.out.print(SimCli.usage());
+      return;
+    }
+    Vertx vertx = Vertx.vertx();
+    SimCli.run(vertx, args).onComplete(ar -> {
+      if (ar.failed()) {
+        System.err.println(ar.cause().getMessage());
+        System.err.print(SimCli.usage());
+        vertx.close();
+        System.exit(2);
+      }
+      System.out.println("sim " + ar.result().options().engine() + " listening on http://"
+          + ar.result().options().host() + ":" + ar.result().port());
+    });
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> Launch.await(vertx.close())));
+  }
+
+  static String value(String[] args, int i, String flag) {
+    if (i >= args.length) {
+      throw new IllegalArgumentException(flag + " needs a value");
+    }
+    return args[i];
   }
 }

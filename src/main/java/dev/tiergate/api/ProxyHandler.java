@@ -1,0 +1,179 @@
+package dev.tiergate.api;
+
+import dev.tiergate.config.GatewayConfig;
+import dev.tiergate.errors.ErrorJson;
+import dev.tiergate.errors.GatewayError;
+import dev.tiergate.errors.GatewayError.Kind;
+import dev.tiergate.metrics.RequestRecorder;
+import dev.tiergate.routing.Candidate;
+import dev.tiergate.routing.RouteDecision;
+import dev.tiergate.routing.RouteInput;
+import dev.tiergate.stream.SseRelay;
+import dev.tiergate.upstream.Adapters;
+import dev.tiergate.upstream.EngineAdapter;
+import dev.tiergate.upstream.Target;
+import dev.tiergate.upstream.UpstreamCall;
+import dev.tiergate.upstream.UpstreamClients;
+import dev.tiergate.upstream.UpstreamResult;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The generation endpoints: parse once, decide, call upstream with fallback, then relay. The
+ * response is committed only once the chosen backend produced output, so every failure before
+ * that can still be retried elsewhere or answered with a proper status.
+ */
+final class ProxyHandler implements Handler<RoutingContext> {
+  private static final AtomicInteger TIE_BREAK = new AtomicInteger();
+
+  private final Endpoint endpoint;
+  private final Services services;
+  private final UpstreamClients clients;
+  private final FactsParser parser;
+  private final GatewayConfig config;
+
+  ProxyHandler(Endpoint endpoint, Services services, UpstreamClients clients) {
+    this.endpoint = endpoint;
+    this.services = services;
+    this.clients = clients;
+    this.config = services.config();
+    this.parser = new FactsParser(config.routing().charsPerToken());
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    long received = System.nanoTime();
+    RequestRecorder recorder = services.metrics().begin(endpoint.id, received);
+    HttpServerResponse resp = ctx.response();
+    try {
+      if (services.lifecycle().draining()) {
+        throw GatewayError.of(Kind.SHUTTING_DOWN, "the gateway is shutting down; retry on another instance");
+      }
+      Buffer body = ctx.body().buffer();
+      if (body == null || body.length() == 0) {
+        throw GatewayError.invalid("The request body is empty; send a JSON object.", null);
+      }
+      RequestFacts facts = parser.parse(endpoint, body);
+      RouteDecision decision = decide(ctx, facts);
+      services.metrics().decision(decision.tier(), decision.reason());
+      forward(ctx, facts, decision, recorder);
+    } catch (GatewayError e) {
+      recorder.failed(e.kind().origin == GatewayError.Origin.CLIENT ? "client_error" : "rejected");
+      Responses.error(resp, e, retryAfter());
+    }
+  }
+
+  private RouteDecision decide(RoutingContext ctx, RequestFacts facts) {
+    Hints hints = Hints.read(ctx.request().headers(), facts.model(), config.routing());
+    if (config.routing().rejectUnknownModels() && hints.tier() == null && !knownModel(facts.model())) {
+      throw GatewayError.of(Kind.MODEL_NOT_FOUND, "The model '" + facts.model() + "' does not exist; see GET /v1/models.", "model");
+    }
+    RouteInput in = new RouteInput(facts.promptTokens(), facts.maxTokens(), endpoint.id, facts.stream(), facts.hasTools(),
+        hints.tier(), hints.source(), hints.strict(), TIE_BREAK.getAndIncrement());
+    return services.router().decide(in, services.fleet());
+  }
+
+  private boolean knownModel(String model) {
+    return model == null || config.tiers().stream().flatMap(t -> t.backends().stream()).anyMatch(b -> b.model().equals(model));
+  }
+
+  private void forward(RoutingContext ctx, RequestFacts facts, RouteDecision decision, RequestRecorder recorder) {
+    List<Target> targets = new ArrayList<>(decision.candidates().size());
+    for (Candidate c : decision.candidates()) {
+      targets.add(new Target(c.tier(), c.backend(), config.timeoutsFor(config.tier(c.tier()).orElseThrow())));
+    }
+    UpstreamCall.Spec spec = new UpstreamCall.Spec(endpoint.path, facts.body(), facts.stream(), facts.maxTokens(),
+        config.server().maxResponseBytes(), (int) Math.min(Integer.MAX_VALUE, config.server().maxBodyBytes()));
+    UpstreamCall call = new UpstreamCall(ctx.vertx(), clients, services.fleet(), spec, targets);
+    HttpServerResponse resp = ctx.response();
+    resp.closeHandler(v -> call.cancel());
+    call.open().onComplete(ar -> {
+      if (ar.failed()) {
+        GatewayError e = GatewayError.from(ar.cause());
+        recorder.failed(outcomeOf(e));
+        if (!resp.closed()) {
+          putDecision(resp, facts, decision, decision.candidates().get(0), call);
+          Responses.error(resp, e, retryAfter());
+        }
+        return;
+      }
+      UpstreamResult r = ar.result();
+      Candidate served = decision.candidates().get(r.attempt());
+      if (!served.tier().equals(decision.candidates().get(0).tier())) {
+        services.metrics().fallback(decision.tier(), served.tier());
+      }
+      recorder.upstream(served.tier(), served.backend().name(), served.backend().engine().id(), r.sentNanos());
+      if (resp.closed()) {
+        if (r instanceof UpstreamResult.Streaming s) {
+          s.stream().cancel();
+        }
+        recorder.failed("cancelled");
+        return;
+      }
+      putDecision(resp, facts, decision, served, call);
+      EngineAdapter adapter = Adapters.of(served.backend().engine());
+      if (r instanceof UpstreamResult.Streaming s) {
+        relay(ctx, facts, s, adapter, recorder);
+      } else {
+        complete(resp, facts, (UpstreamResult.Complete) r, adapter, recorder);
+      }
+    });
+  }
+
+  private void relay(RoutingContext ctx, RequestFacts facts, UpstreamResult.Streaming s, EngineAdapter adapter,
+      RequestRecorder recorder) {
+    HttpServerResponse resp = ctx.response();
+    resp.setStatusCode(200)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+        .putHeader("X-Accel-Buffering", "no")
+        .setChunked(true);
+    ClientEvents events = new ClientEvents(adapter, facts.clientWantsUsage(), facts.maxTokens(), facts.model());
+    new SseRelay(s.stream(), s.stream(), resp, events, t -> ErrorJson.sseEvent(GatewayError.from(t)), recorder)
+        .start(s.held());
+  }
+
+  private void complete(HttpServerResponse resp, RequestFacts facts, UpstreamResult.Complete c, EngineAdapter adapter,
+      RequestRecorder recorder) {
+    Buffer body = adapter.fixBody(c.body(), facts.maxTokens());
+    body = new ClientEvents(adapter, true, facts.maxTokens(), facts.model()).rename(body);
+    recorder.body(c.status(), body, System.nanoTime());
+    resp.setStatusCode(c.status()).putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end(body);
+  }
+
+  private void putDecision(HttpServerResponse resp, RequestFacts facts, RouteDecision d, Candidate served, UpstreamCall call) {
+    String reason = served.reason();
+    if (!served.tier().equals(d.tier()) && !reason.startsWith("fallback:")) {
+      reason = "fallback:" + d.tier() + "-failed";
+    } else if (!served.tier().equals(d.candidates().get(0).tier()) && !reason.startsWith("fallback:")) {
+      reason = "fallback:" + d.candidates().get(0).tier() + "-failed";
+    }
+    resp.putHeader("x-tiergate-tier", served.tier())
+        .putHeader("x-tiergate-backend", served.backend().name())
+        .putHeader("x-tiergate-reason", reason)
+        .putHeader("x-tiergate-prompt-tokens", Integer.toString(facts.promptTokens()));
+    if (!call.failures().isEmpty()) {
+      resp.putHeader("x-tiergate-failed", String.join(",", call.failures()));
+    }
+  }
+
+  private static String outcomeOf(GatewayError e) {
+    return switch (e.kind()) {
+      case UPSTREAM_TIMEOUT -> "timeout";
+      case CLIENT_CLOSED -> "cancelled";
+      case NO_BACKEND_AVAILABLE, SHUTTING_DOWN -> "rejected";
+      default -> e.kind().origin == GatewayError.Origin.CLIENT || e.status() < 500 ? "client_error" : "upstream_error";
+    };
+  }
+
+  private long retryAfter() {
+    return (config.health().intervalMs() + 999) / 1000;
+  }
+}

@@ -1,0 +1,21 @@
+package dev.tiergate.api;
+
+import dev.tiergate.upstream.RequestBody;
+
+/**
+ * Everything the gateway needs to know about a request, taken from its body in one parse.
+ *
+ * @param model the client's model string, or null when absent
+ * @param maxTokens the output budget asked for (max_completion_tokens, else max_tokens), -1 when none
+ * @param promptTokens the estimate over the whole conversation
+ * @param clientWantsUsage whether the client itself asked for the streamed usage event
+ */
+public record RequestFacts(
+    Endpoint endpoint,
+    String model,
+    boolean stream,
+    boolean clientWantsUsage,
+    int maxTokens,
+    int promptTokens,
+    boolean hasTools,
+    RequestBody body) {}

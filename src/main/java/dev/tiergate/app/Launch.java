@@ -1,0 +1,61 @@
+package dev.tiergate.app;
+
+import dev.tiergate.config.GatewayConfig;
+import dev.tiergate.config.ServerConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Starts a gateway in this process and wires graceful shutdown to SIGTERM / Ctrl-C. */
+final class Launch {
+  private Launch() {}
+
+  static Vertx vertx(GatewayConfig config) {
+    return Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, config.server().instances())));
+  }
+
+  static Gateway gateway(GatewayConfig config, String source) {
+    return gateway(vertx(config), config, source);
+  }
+
+  static Gateway gateway(Vertx vertx, GatewayConfig config, String source) {
+    Gateway g;
+    try {
+      g = await(Gateway.start(vertx, config));
+    } catch (RuntimeException e) {
+      System.err.println("tiergate: cannot start: " + e.getMessage());
+      await(vertx.close());
+      System.exit(1);
+      return null;
+    }
+    System.out.println("tiergate listening on http://" + config.server().host() + ":" + g.port() + "/v1 (config " + source + ")");
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("tiergate: draining (up to " + config.server().drainMs() + " ms)");
+      try {
+        g.drain().toCompletionStage().toCompletableFuture().get(config.server().drainMs() + 5_000, TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        // Out of time: closing Vert.x below cuts what is left.
+      }
+      await(vertx.close());
+    }));
+    return g;
+  }
+
+  static GatewayConfig withPort(GatewayConfig c, int port) {
+    ServerConfig s = c.server();
+    return c.withServer(new ServerConfig(s.host(), port, s.maxBodyBytes(), s.maxResponseBytes(), s.instances(), s.drainMs()));
+  }
+
+  static <T> T await(Future<T> f) {
+    CompletableFuture<T> cf = f.toCompletionStage().toCompletableFuture();
+    try {
+      return cf.get(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,150 @@
+package dev.tiergate.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads YAML into {@link GatewayConfig}, substituting {@code ${VAR}} / {@code ${VAR:-default}} from
+ * the environment, rejecting unknown keys, and validating everything before the gateway starts.
+ */
+public final class ConfigLoader {
+  /** The demo configuration, embedded in the jar so {@code tiergate demo} runs from any folder. */
+  public static final String DEMO_RESOURCE = "config/demo.yaml";
+
+  private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+
+  private final Function<String, String> env;
+
+  public ConfigLoader(Function<String, String> env) {
+    this.env = env;
+  }
+
+  public static ConfigLoader withSystemEnv() {
+    return new ConfigLoader(System::getenv);
+  }
+
+  public GatewayConfig loadFile(Path path) {
+    String text;
+    try {
+      text = Files.readString(path, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException(path.toString(), List.of("cannot read file: " + e.getMessage()));
+    }
+    return parse(path.toString(), text);
+  }
+
+  public GatewayConfig loadResource(String resource) {
+    try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new ConfigException(resource, List.of("not found on the classpath"));
+      }
+      return parse("classpath:" + resource, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new ConfigException(resource, List.of("cannot read: " + e.getMessage()));
+    }
+  }
+
+  public GatewayConfig parse(String source, String yaml) {
+    String text = substitute(source, yaml);
+    GatewayConfig config;
+    try {
+      config = mapper().readValue(text, GatewayConfig.class);
+    } catch (JsonMappingException e) {
+      throw new ConfigException(source, List.of(describe(e)));
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(source, List.of("not valid YAML: " + e.getOriginalMessage()));
+    }
+    if (config == null) {
+      throw new ConfigException(source, List.of("the file is empty"));
+    }
+    List<String> problems = new ConfigValidator(config).problems();
+    if (!problems.isEmpty()) {
+      throw new ConfigException(source, problems);
+    }
+    return config;
+  }
+
+  private String substitute(String source, String yaml) {
+    Matcher m = VAR.matcher(yaml);
+    StringBuilder out = new StringBuilder(yaml.length());
+    while (m.find()) {
+      String value = env.apply(m.group(1));
+      if (value == null) {
+        value = m.group(2);
+      }
+      if (value == null) {
+        throw new ConfigException(
+            source, List.of("environment variable " + m.group(1) + " is not set and has no default (${" + m.group(1) + ":-value})"));
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(value));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  private static ObjectMapper mapper() {
+    ObjectMapper m = new ObjectMapper(new YAMLFactory());
+    m.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    m.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    m.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    m.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+    m.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    return m;
+  }
+
+  private static String describe(JsonMappingException e) {
+    String path = path(e.getPath());
+    if (e instanceof UnrecognizedPropertyException u) {
+      String where = path.isEmpty() ? u.getPropertyName() : path;
+      return where + ": unknown key '" + u.getPropertyName() + "' (known keys: " + u.getKnownPropertyIds() + ")";
+    }
+    String msg = e.getOriginalMessage();
+    Throwable root = e.getCause();
+    if (root instanceof IllegalArgumentException && root.getMessage() != null) {
+      msg = root.getMessage();
+    }
+    if (msg != null && msg.startsWith("Duplicate field")) {
+      msg = "duplicate key: " + msg;
+    }
+    int cut = msg == null ? -1 : msg.indexOf("\n at [Source");
+    if (cut > 0) {
+      msg = msg.substring(0, cut);
+    }
+    return (path.isEmpty() ? "(top level)" : path) + ": " + msg;
+  }
+
+  static String path(List<JsonMappingException.Reference> refs) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference r : refs) {
+      if (r.getFieldName() != null) {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        sb.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return sb.toString();
+  }
+
+  /** Exposed for {@code check-config}: the environment a file would see. */
+  public static ConfigLoader withEnv(Map<String, String> vars) {
+    return new ConfigLoader(vars::get);
+  }
+}

@@ -1,0 +1,248 @@
+package dev.tiergate.config;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Checks what the types alone cannot: names, references between sections, ranges, URLs. */
+final class ConfigValidator {
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,62}");
+  /** Header values that mean "let the policy decide", so no tier may take these names. */
+  private static final Set<String> RESERVED = Set.of("auto", "default");
+
+  private final GatewayConfig config;
+  private final List<String> problems = new ArrayList<>();
+  private final Set<String> tierNames = new HashSet<>();
+
+  ConfigValidator(GatewayConfig config) {
+    this.config = config;
+  }
+
+  List<String> problems() {
+    server(config.server());
+    timeouts("timeouts", config.timeouts());
+    health(config.health());
+    tiers();
+    routing(config.routing());
+    return problems;
+  }
+
+  private void server(ServerConfig s) {
+    if (s.port() < 0 || s.port() > 65535) {
+      problems.add("server.port: must be 0..65535, got " + s.port());
+    }
+    if (s.maxBodyBytes() <= 0) {
+      problems.add("server.maxBodyBytes: must be positive, got " + s.maxBodyBytes());
+    }
+    if (s.maxResponseBytes() <= 0) {
+      problems.add("server.maxResponseBytes: must be positive, got " + s.maxResponseBytes());
+    }
+    if (s.instances() < 1 || s.instances() > 64) {
+      problems.add("server.instances: must be 1..64, got " + s.instances());
+    }
+    if (s.drainMs() < 0) {
+      problems.add("server.drainMs: must not be negative, got " + s.drainMs());
+    }
+  }
+
+  private void health(HealthConfig h) {
+    positive("health.intervalMs", h.intervalMs());
+    positive("health.timeoutMs", h.timeoutMs());
+    positive("health.cooldownMs", h.cooldownMs());
+    if (h.failureThreshold() < 1) {
+      problems.add("health.failureThreshold: must be at least 1, got " + h.failureThreshold());
+    }
+  }
+
+  private void tiers() {
+    List<TierConfig> tiers = config.tiers();
+    if (tiers.isEmpty()) {
+      problems.add("tiers: at least one tier is required");
+    }
+    Set<String> backendNames = new HashSet<>();
+    for (int i = 0; i < tiers.size(); i++) {
+      TierConfig t = tiers.get(i);
+      String at = "tiers[" + i + "]";
+      if (t == null) {
+        problems.add(at + ": empty entry");
+        continue;
+      }
+      if (name(at + ".name", t.name()) && !tierNames.add(t.name())) {
+        problems.add(at + ".name: duplicate tier name '" + t.name() + "'");
+      }
+      if (t.name() != null && RESERVED.contains(t.name())) {
+        problems.add(at + ".name: '" + t.name() + "' is reserved for the routing policy");
+      }
+      if (t.backends().isEmpty()) {
+        problems.add(at + ".backends: a tier needs at least one backend");
+      }
+      for (int j = 0; j < t.backends().size(); j++) {
+        backend(at + ".backends[" + j + "]", t.backends().get(j), backendNames);
+      }
+      if (t.timeouts() != null) {
+        timeouts(at + ".timeouts", t.timeouts().over(config.timeouts()));
+      }
+    }
+    for (int i = 0; i < tiers.size(); i++) {
+      TierConfig t = tiers.get(i);
+      if (t == null || t.fallback() == null) {
+        continue;
+      }
+      for (int j = 0; j < t.fallback().size(); j++) {
+        String f = t.fallback().get(j);
+        String at = "tiers[" + i + "].fallback[" + j + "]";
+        if (!tierNames.contains(f)) {
+          problems.add(at + ": unknown tier '" + f + "' (tiers: " + tierNames + ")");
+        } else if (f.equals(t.name())) {
+          problems.add(at + ": a tier cannot fall back to itself");
+        }
+      }
+    }
+  }
+
+  private void backend(String at, BackendConfig b, Set<String> names) {
+    if (b == null) {
+      problems.add(at + ": empty entry");
+      return;
+    }
+    if (name(at + ".name", b.name()) && !names.add(b.name())) {
+      problems.add(at + ".name: duplicate backend name '" + b.name() + "' (backend names are unique across tiers)");
+    }
+    url(at + ".url", b.url());
+    if (b.engine() == null) {
+      problems.add(at + ".engine: required (" + Engine.allowed() + ")");
+    }
+    if (b.model() == null || b.model().isBlank()) {
+      problems.add(at + ".model: required: the model name this backend serves");
+    }
+    if (b.contextWindow() != null && b.contextWindow() <= 0) {
+      problems.add(at + ".contextWindow: must be positive, got " + b.contextWindow());
+    }
+  }
+
+  private void url(String at, String url) {
+    if (url == null || url.isBlank()) {
+      problems.add(at + ": required");
+      return;
+    }
+    try {
+      URI u = new URI(url);
+      String scheme = u.getScheme();
+      if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))) {
+        problems.add(at + ": must be an http:// or https:// URL, got '" + url + "'");
+      } else if (u.getHost() == null) {
+        problems.add(at + ": no host in '" + url + "'");
+      } else if (u.getQuery() != null || u.getFragment() != null) {
+        problems.add(at + ": must not carry a query or fragment, got '" + url + "'");
+      }
+    } catch (java.net.URISyntaxException e) {
+      problems.add(at + ": not a URL: " + e.getMessage());
+    }
+  }
+
+  private void routing(RoutingConfig r) {
+    if (r == null) {
+      problems.add("routing: required (at least routing.defaultTier)");
+      return;
+    }
+    if (r.defaultTier() == null) {
+      problems.add("routing.defaultTier: required");
+    } else {
+      tierRef("routing.defaultTier", r.defaultTier());
+    }
+    if (!(r.charsPerToken() > 0 && r.charsPerToken() < 100)) {
+      problems.add("routing.charsPerToken: must be in (0, 100), got " + r.charsPerToken());
+    }
+    if (r.outputReserveTokens() < 0) {
+      problems.add("routing.outputReserveTokens: must not be negative");
+    }
+    Set<String> ruleNames = new HashSet<>();
+    for (int i = 0; i < r.rules().size(); i++) {
+      RuleConfig rule = r.rules().get(i);
+      String at = "routing.rules[" + i + "]";
+      if (rule == null) {
+        problems.add(at + ": empty entry");
+        continue;
+      }
+      if (name(at + ".name", rule.name()) && !ruleNames.add(rule.name())) {
+        problems.add(at + ".name: duplicate rule name '" + rule.name() + "'");
+      }
+      if (rule.tier() == null) {
+        problems.add(at + ".tier: required");
+      } else {
+        tierRef(at + ".tier", rule.tier());
+      }
+      condition(at + ".when", rule.when());
+    }
+    for (Map.Entry<String, String> a : r.aliases().entrySet()) {
+      tierRef("routing.aliases." + a.getKey(), a.getValue());
+    }
+  }
+
+  private void condition(String at, RuleConfig.RuleCondition c) {
+    if (c == null) {
+      problems.add(at + ": required (a rule without conditions would shadow every later rule; use routing.defaultTier)");
+      return;
+    }
+    nonNegative(at + ".promptTokensAtLeast", c.promptTokensAtLeast());
+    nonNegative(at + ".promptTokensBelow", c.promptTokensBelow());
+    nonNegative(at + ".maxTokensAtLeast", c.maxTokensAtLeast());
+    if (c.endpoint() != null && !Set.of("chat", "completions").contains(c.endpoint())) {
+      problems.add(at + ".endpoint: must be 'chat' or 'completions', got '" + c.endpoint() + "'");
+    }
+    if (c.promptTokensAtLeast() == null && c.promptTokensBelow() == null && c.maxTokensAtLeast() == null
+        && c.stream() == null && c.endpoint() == null && c.hasTools() == null) {
+      problems.add(at + ": needs at least one condition");
+    }
+  }
+
+  private void timeouts(String at, TimeoutConfig t) {
+    positive(at + ".connectMs", t.connectMs());
+    positive(at + ".ttftMs", t.ttftMs());
+    positive(at + ".idleMs", t.idleMs());
+    positive(at + ".totalMs", t.totalMs());
+    if (t.connectMs() != null && t.ttftMs() != null && t.connectMs() > t.ttftMs()) {
+      problems.add(at + ": connectMs (" + t.connectMs() + ") must not exceed ttftMs (" + t.ttftMs() + ")");
+    }
+    if (t.ttftMs() != null && t.totalMs() != null && t.ttftMs() > t.totalMs()) {
+      problems.add(at + ": ttftMs (" + t.ttftMs() + ") must not exceed totalMs (" + t.totalMs() + ")");
+    }
+    if (t.idleMs() != null && t.totalMs() != null && t.idleMs() > t.totalMs()) {
+      problems.add(at + ": idleMs (" + t.idleMs() + ") must not exceed totalMs (" + t.totalMs() + ")");
+    }
+  }
+
+  private boolean name(String at, String name) {
+    if (name == null) {
+      problems.add(at + ": required");
+      return false;
+    }
+    if (!NAME.matcher(name).matches()) {
+      problems.add(at + ": '" + name + "' must be lower-case letters, digits, '-', '_' or '.' (max 63)");
+      return false;
+    }
+    return true;
+  }
+
+  private void tierRef(String at, String tier) {
+    if (!tierNames.contains(tier)) {
+      problems.add(at + ": unknown tier '" + tier + "' (tiers: " + tierNames + ")");
+    }
+  }
+
+  private void positive(String at, Long v) {
+    if (v != null && v <= 0) {
+      problems.add(at + ": must be positive, got " + v);
+    }
+  }
+
+  private void nonNegative(String at, Integer v) {
+    if (v != null && v < 0) {
+      problems.add(at + ": must not be negative, got " + v);
+    }
+  }
+}

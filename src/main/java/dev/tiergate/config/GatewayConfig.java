@@ -1,0 +1,29 @@
+package dev.tiergate.config;
+
+import java.util.List;
+import java.util.Optional;
+
+/** The whole configuration file, immutable once loaded and validated. */
+public record GatewayConfig(
+    ServerConfig server, RoutingConfig routing, TimeoutConfig timeouts, HealthConfig health, List<TierConfig> tiers) {
+
+  public GatewayConfig {
+    server = server == null ? ServerConfig.defaults() : server;
+    timeouts = timeouts == null ? TimeoutConfig.defaults() : timeouts.over(TimeoutConfig.defaults());
+    health = health == null ? HealthConfig.defaults() : health;
+    tiers = tiers == null ? List.of() : List.copyOf(tiers);
+  }
+
+  public Optional<TierConfig> tier(String name) {
+    return tiers.stream().filter(t -> t.name().equals(name)).findFirst();
+  }
+
+  /** The timeouts in force for a tier: its own keys over the global ones. */
+  public TimeoutConfig timeoutsFor(TierConfig tier) {
+    return tier.timeouts() == null ? timeouts : tier.timeouts().over(timeouts);
+  }
+
+  public GatewayConfig withServer(ServerConfig s) {
+    return new GatewayConfig(s, routing, timeouts, health, tiers);
+  }
+}

@@ -1,0 +1,111 @@
+package dev.tiergate.fleet;
+
+import dev.tiergate.config.BackendConfig;
+import dev.tiergate.config.GatewayConfig;
+import dev.tiergate.config.HealthConfig;
+import dev.tiergate.config.TierConfig;
+import dev.tiergate.routing.FleetView;
+import dev.tiergate.upstream.AttemptResult;
+import dev.tiergate.upstream.BackendTracker;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.function.LongSupplier;
+
+/**
+ * Live state of every configured backend: in-flight counts, probe health, the passive circuit,
+ * discovered context windows. Routing reads it through {@link FleetView}; upstream calls report
+ * into it through {@link BackendTracker}.
+ */
+public final class Fleet implements FleetView, BackendTracker {
+  private final Map<String, BackendState> backends = new LinkedHashMap<>();
+  private final HealthConfig health;
+  private final LongSupplier clock;
+
+  public Fleet(GatewayConfig config) {
+    this(config, System::nanoTime);
+  }
+
+  public Fleet(GatewayConfig config, LongSupplier nanoClock) {
+    this.health = config.health();
+    this.clock = nanoClock;
+    for (TierConfig t : config.tiers()) {
+      for (BackendConfig b : t.backends()) {
+        backends.put(b.name(), new BackendState(t.name(), b));
+      }
+    }
+  }
+
+  public Collection<BackendState> all() {
+    return Collections.unmodifiableCollection(backends.values());
+  }
+
+  public BackendState get(String backend) {
+    return backends.get(backend);
+  }
+
+  @Override
+  public boolean routable(String backend) {
+    BackendState s = backends.get(backend);
+    return s != null && s.routable(clock.getAsLong());
+  }
+
+  @Override
+  public int inflight(String backend) {
+    BackendState s = backends.get(backend);
+    return s == null ? 0 : s.inflight();
+  }
+
+  @Override
+  public OptionalInt contextWindow(String backend) {
+    BackendState s = backends.get(backend);
+    if (s == null) {
+      return OptionalInt.empty();
+    }
+    Integer configured = s.config().contextWindow();
+    Integer w = configured != null ? configured : s.discoveredWindow();
+    return w == null ? OptionalInt.empty() : OptionalInt.of(w);
+  }
+
+  /** At least one backend of some tier can take a request now. */
+  public boolean anyRoutable() {
+    long now = clock.getAsLong();
+    return backends.values().stream().anyMatch(s -> s.routable(now));
+  }
+
+  @Override
+  public void started(String backend) {
+    BackendState s = backends.get(backend);
+    if (s != null) {
+      s.started();
+    }
+  }
+
+  @Override
+  public void finished(String backend, AttemptResult result) {
+    BackendState s = backends.get(backend);
+    if (s == null) {
+      return;
+    }
+    s.finished();
+    if (result.countsAsFailure()) {
+      s.failed(result.name().toLowerCase(), clock.getAsLong(), health.failureThreshold(), health.cooldownMs() * 1_000_000L);
+    } else if (result == AttemptResult.OK || result == AttemptResult.CLIENT_ERROR) {
+      s.succeeded();
+    }
+  }
+
+  /** Probe results land here. */
+  public void probed(String backend, BackendState.Health h, String error, Integer window) {
+    BackendState s = backends.get(backend);
+    if (s == null) {
+      return;
+    }
+    s.health(h, error);
+    if (window != null) {
+      s.discoveredWindow(window);
+    }
+  }
+}

@@ -1,0 +1,14 @@
+package dev.tiergate.routing;
+
+import java.util.OptionalInt;
+
+/** A read-only snapshot of live backend state, so the policy stays free of I/O and clocks. */
+public interface FleetView {
+  /** True when the backend is ready and its circuit lets a request through. */
+  boolean routable(String backend);
+
+  int inflight(String backend);
+
+  /** The usable context window: configured, else discovered, else unknown. */
+  OptionalInt contextWindow(String backend);
+}

@@ -1,0 +1,23 @@
+package dev.tiergate.routing;
+
+/**
+ * What the policy needs to know about one request, already extracted by the API layer.
+ *
+ * @param promptTokens estimate over the whole conversation (messages, tools, tool results)
+ * @param maxTokens the output budget the client asked for, or -1 when it did not say
+ * @param endpoint "chat" or "completions"
+ * @param tierHint a tier named by the client (header or model alias), or null for "let the policy decide"
+ * @param hintSource "header" or "model" when a hint is present
+ * @param strict true when the client refuses any tier but the hinted one
+ * @param tieBreak rotates the choice among equally loaded backends
+ */
+public record RouteInput(
+    int promptTokens,
+    int maxTokens,
+    String endpoint,
+    boolean stream,
+    boolean hasTools,
+    String tierHint,
+    String hintSource,
+    boolean strict,
+    int tieBreak) {}

@@ -1,0 +1,169 @@
+package dev.tiergate.routing;
+
+import dev.tiergate.config.BackendConfig;
+import dev.tiergate.config.GatewayConfig;
+import dev.tiergate.config.RuleConfig;
+import dev.tiergate.config.TierConfig;
+import dev.tiergate.errors.GatewayError;
+import dev.tiergate.errors.GatewayError.Kind;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+
+/**
+ * The routing policy as a pure function: request facts + fleet snapshot → ordered candidates.
+ * Order of precedence: client hint, then the first matching rule, then the default tier; then the
+ * wanted tier's fallbacks (unless the hint is strict), skipping tiers that are down or too small.
+ */
+public final class TierRouter {
+  private final Map<String, TierConfig> tiers = new LinkedHashMap<>();
+  private final Map<String, List<String>> fallbacks = new LinkedHashMap<>();
+  private final List<RuleConfig> rules;
+  private final String defaultTier;
+
+  public TierRouter(GatewayConfig config) {
+    for (TierConfig t : config.tiers()) {
+      tiers.put(t.name(), t);
+    }
+    for (TierConfig t : config.tiers()) {
+      fallbacks.put(t.name(), t.fallback() != null ? t.fallback() : others(t.name()));
+    }
+    this.rules = config.routing().rules();
+    this.defaultTier = config.routing().defaultTier();
+  }
+
+  public boolean hasTier(String name) {
+    return tiers.containsKey(name);
+  }
+
+  public List<String> tierNames() {
+    return List.copyOf(tiers.keySet());
+  }
+
+  public RouteDecision decide(RouteInput in, FleetView fleet) {
+    String tier;
+    String reason;
+    if (in.tierHint() != null) {
+      if (!tiers.containsKey(in.tierHint())) {
+        throw GatewayError.of(
+            Kind.UNKNOWN_TIER,
+            "unknown tier '" + in.tierHint() + "'; allowed values: " + String.join(", ", tierNames()) + ", auto",
+            "x-tiergate-tier");
+      }
+      tier = in.tierHint();
+      reason = "hint:" + in.hintSource();
+    } else {
+      RuleConfig rule = firstMatch(in);
+      tier = rule != null ? rule.tier() : defaultTier;
+      reason = rule != null ? "rule:" + rule.name() : "default";
+    }
+    List<String> order = new ArrayList<>();
+    order.add(tier);
+    if (!in.strict()) {
+      order.addAll(fallbacks.get(tier));
+    }
+    return collect(in, fleet, tier, reason, order);
+  }
+
+  private RouteDecision collect(RouteInput in, FleetView fleet, String tier, String reason, List<String> order) {
+    long need = (long) in.promptTokens() + Math.max(0, in.maxTokens());
+    List<Candidate> candidates = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
+    String fallbackReason = null;
+    int largestWindow = 0;
+    boolean anyDown = false;
+    for (String name : order) {
+      List<BackendConfig> fits = new ArrayList<>();
+      for (BackendConfig b : tiers.get(name).backends()) {
+        OptionalInt w = fleet.contextWindow(b.name());
+        largestWindow = Math.max(largestWindow, w.orElse(0));
+        if (w.isEmpty() || need <= w.getAsInt()) {
+          fits.add(b);
+        }
+      }
+      List<BackendConfig> up = new ArrayList<>();
+      for (BackendConfig b : fits) {
+        if (fleet.routable(b.name())) {
+          up.add(b);
+        }
+      }
+      String why = fits.isEmpty() ? "context" : up.isEmpty() ? "down" : null;
+      if (why != null) {
+        skipped.add(name + ":" + why);
+        anyDown |= why.equals("down");
+        if (name.equals(tier)) {
+          fallbackReason = "fallback:" + tier + "-" + why;
+        }
+        continue;
+      }
+      String r = name.equals(tier) ? reason : fallbackReason != null ? fallbackReason : "fallback:" + tier + "-failed";
+      for (BackendConfig b : leastLoaded(up, fleet, in.tieBreak())) {
+        candidates.add(new Candidate(name, b, r));
+      }
+    }
+    if (candidates.isEmpty()) {
+      throw noCandidate(in, tier, need, largestWindow, anyDown, skipped);
+    }
+    return new RouteDecision(tier, reason, List.copyOf(candidates), List.copyOf(skipped));
+  }
+
+  private static GatewayError noCandidate(
+      RouteInput in, String tier, long need, int largestWindow, boolean anyDown, List<String> skipped) {
+    if (!anyDown) {
+      return GatewayError.of(
+          Kind.CONTEXT_LENGTH_EXCEEDED,
+          "This request needs about " + need + " tokens (prompt ≈" + in.promptTokens() + " + max_tokens "
+              + Math.max(0, in.maxTokens()) + "), more than the largest context window that may serve it ("
+              + largestWindow + " tokens). Shorten the conversation or lower max_tokens.",
+          "messages");
+    }
+    String scope = in.strict() ? "tier '" + tier + "' (strict)" : "tier '" + tier + "' or its fallbacks";
+    return GatewayError.of(
+        Kind.NO_BACKEND_AVAILABLE, "no backend of " + scope + " can serve this request now " + skipped);
+  }
+
+  /** Fewest in-flight first; among equals, rotate so idle replicas share the load. */
+  private static List<BackendConfig> leastLoaded(List<BackendConfig> up, FleetView fleet, int tieBreak) {
+    if (up.size() == 1) {
+      return up;
+    }
+    int n = up.size();
+    int shift = Math.floorMod(tieBreak, n);
+    List<BackendConfig> rotated = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      rotated.add(up.get((i + shift) % n));
+    }
+    rotated.sort((a, b) -> Integer.compare(fleet.inflight(a.name()), fleet.inflight(b.name())));
+    return rotated;
+  }
+
+  private RuleConfig firstMatch(RouteInput in) {
+    for (RuleConfig r : rules) {
+      if (matches(r.when(), in)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  static boolean matches(RuleConfig.RuleCondition c, RouteInput in) {
+    return (c.promptTokensAtLeast() == null || in.promptTokens() >= c.promptTokensAtLeast())
+        && (c.promptTokensBelow() == null || in.promptTokens() < c.promptTokensBelow())
+        && (c.maxTokensAtLeast() == null || in.maxTokens() >= c.maxTokensAtLeast())
+        && (c.stream() == null || c.stream() == in.stream())
+        && (c.endpoint() == null || c.endpoint().equals(in.endpoint()))
+        && (c.hasTools() == null || c.hasTools() == in.hasTools());
+  }
+
+  private List<String> others(String name) {
+    List<String> out = new ArrayList<>();
+    for (String t : tiers.keySet()) {
+      if (!t.equals(name)) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+}

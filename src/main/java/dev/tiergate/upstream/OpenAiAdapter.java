@@ -1,0 +1,122 @@
+package dev.tiergate.upstream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tiergate.config.BackendConfig;
+import dev.tiergate.config.Engine;
+import dev.tiergate.errors.GatewayError;
+import dev.tiergate.errors.GatewayError.Kind;
+import dev.tiergate.stream.JsonBytes;
+import dev.tiergate.stream.SseEvent;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.util.Locale;
+
+/**
+ * The shared OpenAI path every engine adapter builds on: rename the model, ask for usage in
+ * streams, and read any of the engines' error envelopes. Subclasses add only their deltas.
+ */
+public class OpenAiAdapter implements EngineAdapter {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final Engine engine;
+
+  protected OpenAiAdapter(Engine engine) {
+    this.engine = engine;
+  }
+
+  @Override
+  public Engine engine() {
+    return engine;
+  }
+
+  @Override
+  public Buffer requestBody(RequestBody body, BackendConfig backend, boolean stream) {
+    BodyEditor edit = body.edit();
+    String served = JsonBytes.quote(backend.model());
+    String current = body.rawValue("model");
+    if (!served.equals(current)) {
+      edit.set("model", served);
+    }
+    if (stream) {
+      requestUsage(body, edit);
+    }
+    translate(body, edit);
+    return edit.build();
+  }
+
+  /** Engine-specific field translations; the default sends everything untouched. */
+  protected void translate(RequestBody body, BodyEditor edit) {}
+
+  private static void requestUsage(RequestBody body, BodyEditor edit) {
+    String raw = body.rawValue("stream_options");
+    if (raw == null || raw.equals("null")) {
+      edit.set("stream_options", "{\"include_usage\":true}");
+      return;
+    }
+    JsonObject options = new JsonObject(raw);
+    if (!Boolean.TRUE.equals(options.getValue("include_usage"))) {
+      edit.set("stream_options", options.put("include_usage", true).encode());
+    }
+  }
+
+  @Override
+  public GatewayError error(int status, Buffer body) {
+    String message = null;
+    String code = null;
+    String type = null;
+    try {
+      JsonNode root = JSON.readTree(body.getBytes());
+      JsonNode err = root.has("error") ? root.get("error") : root;
+      if (err.isTextual()) {
+        message = err.asText();
+      } else {
+        message = text(err, "message");
+        code = text(err, "code");
+        type = text(err, "type");
+      }
+    } catch (Exception notJson) {
+      message = body.length() > 0 ? body.toString().strip() : null;
+    }
+    if (message == null || message.isEmpty()) {
+      message = "upstream answered HTTP " + status;
+    }
+    if (message.length() > 2000) {
+      message = message.substring(0, 2000) + "…";
+    }
+    if (isContextLength(message, type, code)) {
+      return GatewayError.of(Kind.CONTEXT_LENGTH_EXCEEDED, message, "messages");
+    }
+    if (status == 503 || status == 429) {
+      return GatewayError.of(Kind.UPSTREAM_UNAVAILABLE, "upstream unavailable: " + message);
+    }
+    if (status >= 500 || status == 0) {
+      return GatewayError.of(Kind.UPSTREAM_ERROR, "upstream error: " + message);
+    }
+    return GatewayError.upstreamClientError(status, message, code);
+  }
+
+  static boolean isContextLength(String message, String type, String code) {
+    String m = message.toLowerCase(Locale.ROOT);
+    return "exceed_context_size_error".equals(type)
+        || "context_length_exceeded".equals(code)
+        || m.contains("maximum context length")
+        || m.contains("context length")
+        || m.contains("exceeds the available context size")
+        || m.contains("context size");
+  }
+
+  private static String text(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    return v == null || v.isNull() ? null : v.asText();
+  }
+
+  @Override
+  public Buffer fixEvent(SseEvent event, int maxTokens) {
+    return event.data();
+  }
+
+  @Override
+  public Buffer fixBody(Buffer body, int maxTokens) {
+    return body;
+  }
+}

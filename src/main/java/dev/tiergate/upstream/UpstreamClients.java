@@ -1,0 +1,47 @@
+package dev.tiergate.upstream;
+
+import dev.tiergate.config.BackendConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One pooled HTTP/1.1 client per backend. Streams hold a connection for minutes, so the pool is
+ * sized for many concurrent streams rather than for short requests.
+ */
+public final class UpstreamClients {
+  private final Vertx vertx;
+  private final int maxConnections;
+  private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
+
+  public UpstreamClients(Vertx vertx, int maxConnectionsPerBackend) {
+    this.vertx = vertx;
+    this.maxConnections = maxConnectionsPerBackend;
+  }
+
+  public HttpClient of(BackendConfig backend) {
+    return clients.computeIfAbsent(backend.name(), n -> create());
+  }
+
+  private HttpClient create() {
+    HttpClientOptions options = new HttpClientOptions()
+        .setKeepAlive(true)
+        .setTcpNoDelay(true)
+        .setDecompressionSupported(false)
+        .setMaxInitialLineLength(8192);
+    PoolOptions pool = new PoolOptions().setHttp1MaxSize(maxConnections).setMaxWaitQueueSize(maxConnections * 4);
+    return vertx.createHttpClient(options, pool);
+  }
+
+  public Future<Void> close() {
+    List<Future<Void>> all = new ArrayList<>();
+    clients.values().forEach(c -> all.add(c.close()));
+    return Future.all(all).mapEmpty();
+  }
+}

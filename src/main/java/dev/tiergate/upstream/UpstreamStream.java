@@ -1,0 +1,249 @@
+package dev.tiergate.upstream;
+
+import dev.tiergate.errors.GatewayError;
+import dev.tiergate.errors.GatewayError.Kind;
+import dev.tiergate.stream.Cancellable;
+import dev.tiergate.stream.SseEvent;
+import dev.tiergate.stream.SseFramer;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.streams.ReadStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The events of one upstream SSE response as a {@link ReadStream}, with the idle and total
+ * deadlines enforced here, where the upstream request lives. It first runs unobserved until the
+ * first output event ({@link #open()}), so failures before that can still move to another backend.
+ */
+public final class UpstreamStream implements ReadStream<SseEvent>, Cancellable {
+  /** Read ahead at most this many events before pausing the socket. */
+  private static final int QUEUE_HIGH = 32;
+
+  private final Vertx vertx;
+  private final HttpClientRequest request;
+  private final HttpClientResponse response;
+  private final SseFramer framer;
+  private final AttemptLease lease;
+  private final EngineAdapter adapter;
+  private final long idleMs;
+  private final ArrayDeque<SseEvent> queue = new ArrayDeque<>();
+  private final Promise<List<SseEvent>> opened = Promise.promise();
+  private Handler<SseEvent> handler;
+  private Handler<Void> endHandler;
+  private Handler<Throwable> exceptionHandler;
+  private boolean paused = true;
+  private boolean ended;
+  private boolean terminal;
+  private Throwable failure;
+  private boolean delivered;
+  private long idleTimer = -1;
+  private long totalTimer = -1;
+
+  UpstreamStream(Vertx vertx, HttpClientRequest request, HttpClientResponse response, SseFramer framer,
+      AttemptLease lease, EngineAdapter adapter, long idleMs, long totalRemainingMs) {
+    this.vertx = vertx;
+    this.request = request;
+    this.response = response;
+    this.framer = framer;
+    this.lease = lease;
+    this.adapter = adapter;
+    this.idleMs = idleMs;
+    this.totalTimer = vertx.setTimer(Math.max(1, totalRemainingMs),
+        id -> fail(GatewayError.of(Kind.UPSTREAM_TIMEOUT, "upstream exceeded the total deadline of this tier")));
+  }
+
+  /** Reads until the first output event (or the end); fails on an error event before output. */
+  Future<List<SseEvent>> open() {
+    response.handler(this::onChunk);
+    response.endHandler(v -> onEnd());
+    response.exceptionHandler(t -> fail(GatewayError.of(Kind.UPSTREAM_ERROR, "connection to upstream lost: " + t.getMessage())));
+    return opened.future();
+  }
+
+  private void onChunk(Buffer chunk) {
+    if (terminal) {
+      return;
+    }
+    armIdle();
+    try {
+      framer.feed(chunk, queue::add);
+    } catch (SseFramer.OversizedEventException e) {
+      fail(GatewayError.of(Kind.UPSTREAM_ERROR, e.getMessage()));
+      return;
+    }
+    afterData();
+  }
+
+  private void onEnd() {
+    if (terminal) {
+      return;
+    }
+    framer.finish(queue::add);
+    ended = true;
+    terminal = true;
+    clearTimers();
+    lease.finish(AttemptResult.OK);
+    afterData();
+  }
+
+  private void afterData() {
+    if (!opened.future().isComplete()) {
+      checkOpened();
+      return;
+    }
+    drain();
+    if (queue.size() >= QUEUE_HIGH && !terminal) {
+      response.pause();
+    }
+  }
+
+  private void checkOpened() {
+    boolean ready = ended;
+    for (SseEvent e : queue) {
+      if (e.is(SseEvent.ERROR) && !e.is(SseEvent.OUTPUT)) {
+        GatewayError err = adapter.error(500, e.data());
+        cancelQuietly(err.kind() == Kind.CONTEXT_LENGTH_EXCEEDED ? AttemptResult.CLIENT_ERROR : AttemptResult.SERVER_ERROR);
+        opened.tryFail(err);
+        return;
+      }
+      ready |= e.is(SseEvent.OUTPUT) || e.is(SseEvent.DONE);
+    }
+    if (ready) {
+      if (!terminal) {
+        response.pause();
+      }
+      List<SseEvent> held = new ArrayList<>(queue);
+      queue.clear();
+      opened.complete(held);
+    } else if (queue.size() >= QUEUE_HIGH) {
+      // Many events and still no output: stop reading; the TTFT deadline decides.
+      response.pause();
+    }
+  }
+
+  private void drain() {
+    while (!paused && handler != null && !queue.isEmpty()) {
+      handler.handle(queue.poll());
+    }
+    if (paused || !queue.isEmpty() || delivered) {
+      return;
+    }
+    if (ended) {
+      delivered = true;
+      if (endHandler != null) {
+        endHandler.handle(null);
+      }
+    } else if (failure != null) {
+      delivered = true;
+      if (exceptionHandler != null) {
+        exceptionHandler.handle(failure);
+      }
+    }
+  }
+
+  void fail(Throwable t) {
+    if (terminal) {
+      return;
+    }
+    boolean timeout = t instanceof GatewayError g && g.kind() == Kind.UPSTREAM_TIMEOUT;
+    cancelQuietly(timeout ? AttemptResult.TIMEOUT : AttemptResult.SERVER_ERROR);
+    failure = t;
+    if (!opened.future().isComplete()) {
+      opened.tryFail(t);
+      return;
+    }
+    drain();
+  }
+
+  /** Tears the upstream down without telling anyone but the tracker. */
+  void cancelQuietly(AttemptResult result) {
+    if (terminal && ended) {
+      return;
+    }
+    terminal = true;
+    clearTimers();
+    request.reset();
+    lease.finish(result);
+  }
+
+  @Override
+  public void cancel() {
+    cancelQuietly(AttemptResult.CANCELLED);
+    handler = null;
+    endHandler = null;
+    exceptionHandler = null;
+  }
+
+  private void armIdle() {
+    if (idleTimer >= 0) {
+      vertx.cancelTimer(idleTimer);
+    }
+    idleTimer = vertx.setTimer(idleMs, id -> fail(GatewayError.of(Kind.UPSTREAM_TIMEOUT,
+        "upstream sent nothing for " + idleMs + " ms (idle deadline)")));
+  }
+
+  private void clearTimers() {
+    if (idleTimer >= 0) {
+      vertx.cancelTimer(idleTimer);
+      idleTimer = -1;
+    }
+    if (totalTimer >= 0) {
+      vertx.cancelTimer(totalTimer);
+      totalTimer = -1;
+    }
+  }
+
+  @Override
+  public UpstreamStream exceptionHandler(Handler<Throwable> h) {
+    exceptionHandler = h;
+    return this;
+  }
+
+  @Override
+  public UpstreamStream handler(Handler<SseEvent> h) {
+    handler = h;
+    return this;
+  }
+
+  @Override
+  public UpstreamStream pause() {
+    paused = true;
+    if (!terminal) {
+      response.pause();
+      if (idleTimer >= 0) {
+        vertx.cancelTimer(idleTimer);
+        idleTimer = -1;
+      }
+    }
+    return this;
+  }
+
+  @Override
+  public UpstreamStream resume() {
+    paused = false;
+    drain();
+    if (!terminal && !paused && queue.size() < QUEUE_HIGH) {
+      armIdle();
+      response.resume();
+    }
+    return this;
+  }
+
+  @Override
+  public UpstreamStream fetch(long amount) {
+    return resume();
+  }
+
+  @Override
+  public UpstreamStream endHandler(Handler<Void> h) {
+    endHandler = h;
+    return this;
+  }
+}
