@@ -1,0 +1,57 @@
+package dev.tiergate.testing;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Fails a test when Vert.x reported a blocked event loop during it. Vert.x only logs the
+ * warning; this turns it into an assertion (the threshold is set low in surefire's argLine).
+ */
+public final class BlockedLoopGuard implements BeforeEachCallback, AfterEachCallback {
+  private static final Logger CHECKER = Logger.getLogger("io.vertx.core.impl.BlockedThreadChecker");
+  private static final List<String> WARNINGS = new ArrayList<>();
+
+  static {
+    CHECKER.addHandler(new Handler() {
+      @Override
+      public void publish(LogRecord r) {
+        if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+          synchronized (WARNINGS) {
+            WARNINGS.add(r.getMessage());
+          }
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    });
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    synchronized (WARNINGS) {
+      WARNINGS.clear();
+    }
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    synchronized (WARNINGS) {
+      if (!WARNINGS.isEmpty()) {
+        String first = WARNINGS.get(0);
+        WARNINGS.clear();
+        throw new AssertionError("an event loop was blocked during the test: " + first);
+      }
+    }
+  }
+}

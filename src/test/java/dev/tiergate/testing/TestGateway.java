@@ -1,0 +1,176 @@
+package dev.tiergate.testing;
+
+import dev.tiergate.app.Gateway;
+import dev.tiergate.config.ConfigLoader;
+import dev.tiergate.config.GatewayConfig;
+import dev.tiergate.sim.SimOptions;
+import dev.tiergate.sim.SimServer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * A gateway in front of simulators, started in-process for one test class. Sims are declared by
+ * backend name; the YAML config refers to them as {@code ${SIM_<NAME>}} URLs.
+ *
+ * <pre>
+ * TestGateway gw = TestGateway.builder()
+ *     .sim("fast-1", SimOptions.defaults("vllm").withDecodeTps(2000))
+ *     .config("""
+ *        routing: { defaultTier: fast }
+ *        tiers:
+ *          - name: fast
+ *            backends: [{ name: fast-1, url: "${SIM_FAST_1}", engine: vllm, model: m }]
+ *        """)
+ *     .start();
+ * </pre>
+ */
+public final class TestGateway implements AutoCloseable {
+  private final Vertx vertx;
+  private final Map<String, SimServer> sims;
+  private final Gateway gateway;
+  private final HttpClient client;
+
+  private TestGateway(Vertx vertx, Map<String, SimServer> sims, Gateway gateway) {
+    this.vertx = vertx;
+    this.sims = sims;
+    this.gateway = gateway;
+    this.client = vertx.createHttpClient();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  public SimServer sim(String backend) {
+    SimServer s = sims.get(backend);
+    if (s == null) {
+      throw new IllegalArgumentException("no sim named " + backend);
+    }
+    return s;
+  }
+
+  public int port() {
+    return gateway.port();
+  }
+
+  public String baseUrl() {
+    return "http://127.0.0.1:" + port();
+  }
+
+  public HttpClient client() {
+    return client;
+  }
+
+  /** A complete exchange: status, headers and the whole body (fine for tests, never in the gateway). */
+  public record Reply(int status, io.vertx.core.MultiMap headers, String body) {
+    public String header(String name) {
+      return headers.get(name);
+    }
+  }
+
+  public Reply post(String path, String json, String... headerPairs) {
+    RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port()).setURI(path)
+        .putHeader("content-type", "application/json");
+    for (int i = 0; i + 1 < headerPairs.length; i += 2) {
+      o.putHeader(headerPairs[i], headerPairs[i + 1]);
+    }
+    return await(client.request(o).compose(req -> req.send(Buffer.buffer(json)))
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString()))));
+  }
+
+  public Reply get(String path) {
+    return await(client.request(HttpMethod.GET, port(), "127.0.0.1", path).compose(req -> req.send())
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString()))));
+  }
+
+  public Future<HttpClientResponse> open(String path, String json, String... headerPairs) {
+    RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port()).setURI(path)
+        .putHeader("content-type", "application/json");
+    for (int i = 0; i + 1 < headerPairs.length; i += 2) {
+      o.putHeader(headerPairs[i], headerPairs[i + 1]);
+    }
+    return client.request(o).compose(req -> req.send(Buffer.buffer(json)));
+  }
+
+  public static <T> T await(Future<T> f) {
+    CompletableFuture<T> cf = f.toCompletionStage().toCompletableFuture();
+    try {
+      return cf.get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("operation failed or timed out", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      await(vertx.close());
+    } catch (AssertionError ignored) {
+      // closing is best effort
+    }
+  }
+
+  public static final class Builder {
+    private final Map<String, SimOptions> sims = new LinkedHashMap<>();
+    private String yaml;
+    private UnaryOperator<GatewayConfig> tweak = c -> c;
+
+    public Builder sim(String backend, SimOptions options) {
+      sims.put(backend, options);
+      return this;
+    }
+
+    public Builder config(String yaml) {
+      this.yaml = yaml;
+      return this;
+    }
+
+    public Builder tweak(UnaryOperator<GatewayConfig> tweak) {
+      this.tweak = tweak;
+      return this;
+    }
+
+    public TestGateway start() {
+      Vertx vertx = Vertx.vertx(new VertxOptions()
+          .setEventLoopPoolSize(2)
+          .setMaxEventLoopExecuteTime(300)
+          .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+          .setBlockedThreadCheckInterval(100)
+          .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS));
+      Map<String, SimServer> started = new LinkedHashMap<>();
+      List<String> env = new ArrayList<>();
+      for (Map.Entry<String, SimOptions> e : sims.entrySet()) {
+        SimServer s = await(SimServer.start(vertx, e.getValue().withPort(0)));
+        started.put(e.getKey(), s);
+      }
+      Map<String, String> vars = new LinkedHashMap<>();
+      started.forEach((name, s) -> vars.put("SIM_" + name.toUpperCase().replace('-', '_').replace('.', '_'),
+          "http://127.0.0.1:" + s.port()));
+      String full = yaml.contains("server:") ? yaml : "server: { port: 0, instances: 2 }\n" + yaml;
+      GatewayConfig config = tweak.apply(ConfigLoader.withEnv(vars).parse("test", full));
+      Gateway g = await(Gateway.start(vertx, config));
+      return new TestGateway(vertx, started, g);
+    }
+  }
+}
