@@ -67,7 +67,12 @@ public final class ConfigLoader {
     } catch (JsonMappingException e) {
       throw new ConfigException(source, List.of(describe(e)));
     } catch (JsonProcessingException e) {
-      throw new ConfigException(source, List.of("not valid YAML: " + e.getOriginalMessage()));
+      String msg = e.getOriginalMessage();
+      String where = e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr() + ": ";
+      if (msg != null && msg.startsWith("Duplicate field")) {
+        throw new ConfigException(source, List.of(where + "duplicate key " + msg.substring("Duplicate field ".length())));
+      }
+      throw new ConfigException(source, List.of(where + "not valid YAML: " + msg));
     }
     if (config == null) {
       throw new ConfigException(source, List.of("the file is empty"));

@@ -1,0 +1,96 @@
+package dev.tiergate.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ConfigLoaderTest {
+  static final String TIERS = """
+      tiers:
+        - name: fast
+          backends: [{ name: f1, url: "http://127.0.0.1:1", engine: vllm, model: m }]
+        - name: max
+          backends: [{ name: m1, url: "http://127.0.0.1:2", engine: llama.cpp, model: m }]
+      """;
+
+  static GatewayConfig parse(String yaml) {
+    return ConfigLoader.withEnv(Map.of("PORT", "9000")).parse("t.yaml", yaml);
+  }
+
+  static String problems(String yaml) {
+    return String.join("\n", assertThrows(ConfigException.class, () -> parse(yaml)).problems());
+  }
+
+  @Test
+  void shippedConfigsAreValid() throws Exception {
+    try (Stream<Path> files = Stream.concat(Stream.of(Path.of("config/demo.yaml")), Files.list(Path.of("config/examples")))) {
+      files.forEach(p -> ConfigLoader.withEnv(Map.of()).loadFile(p));
+    }
+    GatewayConfig demo = ConfigLoader.withEnv(Map.of()).loadResource(ConfigLoader.DEMO_RESOURCE);
+    assertEquals(java.util.List.of("fast", "max", "prefill"), demo.tiers().stream().map(TierConfig::name).toList());
+  }
+
+  @Test
+  void defaultsAndEnvSubstitution() {
+    GatewayConfig c = parse("server: { port: ${PORT} }\nrouting: { defaultTier: fast }\n" + TIERS);
+    assertEquals(9000, c.server().port());
+    assertEquals(Engine.LLAMACPP, c.tiers().get(1).backends().get(0).engine());
+    assertEquals(300_000L, c.timeoutsFor(c.tiers().get(0)).ttftMs());
+    assertEquals(4.0, c.routing().charsPerToken());
+  }
+
+  @Test
+  void tierTimeoutsOverrideKeyByKey() {
+    GatewayConfig c = parse("""
+        routing: { defaultTier: fast }
+        timeouts: { idleMs: 5000 }
+        tiers:
+          - name: fast
+            timeouts: { ttftMs: 3000 }
+            backends: [{ name: f1, url: "http://127.0.0.1:1", engine: vllm, model: m }]
+        """);
+    TimeoutConfig t = c.timeoutsFor(c.tiers().get(0));
+    assertEquals(3000L, t.ttftMs());
+    assertEquals(5000L, t.idleMs());
+    assertEquals(1_800_000L, t.totalMs());
+  }
+
+  static Stream<Arguments> invalid() {
+    return Stream.of(
+        Arguments.of("routing: { defaultTier: fast, colour: red }\n" + TIERS, "routing.colour: unknown key 'colour'"),
+        Arguments.of("routing: { defaultTier: fast }\n" + TIERS.replace("model: m }]\n  - name: max", "model: m, urll: x }]\n  - name: max"),
+            "tiers[0].backends[0].urll: unknown key 'urll'"),
+        Arguments.of("routing: { defaultTier: turbo }\n" + TIERS, "routing.defaultTier: unknown tier 'turbo'"),
+        Arguments.of("routing:\n  defaultTier: fast\n  rules: [{ name: r, when: { promptTokensAtLeast: 10 }, tier: nope }]\n" + TIERS,
+            "routing.rules[0].tier: unknown tier 'nope'"),
+        Arguments.of("routing:\n  defaultTier: fast\n  rules: [{ name: r, tier: max }]\n" + TIERS, "routing.rules[0].when: required"),
+        Arguments.of("routing: { defaultTier: fast }\n" + TIERS.replace("name: max", "name: fast"), "tiers[1].name: duplicate tier name 'fast'"),
+        Arguments.of("routing: { defaultTier: fast }\n" + TIERS.replace("name: m1", "name: f1"), "tiers[1].backends[0].name: duplicate backend name 'f1'"),
+        Arguments.of("routing: { defaultTier: fast }\n" + TIERS.replace("http://127.0.0.1:1", "ftp://x"), "tiers[0].backends[0].url: must be an http:// or https:// URL"),
+        Arguments.of("routing: { defaultTier: fast }\n" + TIERS.replace("engine: vllm", "engine: tgi"), "unknown engine 'tgi'"),
+        Arguments.of("routing: { defaultTier: fast }\ntimeouts: { ttftMs: 10, totalMs: 5 }\n" + TIERS, "timeouts: ttftMs (10) must not exceed totalMs (5)"),
+        Arguments.of("routing: { defaultTier: fast }\nserver: { port: 70000 }\n" + TIERS, "server.port: must be 0..65535"),
+        Arguments.of("routing: { defaultTier: fast }\nserver: { port: ${NOPE} }\n" + TIERS, "NOPE is not set"),
+        Arguments.of("routing: { defaultTier: fast }\nrouting: { defaultTier: max }\n" + TIERS, "duplicate"),
+        Arguments.of("routing: { defaultTier: fast }\ntiers:\n  - name: fast\n    fallback: [fast]\n    backends: [{ name: f1, url: \"http://h:1\", engine: vllm, model: m }]\n",
+            "tiers[0].fallback[0]: a tier cannot fall back to itself"),
+        Arguments.of("routing: { defaultTier: fast }\n" + TIERS.replace("name: max", "name: Max Tier"), "tiers[1].name: 'Max Tier' must be lower-case"),
+        Arguments.of("routing: { defaultTier: fast, charsPerToken: 0 }\n" + TIERS, "routing.charsPerToken: must be in (0, 100)"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("invalid")
+  void invalidConfigsNameTheKeyPath(String yaml, String expected) {
+    String p = problems(yaml);
+    assertTrue(p.contains(expected), "expected '" + expected + "' in:\n" + p);
+  }
+}

@@ -1,0 +1,176 @@
+package dev.tiergate.routing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.tiergate.config.ConfigLoader;
+import dev.tiergate.config.GatewayConfig;
+import dev.tiergate.errors.GatewayError;
+import dev.tiergate.errors.GatewayError.Kind;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+class TierRouterTest {
+  static final GatewayConfig CONFIG = ConfigLoader.withEnv(Map.of()).parse("test", """
+      routing:
+        defaultTier: fast
+        rules:
+          - { name: long-prompt, when: { promptTokensAtLeast: 8192 }, tier: prefill }
+          - { name: big-output, when: { maxTokensAtLeast: 4000, endpoint: chat }, tier: max }
+      tiers:
+        - name: fast
+          fallback: [max, prefill]
+          backends:
+            - { name: fast-1, url: "http://h:1", engine: vllm, model: m, contextWindow: 262144 }
+            - { name: fast-2, url: "http://h:2", engine: vllm, model: m, contextWindow: 262144 }
+        - name: max
+          fallback: [fast]
+          backends: [{ name: max-1, url: "http://h:3", engine: vllm, model: m, contextWindow: 131072 }]
+        - name: prefill
+          fallback: [max, fast]
+          backends: [{ name: prefill-1, url: "http://h:4", engine: sglang, model: m, contextWindow: 131072 }]
+      """);
+
+  /** A fleet snapshot for tests: everything up and idle unless said otherwise. */
+  static final class FakeFleet implements FleetView {
+    final Set<String> down = new HashSet<>();
+    final Map<String, Integer> inflight = new HashMap<>();
+
+    FakeFleet down(String... names) {
+      down.addAll(List.of(names));
+      return this;
+    }
+
+    @Override
+    public boolean routable(String backend) {
+      return !down.contains(backend);
+    }
+
+    @Override
+    public int inflight(String backend) {
+      return inflight.getOrDefault(backend, 0);
+    }
+
+    @Override
+    public OptionalInt contextWindow(String backend) {
+      return CONFIG.tiers().stream().flatMap(t -> t.backends().stream()).filter(b -> b.name().equals(backend))
+          .findFirst().map(b -> OptionalInt.of(b.contextWindow())).orElse(OptionalInt.empty());
+    }
+  }
+
+  final TierRouter router = new TierRouter(CONFIG);
+
+  static RouteInput in(int prompt, int max, String hint, String source, boolean strict) {
+    return new RouteInput(prompt, max, "chat", true, false, hint, source, strict, 0);
+  }
+
+  static Stream<Arguments> table() {
+    return Stream.of(
+        // prompt, max_tokens, hint, strict, down backends, expected tier, expected reason
+        Arguments.of(100, -1, null, false, List.of(), "fast", "default"),
+        Arguments.of(8191, -1, null, false, List.of(), "fast", "default"),
+        Arguments.of(8192, -1, null, false, List.of(), "prefill", "rule:long-prompt"),
+        Arguments.of(20000, 256, null, false, List.of(), "prefill", "rule:long-prompt"),
+        Arguments.of(100, 5000, null, false, List.of(), "max", "rule:big-output"),
+        Arguments.of(100, -1, "max", false, List.of(), "max", "hint:header"),
+        Arguments.of(20000, -1, "fast", false, List.of(), "fast", "hint:header"),
+        Arguments.of(20000, -1, null, false, List.of("prefill-1"), "max", "fallback:prefill-down"),
+        Arguments.of(20000, -1, null, false, List.of("prefill-1", "max-1"), "fast", "fallback:prefill-down"),
+        Arguments.of(100, -1, null, false, List.of("fast-1", "fast-2"), "max", "fallback:fast-down"),
+        // 200k tokens only fit the fast tier's 262k window
+        Arguments.of(200000, 1000, null, false, List.of(), "fast", "fallback:prefill-context"),
+        Arguments.of(130000, 2000, "max", false, List.of(), "fast", "fallback:max-context"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("table")
+  void routesByLengthHintsHealthAndContext(int prompt, int max, String hint, boolean strict, List<String> down,
+      String tier, String reason) {
+    RouteDecision d = router.decide(in(prompt, max, hint, hint == null ? null : "header", strict),
+        new FakeFleet().down(down.toArray(String[]::new)));
+    assertEquals(tier, d.candidates().get(0).tier());
+    assertEquals(reason, d.candidates().get(0).reason());
+  }
+
+  @Test
+  void candidatesFollowTheFallbackOrder() {
+    RouteDecision d = router.decide(in(20000, -1, null, null, false), new FakeFleet());
+    assertEquals(List.of("prefill-1", "max-1", "fast-1", "fast-2"),
+        d.candidates().stream().map(c -> c.backend().name()).toList());
+    assertEquals("fallback:prefill-failed", d.candidates().get(1).reason());
+  }
+
+  @Test
+  void strictHintNeverLeavesTheTier() {
+    RouteDecision d = router.decide(in(100, -1, "max", "header", true), new FakeFleet());
+    assertEquals(List.of("max"), d.candidates().stream().map(Candidate::tier).distinct().toList());
+    GatewayError e = assertThrows(GatewayError.class,
+        () -> router.decide(in(100, -1, "max", "header", true), new FakeFleet().down("max-1")));
+    assertEquals(Kind.NO_BACKEND_AVAILABLE, e.kind());
+    assertEquals(503, e.status());
+  }
+
+  @Test
+  void strictHintThatCannotHoldThePromptIsAContextError() {
+    GatewayError e = assertThrows(GatewayError.class,
+        () -> router.decide(in(140000, 100, "prefill", "header", true), new FakeFleet()));
+    assertEquals(Kind.CONTEXT_LENGTH_EXCEEDED, e.kind());
+    assertEquals("context_length_exceeded", e.code());
+  }
+
+  @Test
+  void nothingFitsIsContextLengthExceeded() {
+    GatewayError e = assertThrows(GatewayError.class, () -> router.decide(in(262000, 1000, null, null, false), new FakeFleet()));
+    assertEquals(Kind.CONTEXT_LENGTH_EXCEEDED, e.kind());
+    assertEquals(400, e.status());
+  }
+
+  @Test
+  void everythingDownIsServiceUnavailable() {
+    GatewayError e = assertThrows(GatewayError.class, () -> router.decide(in(10, -1, null, null, false),
+        new FakeFleet().down("fast-1", "fast-2", "max-1", "prefill-1")));
+    assertEquals(Kind.NO_BACKEND_AVAILABLE, e.kind());
+  }
+
+  @Test
+  void unknownHintNamesTheAllowedValues() {
+    GatewayError e = assertThrows(GatewayError.class, () -> router.decide(in(10, -1, "turbo", "header", false), new FakeFleet()));
+    assertEquals(400, e.status());
+    assertEquals("unknown tier 'turbo'; allowed values: fast, max, prefill, auto", e.getMessage());
+  }
+
+  @Test
+  void modelAliasHintCarriesItsSource() {
+    RouteDecision d = router.decide(in(10, -1, "max", "model", false), new FakeFleet());
+    assertEquals("hint:model", d.candidates().get(0).reason());
+  }
+
+  @Test
+  void replicasAreBalancedByFewestInflight() {
+    FakeFleet fleet = new FakeFleet();
+    fleet.inflight.put("fast-1", 3);
+    fleet.inflight.put("fast-2", 1);
+    assertEquals("fast-2", router.decide(in(10, -1, null, null, false), fleet).candidates().get(0).backend().name());
+    fleet.inflight.put("fast-2", 5);
+    assertEquals("fast-1", router.decide(in(10, -1, null, null, false), fleet).candidates().get(0).backend().name());
+  }
+
+  @Test
+  void equallyLoadedReplicasTakeTurns() {
+    Set<String> firsts = new HashSet<>();
+    for (int i = 0; i < 4; i++) {
+      RouteInput r = new RouteInput(10, -1, "chat", false, false, null, null, false, i);
+      firsts.add(router.decide(r, new FakeFleet()).candidates().get(0).backend().name());
+    }
+    assertEquals(Set.of("fast-1", "fast-2"), firsts);
+  }
+}
