@@ -1,0 +1,156 @@
+package dev.tiergate.sim;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+/** POST /v1/chat/completions and /v1/completions: validation in the engine's manner, then a {@link Generation}. */
+final class GenerateRoute {
+  static final String H_FAULT = "x-sim-fault";
+  static final String H_FAULT_AFTER = "x-sim-fault-after";
+  static final String H_DECODE_TPS = "x-sim-decode-tps";
+  static final String H_TOOL_CALL = "x-sim-tool-call";
+  static final String H_OUTPUT_TOKENS = "x-sim-output-tokens";
+  private static final int DEFAULT_FAULT_AFTER = 3;
+
+  private final SimCore core;
+  private final Engine engine;
+  private final SimOptions options;
+
+  GenerateRoute(SimCore core) {
+    this.core = core;
+    this.engine = core.engine;
+    this.options = core.options;
+  }
+
+  void serve(HttpServerRequest req, boolean chat, Buffer body) {
+    HttpServerResponse resp = req.response();
+    core.stats.onRequest(body.toString());
+    if (core.loading() && engine != Engine.IKLLAMA) {
+      SimServer.loading(engine, resp);
+      return;
+    }
+    MultiMap h = req.headers();
+    Fault fault;
+    int faultAfter;
+    double decodeTps;
+    int naturalTokens;
+    try {
+      String f = h.get(H_FAULT);
+      fault = f != null ? Fault.parse(f) : Fault.parse(options.fault());
+      faultAfter = intHeader(h, H_FAULT_AFTER, DEFAULT_FAULT_AFTER);
+      naturalTokens = intHeader(h, H_OUTPUT_TOKENS, -1);
+      decodeTps = h.get(H_DECODE_TPS) == null ? options.decodeTps() : Double.parseDouble(h.get(H_DECODE_TPS));
+      if (!(decodeTps > 0)) {
+        throw new IllegalArgumentException(H_DECODE_TPS + " must be > 0");
+      }
+    } catch (IllegalArgumentException e) {
+      SimServer.error(engine, resp, 400, "bad sim header: " + e.getMessage());
+      return;
+    }
+    if (fault == Fault.ERROR_500 || fault == Fault.ERROR_503) {
+      int code = fault == Fault.ERROR_500 ? 500 : 503;
+      SimServer.error(engine, resp, code, "simulated engine fault " + fault.wireName);
+      return;
+    }
+    SimRequest r;
+    try {
+      r = SimRequest.parse(chat, body, engine, options.charsPerToken());
+    } catch (SimRequest.Invalid e) {
+      if (e.badJson && engine.llamaFamily()) {
+        // nlohmann::json throws out of the handler, which llama.cpp turns into a 500
+        SimServer.error(engine, resp, 500, "[json.exception.parse_error.101] parse error: " + e.getMessage());
+      } else {
+        SimServer.error(engine, resp, 400, (e.badJson ? "JSON decode error: " : "") + e.getMessage());
+      }
+      return;
+    }
+    if (engine == Engine.VLLM && r.model != null && !r.model.equals(options.model())) {
+      SimServer.json(engine, resp, 404, Errors.envelope(engine, 404,
+          "The model `" + r.model + "` does not exist.", "NotFoundError").replace("\"param\":null",
+          "\"param\":\"model\""));
+      return;
+    }
+    Budget b = budget(r);
+    if (b == null) {
+      tooLong(r, resp);
+      return;
+    }
+    boolean toolCall = chat && ("true".equalsIgnoreCase(h.get(H_TOOL_CALL))
+        || (r.firstToolName != null && r.mentionsWeather));
+    Plan plan = toolCall
+        ? Plan.toolCall(options.reasoningTokens(), b.maxTokens, r.firstToolName)
+        : Plan.text(b.maxTokens, chat ? options.reasoningTokens() : 0, naturalTokens);
+    Output out = output(r, resp, plan);
+    long hold = engine == Engine.IKLLAMA ? core.loadingRemainingMs() : 0;
+    new Generation(core, plan, out, resp, b.promptTokens, fault, faultAfter, decodeTps).start(hold);
+  }
+
+  private record Budget(int promptTokens, int maxTokens) {
+  }
+
+  /** The prompt and output budget the engine would accept, or null when it rejects the request as too long. */
+  private Budget budget(SimRequest r) {
+    int window = options.contextWindow();
+    int p = r.promptTokens;
+    Integer asked = r.requestedMaxTokens(engine);
+    int dflt = options.defaultMaxTokens();
+    return switch (engine) {
+      case VLLM, SGLANG -> {
+        // without an explicit limit the Python engines shrink the default to what still fits
+        int max = asked != null ? asked : Math.max(1, Math.min(dflt, window - p));
+        yield (long) p + max > window ? null : new Budget(p, max);
+      }
+      case LLAMACPP -> {
+        // only the prompt is checked; generation simply stops when the slot's context is full (capture 08e)
+        if (p >= window) {
+          yield null;
+        }
+        yield new Budget(p, Math.min(asked != null ? asked : dflt, window - p));
+      }
+      case IKLLAMA -> new Budget(Math.min(p, Math.max(1, window - 1)), asked != null ? asked : dflt);
+    };
+  }
+
+  private void tooLong(SimRequest r, HttpServerResponse resp) {
+    int window = options.contextWindow();
+    Integer asked = r.requestedMaxTokens(engine);
+    int max = asked != null ? asked : Math.max(1, Math.min(options.defaultMaxTokens(), window - r.promptTokens));
+    if (engine == Engine.SGLANG && r.stream) {
+      // SGLang validates inside the stream generator: the 200 is already out when the error arrives
+      StreamOutput.startStream(engine, resp);
+      resp.write(Buffer.buffer("data: " + Errors.sglangTooLongStreamEvent(window, r.promptTokens, max) + "\n\n"));
+      resp.end(ChunkFormat.DONE);
+      return;
+    }
+    SimServer.json(engine, resp, 400, Errors.contextTooLong(engine, window, r.promptTokens, max));
+  }
+
+  private Output output(SimRequest r, HttpServerResponse resp, Plan plan) {
+    boolean idChat = r.chat || engine.llamaFamily(); // llama.cpp uses chatcmpl- ids on /v1/completions too
+    String id = (idChat ? "chatcmpl-" : "cmpl-") + Plan.randomId(32);
+    long created = System.currentTimeMillis() / 1000;
+    String model = switch (engine) {
+      case VLLM, LLAMACPP -> options.model();
+      case SGLANG, IKLLAMA -> r.model != null ? r.model : options.model();
+    };
+    if (!r.stream) {
+      return new JsonOutput(engine, resp, plan, r.chat, id, created, model);
+    }
+    ChunkFormat format = new ChunkFormat(engine, r.chat, id, created, model, options.stampEvents(), plan);
+    return new StreamOutput(engine, resp, format, plan, r.chat, r.includeUsage);
+  }
+
+  private static int intHeader(MultiMap h, String name, int dflt) {
+    String v = h.get(name);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be an integer: " + v);
+    }
+  }
+}

@@ -1,0 +1,175 @@
+package dev.tiergate.sim;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.Locale;
+
+/** Command line of {@code tiergate sim}: flags map one to one onto {@link SimOptions}. */
+public final class SimCli {
+  private SimCli() {
+  }
+
+  /**
+   * Parses the flags and starts a server. A bad flag fails the future with an IllegalArgumentException naming
+   * it; {@code --help} prints {@link #usage()} and succeeds with a null server.
+   */
+  public static Future<SimServer> run(Vertx vertx, String[] args) {
+    if (wantsHelp(args)) {
+      System.out.println(usage());
+      return Future.succeededFuture(null);
+    }
+    SimOptions options;
+    try {
+      options = parse(args);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    return SimServer.start(vertx, options);
+  }
+
+  public static boolean wantsHelp(String[] args) {
+    for (String a : args) {
+      if (a.equals("--help") || a.equals("-h")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Flags accept both {@code --flag value} and {@code --flag=value}. */
+  public static SimOptions parse(String[] args) {
+    String engine = null;
+    for (int i = 0; i < args.length; i++) {
+      String[] kv = split(args, i);
+      if (kv[1] == null && takesValue(kv[0]) && i + 1 < args.length && !args[i + 1].startsWith("--")) {
+        kv[1] = args[++i];
+      }
+      if (kv[0].equals("--engine")) {
+        engine = kv[1];
+      }
+    }
+    if (engine == null) {
+      throw new IllegalArgumentException("--engine is required (vllm, sglang, llamacpp or ikllama)");
+    }
+    SimOptions o;
+    try {
+      o = SimOptions.defaults(Engine.parse(engine).cliName);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--engine: " + e.getMessage(), e);
+    }
+    for (int i = 0; i < args.length; i++) {
+      String[] kv = split(args, i);
+      String flag = kv[0];
+      if (kv[1] == null && takesValue(flag)) {
+        if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+          throw new IllegalArgumentException(flag + " needs a value");
+        }
+        kv[1] = args[++i];
+      }
+      try {
+        o = apply(o, flag, kv[1]);
+      } catch (IllegalArgumentException e) {
+        if (e.getMessage() != null && e.getMessage().startsWith(flag)) {
+          throw e;
+        }
+        throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+      }
+    }
+    return o;
+  }
+
+  private static SimOptions apply(SimOptions o, String flag, String v) {
+    return switch (flag) {
+      case "--engine" -> o;
+      case "--host" -> o.withHost(v);
+      case "--port" -> o.withPort(intValue(flag, v));
+      case "--model" -> o.withModel(v);
+      case "--context" -> o.withContextWindow(intValue(flag, v));
+      case "--prefill-tps" -> o.withPrefillTps(doubleValue(flag, v));
+      case "--prefill-half-rate-tokens" -> o.withPrefillHalfRateTokens(intValue(flag, v));
+      case "--ttft-base-ms" -> o.withTtftBaseMs(doubleValue(flag, v));
+      case "--decode-tps" -> o.withDecodeTps(doubleValue(flag, v));
+      case "--flat-batching" -> o.withDenseBatching(!boolValue(flag, v));
+      case "--reasoning-tokens" -> o.withReasoningTokens(intValue(flag, v));
+      case "--loading-seconds" -> o.withLoadingSeconds(doubleValue(flag, v));
+      case "--fault" -> o.withFault(v);
+      case "--stamp-events" -> o.withStampEvents(boolValue(flag, v));
+      case "--chars-per-token" -> o.withCharsPerToken(doubleValue(flag, v));
+      case "--default-max-tokens" -> o.withDefaultMaxTokens(intValue(flag, v));
+      default -> throw new IllegalArgumentException(flag + " is not a sim flag (see --help)");
+    };
+  }
+
+  private static boolean takesValue(String flag) {
+    return !flag.equals("--flat-batching") && !flag.equals("--stamp-events") && flag.startsWith("--")
+        && !flag.equals("--help");
+  }
+
+  private static String[] split(String[] args, int i) {
+    String a = args[i];
+    int eq = a.indexOf('=');
+    if (a.startsWith("--") && eq > 0) {
+      return new String[] {a.substring(0, eq), a.substring(eq + 1)};
+    }
+    if (!a.startsWith("--")) {
+      throw new IllegalArgumentException("unexpected argument '" + a + "' (flags start with --)");
+    }
+    return new String[] {a, null};
+  }
+
+  private static int intValue(String flag, String v) {
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(flag + " expects an integer, got '" + v + "'");
+    }
+  }
+
+  private static double doubleValue(String flag, String v) {
+    try {
+      double d = Double.parseDouble(v.trim());
+      if (Double.isNaN(d) || Double.isInfinite(d)) {
+        throw new NumberFormatException();
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(flag + " expects a number, got '" + v + "'");
+    }
+  }
+
+  /** Switch flags take no value, but {@code --stamp-events=false} is accepted for scripts. */
+  private static boolean boolValue(String flag, String v) {
+    if (v == null) {
+      return true;
+    }
+    return switch (v.trim().toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "1" -> true;
+      case "false", "no", "0" -> false;
+      default -> throw new IllegalArgumentException(flag + " expects true or false, got '" + v + "'");
+    };
+  }
+
+  public static String usage() {
+    return """
+        usage: tiergate sim --engine vllm|sglang|llamacpp|ikllama [options]
+          --host H                       bind address (default 127.0.0.1)
+          --port N                       port, 0 = ephemeral (default 0)
+          --model NAME                   served model name (default qwen3.6-27b)
+          --context N                    context window in tokens (default 262144)
+          --prefill-tps X                prompt tokens/s at short prompts (default 2000)
+          --prefill-half-rate-tokens N   prompt length at which prefill speed halves, 0 = constant (default 80000)
+          --ttft-base-ms X               fixed part of time to first token (default 120)
+          --decode-tps X                 tokens/s of one stream decoding alone (default 70)
+          --flat-batching                every stream decodes at --decode-tps (default: dense model, peak at 2)
+          --reasoning-tokens N           reasoning tokens before the answer (default 0)
+          --loading-seconds X            behave like a loading engine for the first X seconds (default 0)
+          --fault NAME                   fault for every request: error-500, error-503, stall-first, stall-mid,
+                                         drop-mid, no-done, error-mid (default none)
+          --stamp-events                 add "sim_ts_us" (epoch microseconds) to every streamed chunk
+          --chars-per-token X            prompt tokens = ceil(chars / X) (default 4.0)
+          --default-max-tokens N         output tokens when the request sets no limit (default 256)
+          --help                         print this text
+        per-request headers: x-sim-fault, x-sim-fault-after (default 3), x-sim-decode-tps,
+                             x-sim-tool-call: true, x-sim-output-tokens (stop naturally after N tokens)""";
+  }
+}

@@ -1,0 +1,222 @@
+package dev.tiergate.sim;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * A simulated LLM engine speaking the wire dialect of vLLM, SGLang, llama.cpp or ik_llama.cpp.
+ * It runs as its own verticle so its timers and sockets get an event loop of their own rather than
+ * sharing the caller's (in the demo that caller is the gateway under test).
+ */
+public final class SimServer {
+  private final Vertx vertx;
+  private final SimCore core;
+  private final GenerateRoute generate;
+  private final InfoRoutes info;
+  private volatile HttpServer http;
+  private volatile String deploymentId;
+  private volatile Future<Void> closing;
+
+  private SimServer(Vertx vertx, SimOptions options) {
+    this.vertx = vertx;
+    this.core = new SimCore(vertx, options);
+    this.generate = new GenerateRoute(core);
+    this.info = new InfoRoutes(core);
+  }
+
+  public static Future<SimServer> start(Vertx vertx, SimOptions options) {
+    SimServer s;
+    try {
+      s = new SimServer(vertx, options);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return vertx.deployVerticle(s.new Host()).map(id -> {
+      s.deploymentId = id;
+      return s;
+    });
+  }
+
+  public int port() {
+    return http.actualPort();
+  }
+
+  public SimOptions options() {
+    return core.options;
+  }
+
+  public SimStats stats() {
+    return core.stats;
+  }
+
+  public synchronized Future<Void> close() {
+    if (closing == null) {
+      // undeploy fails when Vert.x itself is already closing and has taken the sim down: nothing left to do
+      closing = deploymentId == null ? Future.succeededFuture()
+          : vertx.undeploy(deploymentId).recover(err -> Future.succeededFuture());
+    }
+    return closing;
+  }
+
+  @Override
+  public String toString() {
+    return "SimServer{" + core.engine.cliName + " on " + core.options.host() + ":"
+        + (http == null ? "?" : http.actualPort()) + ", model=" + core.options.model() + "}";
+  }
+
+  /** The verticle that owns the HTTP server; undeploying it tears everything down on the right thread. */
+  private final class Host extends VerticleBase {
+    @Override
+    public Future<?> start() {
+      SimOptions o = core.options;
+      return vertx.createHttpServer().requestHandler(SimServer.this::handle).listen(o.port(), o.host())
+          .onSuccess(server -> http = server);
+    }
+
+    @Override
+    public Future<?> stop() {
+      core.shutdownAll();
+      HttpServer server = http;
+      return server == null ? Future.succeededFuture() : server.close();
+    }
+  }
+
+  private void handle(HttpServerRequest req) {
+    req.response().putHeader("Server", core.engine.python() ? "uvicorn" : "llama.cpp");
+    // read every body first: the ik_llama loading hold would otherwise have to juggle a paused request
+    req.body().onSuccess(body -> dispatch(req, body));
+  }
+
+  private void dispatch(HttpServerRequest req, Buffer body) {
+    String path = req.path();
+    HttpServerResponse resp = req.response();
+    boolean generation = path.equals("/v1/chat/completions") || path.equals("/v1/completions");
+    if (core.loading() && !generation) {
+      switch (core.engine) {
+        case VLLM -> {
+          resp.setStatusCode(503);
+          if (path.equals("/health")) {
+            resp.end();
+          } else {
+            loading(core.engine, resp);
+          }
+          return;
+        }
+        case SGLANG -> {
+          if (path.equals("/health")) {
+            resp.setStatusCode(503).end();
+            return;
+          }
+        }
+        case LLAMACPP -> {
+          if (!path.equals("/v1/models")) {
+            loading(core.engine, resp);
+            return;
+          }
+        }
+        case IKLLAMA -> {
+          vertx.setTimer(core.loadingRemainingMs(), t -> route(req, path, body));
+          return;
+        }
+      }
+    }
+    route(req, path, body);
+  }
+
+  private void route(HttpServerRequest req, String path, Buffer body) {
+    HttpServerResponse resp = req.response();
+    Engine e = core.engine;
+    switch (path) {
+      case "/v1/chat/completions" -> {
+        if (expect(req, HttpMethod.POST)) {
+          generate.serve(req, true, body);
+        }
+      }
+      case "/v1/completions" -> {
+        if (expect(req, HttpMethod.POST)) {
+          generate.serve(req, false, body);
+        }
+      }
+      case "/v1/models" -> {
+        if (expect(req, HttpMethod.GET)) {
+          info.models(resp);
+        }
+      }
+      case "/health" -> {
+        if (expect(req, HttpMethod.GET)) {
+          info.health(resp);
+        }
+      }
+      case "/metrics" -> {
+        if (expect(req, HttpMethod.GET)) {
+          info.metrics(resp);
+        }
+      }
+      case "/tokenize" -> {
+        if (expect(req, HttpMethod.POST)) {
+          info.tokenize(resp, body);
+        }
+      }
+      case "/props" -> {
+        if (!e.llamaFamily()) {
+          notFound(e, resp);
+        } else if (expect(req, HttpMethod.GET)) {
+          info.props(resp);
+        }
+      }
+      case "/get_model_info" -> {
+        if (e != Engine.SGLANG) {
+          notFound(e, resp);
+        } else if (expect(req, HttpMethod.GET)) {
+          info.modelInfo(resp);
+        }
+      }
+      default -> notFound(e, resp);
+    }
+  }
+
+  private boolean expect(HttpServerRequest req, HttpMethod method) {
+    if (req.method().equals(method)) {
+      return true;
+    }
+    if (core.engine.python()) {
+      json(core.engine, req.response(), 405, "{\"detail\":\"Method Not Allowed\"}");
+    } else {
+      notFound(core.engine, req.response()); // llama.cpp's router only knows path+method pairs (capture 09d)
+    }
+    return false;
+  }
+
+  private static void notFound(Engine e, HttpServerResponse resp) {
+    if (e.python()) {
+      json(e, resp, 404, "{\"detail\":\"Not Found\"}"); // FastAPI's default
+    } else {
+      json(e, resp, 404, "{\"error\":{\"message\":\"File Not Found\",\"type\":\"not_found_error\",\"code\":404}}");
+    }
+  }
+
+  /** A 503 in the engine's words for "still loading the weights". */
+  static void loading(Engine e, HttpServerResponse resp) {
+    String msg = e.llamaFamily() ? "Loading model" : "The model is still loading";
+    json(e, resp, 503, Errors.envelope(e, 503, msg, Errors.typeFor(e, 503)));
+  }
+
+  static void error(Engine e, HttpServerResponse resp, int code, String message) {
+    json(e, resp, code, Errors.envelope(e, code, message, Errors.typeFor(e, code)));
+  }
+
+  static void json(Engine e, HttpServerResponse resp, int status, String body) {
+    if (resp.ended() || resp.closed()) {
+      return;
+    }
+    resp.setStatusCode(status)
+        .putHeader("Content-Type", e.llamaFamily() ? "application/json; charset=utf-8" : "application/json")
+        .end(body);
+  }
+}
