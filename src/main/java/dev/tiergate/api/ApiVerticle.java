@@ -2,6 +2,7 @@ package dev.tiergate.api;
 
 import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
+import dev.tiergate.metrics.MetricsHandler;
 import dev.tiergate.upstream.UpstreamClients;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -34,7 +35,7 @@ public final class ApiVerticle extends VerticleBase {
         .setTcpNoDelay(true)
         .setCompressionSupported(false);
     server = vertx.createHttpServer(options).requestHandler(router);
-    return server.listen();
+    return server.listen().onSuccess(services.lifecycle()::register);
   }
 
   @Override
@@ -56,6 +57,10 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/v1/models").handler(new ModelsHandler(services.config()));
     router.get("/health").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end("{\"status\":\"ok\"}"));
     router.get("/ready").handler(this::ready);
+    router.get("/tiergate/status").handler(new StatusHandler(services));
+    if (services.config().metrics().onGatewayPort()) {
+      router.get(services.config().metrics().path()).handler(new MetricsHandler(services.metrics()));
+    }
     router.route().failureHandler(this::failure);
     router.errorHandler(404, ctx -> fail(ctx, GatewayError.of(Kind.NOT_FOUND,
         "Unknown request URL: " + ctx.request().method() + " " + ctx.request().path() + ". Try /v1/chat/completions.")));

@@ -2,7 +2,9 @@ package dev.tiergate.api;
 
 import dev.tiergate.stream.JsonBytes;
 import dev.tiergate.stream.SseEvent;
+import dev.tiergate.config.ReasoningField;
 import dev.tiergate.upstream.EngineAdapter;
+import dev.tiergate.upstream.ResponseFixer;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
@@ -16,15 +18,15 @@ final class ClientEvents implements Function<SseEvent, Buffer> {
   private static final byte[] PREFIX = "data: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SUFFIX = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
-  private final EngineAdapter adapter;
+  private final ResponseFixer fixer;
   private final boolean clientWantsUsage;
-  private final int maxTokens;
+  private final ReasoningField reasoning;
   private final byte[] clientModel;
 
-  ClientEvents(EngineAdapter adapter, boolean clientWantsUsage, int maxTokens, String clientModel) {
-    this.adapter = adapter;
+  ClientEvents(EngineAdapter adapter, boolean clientWantsUsage, int maxTokens, String clientModel, ReasoningField reasoning) {
+    this.fixer = adapter.fixer(maxTokens);
     this.clientWantsUsage = clientWantsUsage;
-    this.maxTokens = maxTokens;
+    this.reasoning = reasoning;
     this.clientModel = clientModel == null ? null : JsonBytes.quote(clientModel).getBytes(StandardCharsets.UTF_8);
   }
 
@@ -33,12 +35,16 @@ final class ClientEvents implements Function<SseEvent, Buffer> {
     if (!clientWantsUsage && event.isUsageOnly()) {
       return null;
     }
-    Buffer data = adapter.fixEvent(event, maxTokens);
-    data = rename(data);
+    Buffer data = reasoning.apply(rename(fixer.event(event)));
     return Buffer.buffer(data.length() + 8).appendBytes(PREFIX).appendBuffer(data).appendBytes(SUFFIX);
   }
 
-  Buffer rename(Buffer json) {
+  /** A whole non-streamed body, with the same fixes as the events. */
+  Buffer body(Buffer json) {
+    return reasoning.apply(rename(fixer.body(json)));
+  }
+
+  private Buffer rename(Buffer json) {
     return clientModel == null ? json : JsonBytes.replaceString(json, MODEL, clientModel);
   }
 }

@@ -135,15 +135,19 @@ final class ProxyHandler implements Handler<RoutingContext> {
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
         .putHeader("X-Accel-Buffering", "no")
         .setChunked(true);
-    ClientEvents events = new ClientEvents(adapter, facts.clientWantsUsage(), facts.maxTokens(), facts.model());
-    new SseRelay(s.stream(), s.stream(), resp, events, t -> ErrorJson.sseEvent(GatewayError.from(t)), recorder)
-        .start(s.held());
+    ClientEvents events = new ClientEvents(adapter, facts.clientWantsUsage(), facts.maxTokens(), facts.model(),
+        config.server().reasoningField());
+    SseRelay relay = new SseRelay(s.stream(), s.stream(), resp, events, t -> ErrorJson.sseEvent(GatewayError.from(t)), recorder);
+    Lifecycle lifecycle = services.lifecycle();
+    Object handle = lifecycle.track(ctx.vertx().getOrCreateContext(),
+        why -> relay.cut(GatewayError.of(Kind.SHUTTING_DOWN, why)));
+    relay.start(s.held()).onComplete(ar -> lifecycle.untrack(handle));
   }
 
   private void complete(HttpServerResponse resp, RequestFacts facts, UpstreamResult.Complete c, EngineAdapter adapter,
       RequestRecorder recorder) {
-    Buffer body = adapter.fixBody(c.body(), facts.maxTokens());
-    body = new ClientEvents(adapter, true, facts.maxTokens(), facts.model()).rename(body);
+    Buffer body = new ClientEvents(adapter, true, facts.maxTokens(), facts.model(), config.server().reasoningField())
+        .body(c.body());
     recorder.body(c.status(), body, System.nanoTime());
     resp.setStatusCode(c.status()).putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end(body);
   }

@@ -1,23 +1,32 @@
 package dev.tiergate.app;
 
 import dev.tiergate.api.ApiVerticle;
+import dev.tiergate.api.Lifecycle;
 import dev.tiergate.api.Services;
 import dev.tiergate.config.GatewayConfig;
-import dev.tiergate.config.ServerConfig;
+import dev.tiergate.config.MetricsConfig;
+import dev.tiergate.fleet.BackendState;
 import dev.tiergate.fleet.Fleet;
+import dev.tiergate.fleet.Prober;
+import dev.tiergate.metrics.BackendGauges;
 import dev.tiergate.metrics.GatewayMetrics;
+import dev.tiergate.metrics.MetricsServer;
 import dev.tiergate.routing.TierRouter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 
 /** The running gateway: shared services plus N API verticle instances on one port. */
 public final class Gateway {
   private final Vertx vertx;
   private final Services services;
   private String deploymentId;
+  private HttpServer metricsServer;
+  private Prober prober;
 
   private Gateway(Vertx vertx, Services services) {
     this.vertx = vertx;
@@ -28,14 +37,58 @@ public final class Gateway {
     GatewayConfig config = withConcretePort(requested);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Fleet fleet = new Fleet(config);
-    Services services = new Services(config, new TierRouter(config), fleet, new GatewayMetrics(registry, config),
-        new Services.Lifecycle());
+    GatewayMetrics metrics = new GatewayMetrics(registry, config, gauges(fleet)).bindProcessMetrics();
+    Services services = new Services(config, new TierRouter(config), fleet, metrics, new Lifecycle());
     Gateway g = new Gateway(vertx, services);
+    g.prober = new Prober(vertx, fleet, config);
     DeploymentOptions options = new DeploymentOptions().setInstances(config.server().instances());
-    return vertx.deployVerticle(() -> new ApiVerticle(services), options).map(id -> {
+    return vertx.deployVerticle(() -> new ApiVerticle(services), options).compose(id -> {
       g.deploymentId = id;
-      return g;
+      // Not awaited: a backend that hangs while loading must not delay the gateway's own start.
+      g.prober.start();
+      return g.startMetricsServer();
+    }).map(v -> g);
+  }
+
+  /** The fleet's live state as the metrics package may see it (it must not import fleet). */
+  private static BackendGauges gauges(Fleet fleet) {
+    return new BackendGauges() {
+      @Override
+      public int inflight(String backend) {
+        return fleet.inflight(backend);
+      }
+
+      @Override
+      public boolean up(String backend) {
+        BackendState s = fleet.get(backend);
+        if (s == null) {
+          return false;
+        }
+        BackendState.Health h = s.health();
+        return h != BackendState.Health.DOWN && h != BackendState.Health.LOADING && !s.circuitOpen(System.nanoTime());
+      }
+    };
+  }
+
+  /** A separate management listener for /metrics when metrics.port is set; otherwise ApiVerticle serves it. */
+  private Future<Void> startMetricsServer() {
+    MetricsConfig m = services.config().metrics();
+    if (!m.separatePort()) {
+      return Future.succeededFuture();
+    }
+    String host = m.host() != null ? m.host() : services.config().server().host();
+    return MetricsServer.start(vertx, services.metrics(), host, m.port(), m.path()).map(s -> {
+      metricsServer = s;
+      return null;
     });
+  }
+
+  /** The port serving the metrics path: the management port when configured, else the gateway's; -1 when disabled. */
+  public int metricsPort() {
+    if (metricsServer != null) {
+      return metricsServer.actualPort();
+    }
+    return services.config().metrics().onGatewayPort() ? port() : -1;
   }
 
   public Services services() {
@@ -55,28 +108,37 @@ public final class Gateway {
       return c;
     }
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(c.server().host()))) {
-      ServerConfig sc = c.server();
-      return c.withServer(new ServerConfig(sc.host(), s.getLocalPort(), sc.maxBodyBytes(), sc.maxResponseBytes(),
-          sc.instances(), sc.drainMs()));
+      return c.withServer(c.server().withPort(s.getLocalPort()));
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot find a free port on " + c.server().host(), e);
     }
   }
 
-  /** Stops taking new requests and completes when nothing is in flight any more. */
-  public Future<Void> drain() {
-    services.lifecycle().startDraining();
-    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-    long timer = vertx.setPeriodic(50, id -> {
-      if (services.fleet().all().stream().allMatch(b -> b.inflight() == 0)) {
-        vertx.cancelTimer(id);
+  /**
+   * Graceful shutdown: stop accepting, let in-flight requests finish for up to {@code drainMs},
+   * then cut the streams still open with an error event. Completes when nothing is in flight.
+   */
+  public Future<Void> drain(long drainMs) {
+    Lifecycle lifecycle = services.lifecycle();
+    lifecycle.startDraining(drainMs + 1_000);
+    Promise<Void> done = Promise.promise();
+    long deadline = System.nanoTime() + drainMs * 1_000_000L;
+    long timer = vertx.setPeriodic(20, id -> {
+      boolean idle = services.fleet().all().stream().allMatch(b -> b.inflight() == 0) && lifecycle.openStreams() == 0;
+      if (idle) {
         done.tryComplete();
+      } else if (System.nanoTime() > deadline) {
+        lifecycle.cutAll("the gateway is shutting down; the stream was cut after the drain time of " + drainMs + " ms");
       }
     });
     return done.future().onComplete(v -> vertx.cancelTimer(timer));
   }
 
   public Future<Void> stop() {
-    return deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
+    services.metrics().close();
+    prober.stop();
+    Future<Void> metrics = metricsServer == null ? Future.succeededFuture() : metricsServer.close();
+    Future<Void> api = deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
+    return Future.all(metrics, api).mapEmpty();
   }
 }

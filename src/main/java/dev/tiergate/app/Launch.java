@@ -1,7 +1,6 @@
 package dev.tiergate.app;
 
 import dev.tiergate.config.GatewayConfig;
-import dev.tiergate.config.ServerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -34,7 +33,7 @@ final class Launch {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("tiergate: draining (up to " + config.server().drainMs() + " ms)");
       try {
-        g.drain().toCompletionStage().toCompletableFuture().get(config.server().drainMs() + 5_000, TimeUnit.MILLISECONDS);
+        g.drain(config.server().drainMs()).toCompletionStage().toCompletableFuture().get(config.server().drainMs() + 5_000, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         // Out of time: closing Vert.x below cuts what is left.
       }
@@ -44,8 +43,7 @@ final class Launch {
   }
 
   static GatewayConfig withPort(GatewayConfig c, int port) {
-    ServerConfig s = c.server();
-    return c.withServer(new ServerConfig(s.host(), port, s.maxBodyBytes(), s.maxResponseBytes(), s.instances(), s.drainMs()));
+    return c.withServer(c.server().withPort(port));
   }
 
   static <T> T await(Future<T> f) {

@@ -17,8 +17,17 @@ public final class Main {
         demo [--port N]         three simulated tiers + the gateway on config/demo.yaml (port 8080)
         sim --engine E ...      one simulated engine (vllm|sglang|llamacpp|ikllama); sim --help
         check-config FILE       validate a config file and print the verdict
+        bench tiers|stream ...  per-tier trade-space report, streaming load; bench help
         help                    this text
       """;
+
+  static {
+    // Netty 4.2 registers JFR event types on the first pooled allocation, which stalls an event
+    // loop for ~0.4 s on the first request; the gateway has its own metrics.
+    if (System.getProperty("io.netty.jfr.enabled") == null) {
+      System.setProperty("io.netty.jfr.enabled", "false");
+    }
+  }
 
   private Main() {}
 
@@ -31,6 +40,7 @@ public final class Main {
         case "demo" -> Demo.run(rest);
         case "sim" -> sim(rest);
         case "check-config" -> System.exit(CheckConfig.run(rest, System.out, System.err));
+        case "bench" -> dev.tiergate.bench.BenchCli.main(rest);
         case "help", "--help", "-h" -> System.out.print(USAGE);
         default -> {
           System.err.println("unknown command '" + cmd + "'\n");

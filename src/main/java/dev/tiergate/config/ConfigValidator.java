@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 /** Checks what the types alone cannot: names, references between sections, ranges, URLs. */
 final class ConfigValidator {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,62}");
+  private static final Pattern METRICS_PATH = Pattern.compile("/[A-Za-z0-9/_.-]{0,200}");
   /** Header values that mean "let the policy decide", so no tier may take these names. */
   private static final Set<String> RESERVED = Set.of("auto", "default");
 
@@ -28,6 +29,7 @@ final class ConfigValidator {
     health(config.health());
     tiers();
     routing(config.routing());
+    metrics(config.metrics(), config.server());
     return problems;
   }
 
@@ -46,6 +48,25 @@ final class ConfigValidator {
     }
     if (s.drainMs() < 0) {
       problems.add("server.drainMs: must not be negative, got " + s.drainMs());
+    }
+  }
+
+  private void metrics(MetricsConfig m, ServerConfig s) {
+    String path = m.path();
+    if (!METRICS_PATH.matcher(path).matches()) {
+      problems.add("metrics.path: must start with '/' and use only letters, digits, '/', '-', '_' or '.', got '" + path + "'");
+    } else if (m.port() == null && (path.equals("/") || path.startsWith("/v1/") || path.equals("/v1")
+        || path.equals("/health") || path.equals("/ready"))) {
+      problems.add("metrics.path: '" + path + "' collides with an API route on the gateway port; pick another path or set metrics.port");
+    }
+    if (m.port() != null && (m.port() < 0 || m.port() > 65535)) {
+      problems.add("metrics.port: must be 0..65535, got " + m.port());
+    } else if (m.port() != null && m.port() != 0 && m.port().equals(s.port())) {
+      problems.add("metrics.port: " + m.port() + " is the gateway's own port; leave metrics.port unset to serve "
+          + m.path() + " there");
+    }
+    if (m.host() != null && m.host().isBlank()) {
+      problems.add("metrics.host: must not be blank (leave it unset to use server.host)");
     }
   }
 

@@ -1,17 +1,31 @@
 package dev.tiergate.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.List;
 import java.util.Optional;
 
 /** The whole configuration file, immutable once loaded and validated. */
 public record GatewayConfig(
-    ServerConfig server, RoutingConfig routing, TimeoutConfig timeouts, HealthConfig health, List<TierConfig> tiers) {
+    ServerConfig server,
+    RoutingConfig routing,
+    TimeoutConfig timeouts,
+    HealthConfig health,
+    List<TierConfig> tiers,
+    MetricsConfig metrics) {
 
+  @JsonCreator
   public GatewayConfig {
     server = server == null ? ServerConfig.defaults() : server;
     timeouts = timeouts == null ? TimeoutConfig.defaults() : timeouts.over(TimeoutConfig.defaults());
     health = health == null ? HealthConfig.defaults() : health;
     tiers = tiers == null ? List.of() : List.copyOf(tiers);
+    metrics = metrics == null ? MetricsConfig.defaults() : metrics;
+  }
+
+  /** The shape before the metrics section existed; kept so code building configs by hand still compiles. */
+  public GatewayConfig(
+      ServerConfig server, RoutingConfig routing, TimeoutConfig timeouts, HealthConfig health, List<TierConfig> tiers) {
+    this(server, routing, timeouts, health, tiers, null);
   }
 
   public Optional<TierConfig> tier(String name) {
@@ -24,6 +38,6 @@ public record GatewayConfig(
   }
 
   public GatewayConfig withServer(ServerConfig s) {
-    return new GatewayConfig(s, routing, timeouts, health, tiers);
+    return new GatewayConfig(s, routing, timeouts, health, tiers, metrics);
   }
 }

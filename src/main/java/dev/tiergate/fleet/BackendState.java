@@ -81,11 +81,6 @@ public final class BackendState {
     if (error != null) {
       lastError = error;
     }
-    if (h == Health.READY && circuitOpenUntil != 0) {
-      // A passing probe after the cool-down is the half-open trial's success.
-      circuitOpenUntil = 0;
-      consecutiveFailures.set(0);
-    }
   }
 
   void discoveredWindow(Integer window) {

@@ -1,23 +1,53 @@
 package dev.tiergate.metrics;
 
+import dev.tiergate.config.BackendConfig;
+import dev.tiergate.config.Engine;
 import dev.tiergate.config.GatewayConfig;
-import io.micrometer.core.instrument.Counter;
+import dev.tiergate.config.TierConfig;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.core.metrics.Info;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
- * Meters of the gateway. Labels only ever carry configured names (tier, backend, engine) or fixed
- * words (endpoint, outcome, reason), so a client cannot grow the series count.
+ * Meters of the gateway. Labels only ever carry configured names (tier, backend, engine, scheme,
+ * rule names inside {@code reason}) or fixed words (endpoint, outcome), so a client cannot grow
+ * the series count: a tier, backend or reason outside the configuration is recorded as
+ * {@code none} / {@code other}.
  */
-public final class GatewayMetrics {
+public final class GatewayMetrics implements AutoCloseable {
+  static final String NONE = "none";
+  static final String OTHER = "other";
+
   private final MeterRegistry registry;
   private final GatewayConfig config;
-  private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+  private final Map<String, BackendMeters> backends = new HashMap<>();
+  private final RequestCounters unrouted;
+  private final RoutingCounters routing;
+  private final List<Consumer<Sample>> observers = new CopyOnWriteArrayList<>();
+  private ProcessMeters process;
 
   public GatewayMetrics(MeterRegistry registry, GatewayConfig config) {
+    this(registry, config, BackendGauges.NONE);
+  }
+
+  public GatewayMetrics(MeterRegistry registry, GatewayConfig config, BackendGauges gauges) {
     this.registry = registry;
     this.config = config;
+    this.unrouted = new RequestCounters(registry, NONE, NONE);
+    for (TierConfig t : config.tiers()) {
+      for (BackendConfig b : t.backends()) {
+        backends.put(b.name(), new BackendMeters(registry, t.name(), b.name(), reportsTimings(b.engine())));
+        backendGauges(t.name(), b, gauges);
+      }
+    }
+    tierInfo(config.tiers());
+    routing = new RoutingCounters(registry, config);
   }
 
   public MeterRegistry registry() {
@@ -28,19 +58,119 @@ public final class GatewayMetrics {
     return config;
   }
 
+  /** Adds JVM and process meters (memory, GC, threads, CPU, uptime, file descriptors); undone by {@link #close()}. */
+  public synchronized GatewayMetrics bindProcessMetrics() {
+    if (process == null) {
+      process = new ProcessMeters(registry);
+    }
+    return this;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (process != null) {
+      process.close();
+      process = null;
+    }
+  }
+
   /** Starts the record of one request the gateway has fully received. */
   public RequestRecorder begin(String endpoint, long receivedNanos) {
     return new RequestRecorder(this, endpoint, receivedNanos);
   }
 
-  public void decision(String tier, String reason) {}
+  /** One routed request: the tier policy chose and why ({@code rule:<name>}, {@code hint:header}, …). */
+  public void decision(String tier, String reason) {
+    routing.decision(tier, reason);
+  }
 
-  public void fallback(String fromTier, String toTier) {}
+  /** A request the policy sent to {@code fromTier} was served by {@code toTier}. */
+  public void fallback(String fromTier, String toTier) {
+    routing.fallback(fromTier, toTier);
+  }
 
-  void count(String tier, String backend, String endpoint, String outcome) {
-    String key = tier + '\0' + backend + '\0' + endpoint + '\0' + outcome;
-    requests.computeIfAbsent(key, k -> Counter.builder("tiergate_requests")
-        .tags("tier", tier, "backend", backend, "endpoint", endpoint, "outcome", outcome)
-        .register(registry)).increment();
+  /** Lets tests see each request's computed sample; the meters are the product, this is the probe. */
+  void observe(Consumer<Sample> observer) {
+    observers.add(observer);
+  }
+
+  BackendMeters meters(String backend) {
+    return backend == null ? null : backends.get(backend);
+  }
+
+  void record(Sample s, BackendMeters m) {
+    if (m == null) {
+      unrouted.increment(s.endpoint(), s.outcome());
+    } else {
+      m.requests.increment(s.endpoint(), s.outcome());
+      if (s.outcome() == Outcome.OK) {
+        BackendMeters.record(m.duration, s.durationNanos());
+      }
+      BackendMeters.record(m.overhead, s.overheadNanos());
+      BackendMeters.record(m.ttft, s.ttftNanos());
+      BackendMeters.record(m.upstreamTtft, s.upstreamTtftNanos());
+      BackendMeters.record(m.firstAnswer, s.firstAnswerNanos());
+      BackendMeters.record(m.decodeTps, s.decodeTps());
+      BackendMeters.record(m.prefillTps, s.prefillTps());
+      BackendMeters.record(m.engineDecodeTps, s.engineDecodeTps());
+      BackendMeters.record(m.enginePrefillTps, s.enginePrefillTps());
+      tokens(s, m);
+    }
+    for (Consumer<Sample> o : observers) {
+      o.accept(s);
+    }
+  }
+
+  private static void tokens(Sample s, BackendMeters m) {
+    if (s.promptTokens() > 0) {
+      m.promptTokens.increment(s.promptTokens());
+    }
+    if (s.cachedTokens() > 0) {
+      m.cachedTokens.increment(s.cachedTokens());
+    }
+    if (s.completionTokens() > 0) {
+      m.completionTokens.increment(s.completionTokens());
+    }
+    if (s.approximate()) {
+      m.approximate.increment();
+    }
+  }
+
+  /** Only the llama.cpp family sends {@code timings}; other engines get no empty engine-rate series. */
+  private static boolean reportsTimings(Engine e) {
+    return e == Engine.LLAMACPP || e == Engine.IKLLAMA;
+  }
+
+  /**
+   * {@code tiergate_tier_info}. Through Micrometer a gauge named {@code *_info} loses the suffix
+   * (the Prometheus client reserves it for info metrics), so on a Prometheus registry it is
+   * registered as a native info metric, which is exported under exactly that name.
+   */
+  private void tierInfo(List<TierConfig> all) {
+    String help = "1 per configured tier; scheme is the tier's configured quantization scheme";
+    Info info = registry instanceof PrometheusMeterRegistry p
+        ? Info.builder().name("tiergate_tier_info").help(help).labelNames("tier", "scheme")
+            .register(p.getPrometheusRegistry())
+        : null;
+    for (TierConfig t : all) {
+      String scheme = t.scheme() == null || t.scheme().isBlank() ? NONE : t.scheme();
+      if (info != null) {
+        info.addLabelValues(t.name(), scheme);
+      } else {
+        Gauge.builder("tiergate_tier_info", () -> 1).description(help).tags("tier", t.name(), "scheme", scheme)
+            .register(registry);
+      }
+    }
+  }
+
+  private void backendGauges(String tier, BackendConfig b, BackendGauges gauges) {
+    String name = b.name();
+    Gauge.builder("tiergate_inflight_requests", gauges, g -> g.inflight(name))
+        .description("Requests open against the backend now").tags("tier", tier, "backend", name)
+        .strongReference(true).register(registry);
+    Gauge.builder("tiergate_backend_up", gauges, g -> g.up(name) ? 1 : 0)
+        .description("1 when the gateway would route to the backend (probe not down or loading, circuit closed)")
+        .tags("tier", tier, "backend", name, "engine", b.engine() == null ? NONE : b.engine().id())
+        .strongReference(true).register(registry);
   }
 }

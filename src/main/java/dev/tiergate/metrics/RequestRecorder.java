@@ -5,13 +5,28 @@ import dev.tiergate.stream.StreamListener;
 import dev.tiergate.stream.StreamOutcome;
 import io.vertx.core.buffer.Buffer;
 
-/** Everything measured about one request, recorded once when it ends. */
+/**
+ * Everything measured about one request. Lives on the request's event loop, so its fields need no
+ * synchronisation. Per relayed event it only compares flags, stores a timestamp and, between two
+ * output events, records one inter-token sample: content chunks are never parsed. The usage and
+ * timings events (once per stream) are read with a streaming parser; the rest is computed once,
+ * when the request ends.
+ */
 public final class RequestRecorder implements StreamListener {
   private final GatewayMetrics metrics;
   private final String endpoint;
   private final long receivedNanos;
-  private String tier = "none";
-  private String backend = "none";
+  private final TokenUsage usage = new TokenUsage();
+  private String tier = GatewayMetrics.NONE;
+  private String backend = GatewayMetrics.NONE;
+  private BackendMeters meters;
+  private boolean sent;
+  private long sentNanos;
+  private int outputEvents;
+  private long firstOutputNanos;
+  private long lastOutputNanos;
+  private boolean answered;
+  private long firstAnswerNanos;
   private boolean recorded;
 
   RequestRecorder(GatewayMetrics metrics, String endpoint, long receivedNanos) {
@@ -22,33 +37,105 @@ public final class RequestRecorder implements StreamListener {
 
   /** The backend that answered, and when its request was written. */
   public void upstream(String tier, String backend, String engine, long sentNanos) {
-    this.tier = tier;
-    this.backend = backend;
+    this.meters = metrics.meters(backend);
+    if (meters != null) {
+      // Labels come from configuration only: an unknown name (which routing cannot produce) stays "none".
+      this.tier = tier;
+      this.backend = backend;
+    }
+    this.sent = true;
+    this.sentNanos = sentNanos;
   }
 
   @Override
-  public void onEvent(SseEvent event, long nanos) {}
+  public void onEvent(SseEvent event, long nanos) {
+    if (event.is(SseEvent.OUTPUT)) {
+      output(event, nanos);
+    }
+    if (event.is(SseEvent.USAGE) || event.is(SseEvent.TIMINGS)) {
+      UsageReader.read(event.data(), usage);
+    }
+  }
+
+  private void output(SseEvent event, long nanos) {
+    if (outputEvents == 0) {
+      firstOutputNanos = nanos;
+    } else if (meters != null) {
+      BackendMeters.record(meters.interToken, nanos - lastOutputNanos);
+    }
+    outputEvents++;
+    lastOutputNanos = nanos;
+    if (!answered && event.is(SseEvent.ANSWER)) {
+      answered = true;
+      firstAnswerNanos = nanos;
+    }
+  }
 
   @Override
   public void onEnd(StreamOutcome outcome, long nanos) {
-    record(outcome.name().toLowerCase());
+    finish(Outcome.of(outcome), nanos);
   }
 
   /** A whole non-streamed response was relayed. */
   public void body(int status, Buffer body, long nanos) {
-    record(status / 100 == 2 ? "ok" : "upstream_error");
+    Outcome outcome = Outcome.ofStatus(status);
+    if (outcome == Outcome.OK && body != null) {
+      UsageReader.read(body, usage);
+    }
+    finish(outcome, nanos);
   }
 
   /** The request ended with an error before any response was relayed. */
   public void failed(String outcome) {
-    record(outcome);
+    finish(Outcome.of(outcome), System.nanoTime());
   }
 
-  private void record(String outcome) {
+  private void finish(Outcome outcome, long endNanos) {
     if (recorded) {
       return;
     }
     recorded = true;
-    metrics.count(tier, backend, endpoint, outcome);
+    metrics.record(sample(outcome, endNanos), meters);
+  }
+
+  private Sample sample(Outcome outcome, long endNanos) {
+    boolean out = outputEvents > 0;
+    long ttft = out ? firstOutputNanos - receivedNanos : -1;
+    long upstreamTtft = out && sent ? firstOutputNanos - sentNanos : -1;
+    long completion = usage.completion();
+    // Streams without usage still produced output we relayed: count it, and say it is a count of events.
+    boolean approximate = completion < 0 && (out || outcome == Outcome.OK);
+    if (completion < 0 && approximate) {
+      completion = outputEvents;
+    }
+    long prompt = usage.prompt();
+    long cached = prompt >= 0 ? Math.min(usage.cached(), prompt) : usage.cached();
+    return new Sample(endpoint, tier, backend, outcome, endNanos - receivedNanos,
+        sent ? sentNanos - receivedNanos : -1, ttft, upstreamTtft, answered ? firstAnswerNanos - receivedNanos : -1,
+        outputEvents, prompt, cached, completion, approximate,
+        decodeTps(outcome, completion), prefillTps(prompt, cached, upstreamTtft),
+        positive(usage.predictedN > 0 ? usage.predictedPerSecond : Double.NaN),
+        positive(usage.promptN > 0 ? usage.promptPerSecond : Double.NaN));
+  }
+
+  /** Only a complete stream has a meaningful last-token time; a cut one would overstate the rate. */
+  private double decodeTps(Outcome outcome, long completion) {
+    if (outcome != Outcome.OK || outputEvents < 2 || completion <= 0) {
+      return Double.NaN;
+    }
+    long span = lastOutputNanos - firstOutputNanos;
+    return span > 0 ? completion * 1e9 / span : Double.NaN;
+  }
+
+  private static double prefillTps(long prompt, long cached, long upstreamTtft) {
+    long uncached = prompt - cached;
+    if (prompt < 0 || uncached <= 0 || upstreamTtft <= 0) {
+      return Double.NaN;
+    }
+    return uncached * 1e9 / upstreamTtft;
+  }
+
+  private static double positive(double v) {
+    return Double.isFinite(v) && v > 0 ? v : Double.NaN;
   }
 }

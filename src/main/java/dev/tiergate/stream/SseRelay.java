@@ -84,6 +84,14 @@ public final class SseRelay {
     }
   }
 
+  /** Ends the stream from the gateway's side (shutdown): error event, upstream cancelled. */
+  public void cut(Throwable why) {
+    if (!done.future().isComplete()) {
+      upstream.cancel();
+      finish(StreamOutcome.CANCELLED, why);
+    }
+  }
+
   private void upstreamEnded() {
     if (sawDone || sawError) {
       finish(sawDone ? StreamOutcome.OK : StreamOutcome.UPSTREAM_ERROR, null);

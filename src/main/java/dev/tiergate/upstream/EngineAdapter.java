@@ -3,7 +3,6 @@ package dev.tiergate.upstream;
 import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.Engine;
 import dev.tiergate.errors.GatewayError;
-import dev.tiergate.stream.SseEvent;
 import io.vertx.core.buffer.Buffer;
 
 /** What differs between engines on the wire; everything else is the shared OpenAI path. */
@@ -16,9 +15,6 @@ public interface EngineAdapter {
   /** A non-2xx answer, or an error event before any output, as the gateway's error. */
   GatewayError error(int status, Buffer body);
 
-  /** Fixes one streamed event for the client; returns the same buffer when nothing changes. */
-  Buffer fixEvent(SseEvent event, int maxTokens);
-
-  /** Fixes a whole non-streamed response body the same way. */
-  Buffer fixBody(Buffer body, int maxTokens);
+  /** The fixes this engine's responses need before a client sees them, for one response. */
+  ResponseFixer fixer(int maxTokens);
 }

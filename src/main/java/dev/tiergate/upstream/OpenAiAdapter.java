@@ -7,7 +7,6 @@ import dev.tiergate.config.Engine;
 import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
 import dev.tiergate.stream.JsonBytes;
-import dev.tiergate.stream.SseEvent;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.Locale;
@@ -111,12 +110,7 @@ public class OpenAiAdapter implements EngineAdapter {
   }
 
   @Override
-  public Buffer fixEvent(SseEvent event, int maxTokens) {
-    return event.data();
-  }
-
-  @Override
-  public Buffer fixBody(Buffer body, int maxTokens) {
-    return body;
+  public ResponseFixer fixer(int maxTokens) {
+    return ResponseFixer.NONE;
   }
 }

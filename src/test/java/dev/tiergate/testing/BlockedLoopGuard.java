@@ -24,7 +24,13 @@ public final class BlockedLoopGuard implements BeforeEachCallback, AfterEachCall
       public void publish(LogRecord r) {
         if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
           synchronized (WARNINGS) {
-            WARNINGS.add(r.getMessage());
+            StringBuilder sb = new StringBuilder(r.getMessage());
+            if (r.getThrown() != null) {
+              for (StackTraceElement e : r.getThrown().getStackTrace()) {
+                sb.append("\n    at ").append(e);
+              }
+            }
+            WARNINGS.add(sb.toString());
           }
         }
       }

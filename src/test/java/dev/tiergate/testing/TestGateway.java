@@ -157,7 +157,9 @@ public final class TestGateway implements AutoCloseable {
           .setMaxEventLoopExecuteTime(300)
           .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
           .setBlockedThreadCheckInterval(100)
-          .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS));
+          .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
+          .setWarningExceptionTime(300)
+          .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS));
       Map<String, SimServer> started = new LinkedHashMap<>();
       List<String> env = new ArrayList<>();
       for (Map.Entry<String, SimOptions> e : sims.entrySet()) {

@@ -1,0 +1,60 @@
+package dev.tiergate.api;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServer;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Shutdown state shared by every API instance: once draining, new requests get 503
+ * {@code shutting_down}, listeners stop accepting, and streams still open when the drain time is
+ * up are cut with an error event on their own event loop.
+ */
+public final class Lifecycle {
+  private volatile boolean draining;
+  private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
+  private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
+
+  /** An open stream and the way to end it from another thread. */
+  private record Stream(Context context, Consumer<String> cut) {}
+
+  public boolean draining() {
+    return draining;
+  }
+
+  void register(HttpServer server) {
+    servers.add(server);
+  }
+
+  Object track(Context context, Consumer<String> cut) {
+    Stream s = new Stream(context, cut);
+    streams.add(s);
+    return s;
+  }
+
+  void untrack(Object handle) {
+    streams.remove(handle);
+  }
+
+  public int openStreams() {
+    return streams.size();
+  }
+
+  /** Stops accepting connections; requests already in flight may finish within {@code graceMs}. */
+  public Future<Void> startDraining(long graceMs) {
+    draining = true;
+    return Future.join(servers.stream().map(s -> s.shutdown(graceMs, TimeUnit.MILLISECONDS)).toList()).mapEmpty();
+  }
+
+  /** Ends every stream still open with an error event saying why. */
+  public void cutAll(String why) {
+    for (Stream s : streams) {
+      s.context().runOnContext(v -> s.cut().accept(why));
+    }
+  }
+}

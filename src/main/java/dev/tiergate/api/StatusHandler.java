@@ -1,0 +1,54 @@
+package dev.tiergate.api;
+
+import dev.tiergate.config.BackendConfig;
+import dev.tiergate.config.TierConfig;
+import dev.tiergate.fleet.BackendState;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.OptionalInt;
+
+/** {@code GET /tiergate/status}: every tier and backend with its live state, for operators. */
+final class StatusHandler implements Handler<RoutingContext> {
+  private final Services services;
+
+  StatusHandler(Services services) {
+    this.services = services;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    long now = System.nanoTime();
+    JsonArray tiers = new JsonArray();
+    for (TierConfig t : services.config().tiers()) {
+      JsonArray backends = new JsonArray();
+      boolean tierUp = false;
+      for (BackendConfig b : t.backends()) {
+        BackendState s = services.fleet().get(b.name());
+        boolean routable = services.fleet().routable(b.name());
+        tierUp |= routable;
+        OptionalInt window = services.fleet().contextWindow(b.name());
+        backends.add(new JsonObject()
+            .put("name", b.name())
+            .put("engine", b.engine().id())
+            .put("url", b.url())
+            .put("model", b.model())
+            .put("state", s.health().name().toLowerCase())
+            .put("routable", routable)
+            .put("circuit", s.circuitOpen(now) ? "open" : "closed")
+            .put("consecutiveFailures", s.consecutiveFailures())
+            .put("inflight", s.inflight())
+            .put("contextWindow", window.isPresent() ? window.getAsInt() : null)
+            .put("contextWindowSource", b.contextWindow() != null ? "config" : s.discoveredWindow() != null ? "discovered" : null)
+            .put("lastError", s.lastError()));
+      }
+      tiers.add(new JsonObject().put("name", t.name()).put("scheme", t.scheme()).put("up", tierUp).put("backends", backends));
+    }
+    JsonObject body = new JsonObject()
+        .put("status", services.lifecycle().draining() ? "draining" : services.fleet().anyRoutable() ? "ready" : "not_ready")
+        .put("tiers", tiers);
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end(body.encodePrettily());
+  }
+}

@@ -1,0 +1,178 @@
+package dev.tiergate.bench;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code tiergate bench tiers|stream}: a client of the gateway (or of an engine), never a part of it. */
+public final class BenchCli {
+  static final String USAGE = """
+      usage: tiergate bench <command> [options]
+
+        tiers --url URL [--tiers fast,max,prefill] [--quick] [--repeats N] [--depths 10000,90000]
+              [--decode-tokens N] [--json FILE] [--csv FILE]
+            per-tier trade-space: TTFT at a short prompt, prefill tok/s at long prompts (fresh salt per
+            request), decode tok/s on prose and code; median ±half-range over repeats; names the axis each
+            tier wins. URL is a tiergate gateway (tiers from GET /v1/models) or one engine.
+        stream --url URL [--direct URL] [--streams N] [--duration S] [--warmup S] [--ramp S]
+               [--max-tokens N] [--read-delay-ms MS] [--sim-decode-tps X] [--stall-ms MS] [--pid PID] [--json FILE]
+            N concurrent streaming chats for S seconds (plus warm-up); with --direct the same load runs
+            first against the engine, and the table shows what the gateway adds. Needs sims started with
+            --stamp-events for the relay delay. --pid samples that process's CPU and RSS.
+      """;
+
+  private BenchCli() {}
+
+  public static void main(String[] args) {
+    if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
+      System.out.print(USAGE);
+      return;
+    }
+    Map<String, String> flags = flags(Arrays.copyOfRange(args, 1, args.length));
+    int code;
+    switch (args[0]) {
+      case "tiers" -> code = tiers(flags);
+      case "stream" -> code = stream(flags);
+      default -> throw new IllegalArgumentException("bench: unknown command '" + args[0] + "'\n\n" + USAGE);
+    }
+    System.exit(code);
+  }
+
+  /** {@code --k v}, {@code --k=v} and bare switches ({@code --quick}). */
+  static Map<String, String> flags(String[] args) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("bench: unexpected argument '" + a + "'\n\n" + USAGE);
+      }
+      int eq = a.indexOf('=');
+      if (eq > 0) {
+        out.put(a.substring(2, eq), a.substring(eq + 1));
+      } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+        out.put(a.substring(2), args[++i]);
+      } else {
+        out.put(a.substring(2), "true");
+      }
+    }
+    return out;
+  }
+
+  static TierBench.Plan plan(Map<String, String> f) {
+    TierBench.Plan p = f.containsKey("quick") ? TierBench.Plan.quick() : TierBench.Plan.full();
+    List<Integer> depths = p.depths();
+    if (f.containsKey("depths")) {
+      depths = new ArrayList<>();
+      for (String d : f.get("depths").split(",")) {
+        depths.add(positive("depths", d.trim()));
+      }
+    }
+    int repeats = f.containsKey("repeats") ? positive("repeats", f.get("repeats")) : p.repeats();
+    int decode = f.containsKey("decode-tokens") ? positive("decode-tokens", f.get("decode-tokens")) : p.decodeMaxTokens();
+    return new TierBench.Plan(List.copyOf(depths), repeats, p.warmups(), p.ttftMaxTokens(), decode, p.callTimeoutMs());
+  }
+
+  private static int tiers(Map<String, String> f) {
+    known(f, "url", "tiers", "quick", "repeats", "depths", "decode-tokens", "json", "csv");
+    String url = required(f, "url");
+    List<String> tiers = f.containsKey("tiers") ? Arrays.stream(f.get("tiers").split(",")).map(String::trim)
+        .filter(s -> !s.isEmpty()).toList() : List.of();
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    try {
+      TierBench bench = new TierBench(vertx, url, plan(f), System.err);
+      TierBench.Report report = bench.run(tiers);
+      bench.close();
+      System.out.print(TierReport.table(report));
+      write(f.get("json"), TierReport.json(report).encodePrettily());
+      write(f.get("csv"), TierReport.csv(report));
+      boolean anyValue = report.tiers().stream().anyMatch(r -> r.axes().values().stream().anyMatch(s -> !s.isEmpty()));
+      return anyValue ? 0 : 1;
+    } finally {
+      TierBench.await(vertx.close(), 10_000);
+    }
+  }
+
+  private static int stream(Map<String, String> f) {
+    known(f, "url", "direct", "streams", "duration", "warmup", "ramp", "max-tokens", "read-delay-ms", "sim-decode-tps",
+        "stall-ms", "pid", "json");
+    String url = required(f, "url");
+    int streams = intFlag(f, "streams", 100);
+    StreamBench.Options o = new StreamBench.Options(streams, intFlag(f, "duration", 20), intFlag(f, "warmup", 3),
+        intFlag(f, "ramp", 2), intFlag(f, "max-tokens", 100), intFlag(f, "read-delay-ms", 0),
+        f.containsKey("sim-decode-tps") ? Double.valueOf(f.get("sim-decode-tps")) : null, intFlag(f, "stall-ms", 5000),
+        f.containsKey("pid") ? Long.parseLong(f.get("pid")) : -1);
+    if (streams > 20_000 || o.durationS() > 3_600) {
+      throw new IllegalArgumentException("bench stream: at most 20000 streams and 3600 s");
+    }
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    try {
+      StreamBench bench = new StreamBench(vertx, o);
+      List<StreamBench.ArmResult> arms = new ArrayList<>();
+      if (f.containsKey("direct")) {
+        System.err.println("bench stream: direct arm, " + streams + " streams for " + o.durationS() + " s");
+        arms.add(bench.run("direct", f.get("direct"), -1));
+      }
+      System.err.println("bench stream: gateway arm, " + streams + " streams for " + o.durationS() + " s");
+      arms.add(bench.run("gateway", url, o.pid()));
+      System.out.print(StreamReport.table(arms));
+      write(f.get("json"), StreamReport.json(arms).encodePrettily());
+      return arms.stream().allMatch(a -> a.completed() > 0) ? 0 : 1;
+    } finally {
+      TierBench.await(vertx.close(), 10_000);
+    }
+  }
+
+  private static void known(Map<String, String> f, String... names) {
+    List<String> ok = List.of(names);
+    for (String k : f.keySet()) {
+      if (!ok.contains(k)) {
+        throw new IllegalArgumentException("bench: unknown option --" + k + "\n\n" + USAGE);
+      }
+    }
+  }
+
+  private static String required(Map<String, String> f, String name) {
+    String v = f.get(name);
+    if (v == null || v.equals("true")) {
+      throw new IllegalArgumentException("bench: --" + name + " is required");
+    }
+    if (!v.startsWith("http://") && !v.startsWith("https://")) {
+      throw new IllegalArgumentException("bench: --" + name + " must be an http(s) URL, got '" + v + "'");
+    }
+    return v;
+  }
+
+  private static int intFlag(Map<String, String> f, String name, int dflt) {
+    return f.containsKey(name) ? positive(name, f.get(name)) : dflt;
+  }
+
+  static int positive(String name, String v) {
+    try {
+      int i = Integer.parseInt(v.trim());
+      if (i < 0) {
+        throw new NumberFormatException();
+      }
+      return i;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("bench: --" + name + " expects a non-negative integer, got '" + v + "'");
+    }
+  }
+
+  private static void write(String file, String text) {
+    if (file == null) {
+      return;
+    }
+    try {
+      Files.writeString(Path.of(file), text);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("bench: cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+}

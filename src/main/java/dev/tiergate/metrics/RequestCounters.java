@@ -1,0 +1,50 @@
+package dev.tiergate.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@code tiergate_requests_total} for one tier/backend pair. Every endpoint × outcome counter is
+ * registered up front, so dashboards see zeros instead of gaps and counting allocates nothing.
+ */
+final class RequestCounters {
+  static final String NAME = "tiergate_requests";
+  /** The ids of the proxied endpoints (api's {@code Endpoint}); another id gets its counters on first use. */
+  static final String[] ENDPOINTS = {"chat", "completions"};
+
+  private final MeterRegistry registry;
+  private final String tier;
+  private final String backend;
+  private final Map<String, Counter[]> byEndpoint = new ConcurrentHashMap<>();
+
+  RequestCounters(MeterRegistry registry, String tier, String backend) {
+    this.registry = registry;
+    this.tier = tier;
+    this.backend = backend;
+    for (String e : ENDPOINTS) {
+      byEndpoint.put(e, create(e));
+    }
+  }
+
+  void increment(String endpoint, Outcome outcome) {
+    Counter[] row = byEndpoint.get(endpoint);
+    if (row == null) {
+      row = byEndpoint.computeIfAbsent(endpoint, this::create);
+    }
+    row[outcome.ordinal()].increment();
+  }
+
+  private Counter[] create(String endpoint) {
+    Outcome[] all = Outcome.values();
+    Counter[] row = new Counter[all.length];
+    for (Outcome o : all) {
+      row[o.ordinal()] = Counter.builder(NAME)
+          .description("Requests by the tier and backend that served them and how they ended")
+          .tags("tier", tier, "backend", backend, "endpoint", endpoint, "outcome", o.label)
+          .register(registry);
+    }
+    return row;
+  }
+}

@@ -1,0 +1,118 @@
+package dev.tiergate.upstream;
+
+import dev.tiergate.config.BackendConfig;
+import dev.tiergate.config.Engine;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Engine-aware readiness and discovery. Engines signal "not yet" differently: vLLM refuses
+ * connections while loading and answers 503 once dead; SGLang answers 503 during warm-up;
+ * llama.cpp answers 503 "Loading model"; ik_llama.cpp accepts and then hangs, which only a read
+ * timeout can see.
+ */
+public final class HealthProbe {
+  private final HttpClient client;
+  private final long timeoutMs;
+
+  public HealthProbe(HttpClient client, long timeoutMs) {
+    this.client = client;
+    this.timeoutMs = timeoutMs;
+  }
+
+  public Future<ProbeResult> probe(BackendConfig b) {
+    return get(b, "/health").transform(ar -> {
+      if (ar.failed()) {
+        return Future.succeededFuture(failure(b.engine(), ar.cause()));
+      }
+      Reply r = ar.result();
+      return Future.succeededFuture(classify(b.engine(), r.status, r.body));
+    });
+  }
+
+  static ProbeResult classify(Engine engine, int status, Buffer body) {
+    if (status == 200) {
+      return new ProbeResult(ProbeResult.State.READY, "ok");
+    }
+    String text = body == null ? "" : body.toString();
+    if (status == 503) {
+      boolean loading = engine != Engine.VLLM || text.toLowerCase().contains("loading");
+      return new ProbeResult(loading ? ProbeResult.State.LOADING : ProbeResult.State.DOWN,
+          "/health answered 503" + (text.isBlank() ? "" : ": " + abbreviate(text)));
+    }
+    return new ProbeResult(ProbeResult.State.DOWN, "/health answered " + status);
+  }
+
+  private ProbeResult failure(Engine engine, Throwable t) {
+    String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    boolean timedOut = msg.toLowerCase().contains("timeout") || msg.toLowerCase().contains("timed out");
+    if (timedOut && engine == Engine.IKLLAMA) {
+      return new ProbeResult(ProbeResult.State.LOADING, "/health did not answer within " + timeoutMs + " ms (loading?)");
+    }
+    return new ProbeResult(ProbeResult.State.DOWN, timedOut ? "/health did not answer within " + timeoutMs + " ms" : abbreviate(msg));
+  }
+
+  /** The real context window, or null when the engine does not say. */
+  public Future<Integer> discoverWindow(BackendConfig b) {
+    String path = switch (b.engine()) {
+      case LLAMACPP -> "/props";
+      case SGLANG -> "/get_model_info";
+      default -> "/v1/models";
+    };
+    return get(b, path).map(r -> r.status == 200 ? window(b, r.body) : null).otherwise((Integer) null)
+        .compose(w -> w != null || b.engine() != Engine.SGLANG ? Future.succeededFuture(w)
+            : get(b, "/v1/models").map(r -> r.status == 200 ? window(b, r.body) : null).otherwise((Integer) null));
+  }
+
+  static Integer window(BackendConfig b, Buffer body) {
+    try {
+      JsonObject o = new JsonObject(body);
+      JsonObject settings = o.getJsonObject("default_generation_settings");
+      if (settings != null && settings.getInteger("n_ctx") != null) {
+        return settings.getInteger("n_ctx");
+      }
+      if (o.getInteger("max_model_len") != null) {
+        return o.getInteger("max_model_len");
+      }
+      if (o.getInteger("max_total_num_tokens") != null && o.getInteger("context_length") != null) {
+        return o.getInteger("context_length");
+      }
+      if (o.getInteger("context_length") != null) {
+        return o.getInteger("context_length");
+      }
+      JsonArray data = o.getJsonArray("data");
+      if (data != null) {
+        for (Object m : data) {
+          if (m instanceof JsonObject model && model.getInteger("max_model_len") != null
+              && (b.model().equals(model.getString("id")) || data.size() == 1)) {
+            return model.getInteger("max_model_len");
+          }
+        }
+      }
+    } catch (RuntimeException notJson) {
+      // An engine that answers something else simply tells us nothing.
+    }
+    return null;
+  }
+
+  private record Reply(int status, Buffer body) {}
+
+  private Future<Reply> get(BackendConfig b, String path) {
+    RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET)
+        .setAbsoluteURI(UpstreamCall.baseUrl(b.url()) + path)
+        .setConnectTimeout(timeoutMs)
+        .setIdleTimeout(timeoutMs)
+        .setTimeout(timeoutMs);
+    return client.request(o).compose(req -> req.send()).compose(resp -> resp.body().map(body -> new Reply(resp.statusCode(), body)));
+  }
+
+  private static String abbreviate(String s) {
+    String t = s.strip();
+    return t.length() > 200 ? t.substring(0, 200) + "…" : t;
+  }
+}
