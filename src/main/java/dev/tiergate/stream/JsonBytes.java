@@ -1,5 +1,6 @@
 package dev.tiergate.stream;
 
+import dev.tiergate.errors.ErrorJson;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 
@@ -54,24 +55,8 @@ public final class JsonBytes {
 
   /** JSON string literal of {@code s}, quoted and escaped. */
   public static String quote(String s) {
-    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    return sb.append('"').toString();
+    StringBuilder sb = new StringBuilder(s.length() + 2);
+    ErrorJson.quote(sb, s);
+    return sb.toString();
   }
 }
