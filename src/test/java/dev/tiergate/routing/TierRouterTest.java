@@ -173,4 +173,32 @@ class TierRouterTest {
     }
     assertEquals(Set.of("fast-1", "fast-2"), firsts);
   }
+
+  @Test
+  void theDemoConfigRoutesAsTheReadmeSays() {
+    GatewayConfig demo = ConfigLoader.withEnv(Map.of()).loadResource(ConfigLoader.DEMO_RESOURCE);
+    TierRouter r = new TierRouter(demo);
+    FleetView all = new FleetView() {
+      @Override
+      public boolean routable(String backend) {
+        return true;
+      }
+
+      @Override
+      public int inflight(String backend) {
+        return 0;
+      }
+
+      @Override
+      public OptionalInt contextWindow(String backend) {
+        return demo.tiers().stream().flatMap(t -> t.backends().stream()).filter(b -> b.name().equals(backend))
+            .findFirst().map(b -> OptionalInt.of(b.contextWindow())).orElseThrow();
+      }
+    };
+    assertEquals("prefill", r.decide(in(20000, -1, null, null, false), all).candidates().get(0).tier());
+    assertEquals("fast", r.decide(in(10, -1, null, null, false), all).candidates().get(0).tier());
+    assertEquals("max", r.decide(in(10, -1, "max", "header", false), all).candidates().get(0).tier());
+    assertEquals("fast", r.decide(in(200000, -1, null, null, false), all).candidates().get(0).tier(),
+        "only the INT4 tier's window holds 200k tokens");
+  }
 }
