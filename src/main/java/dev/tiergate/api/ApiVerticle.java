@@ -109,6 +109,12 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   private static void fail(RoutingContext ctx, GatewayError e) {
+    if (e.kind() == Kind.PAYLOAD_TOO_LARGE) {
+      // The rest of the oversized body is still on the wire: this connection cannot carry another
+      // request, so say so and close it once the answer is out (what nginx does).
+      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+      ctx.response().endHandler(v -> ctx.request().connection().close());
+    }
     if (ctx.request().method() == HttpMethod.HEAD) {
       ctx.response().setStatusCode(e.status()).end();
       return;
