@@ -55,8 +55,8 @@ final class ConfigValidator {
     String path = m.path();
     if (!METRICS_PATH.matcher(path).matches()) {
       problems.add("metrics.path: must start with '/' and use only letters, digits, '/', '-', '_' or '.', got '" + path + "'");
-    } else if (m.port() == null && (path.equals("/") || path.startsWith("/v1/") || path.equals("/v1")
-        || path.equals("/health") || path.equals("/ready"))) {
+    } else if (m.port() == null && (path.equals("/") || path.equals("/v1") || path.startsWith("/v1/")
+        || path.startsWith("/tiergate/") || path.equals("/health") || path.equals("/ready"))) {
       problems.add("metrics.path: '" + path + "' collides with an API route on the gateway port; pick another path or set metrics.port");
     }
     if (m.port() != null && (m.port() < 0 || m.port() > 65535)) {

@@ -1,0 +1,207 @@
+package dev.tiergate.grafana;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tiergate.sim.SimOptions;
+import dev.tiergate.testing.BlockedLoopGuard;
+import dev.tiergate.testing.TestGateway;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Grafana dashboard against a real Prometheus: Prometheus scrapes a gateway that served
+ * traffic on every tier (streamed and not, both endpoints, a fallback, a client error), and every
+ * PromQL expression in {@code grafana/dashboards/tiergate.json} must parse and return at least one
+ * real number. A renamed metric or a typo in a panel fails here, not in front of a user.
+ */
+@ExtendWith(BlockedLoopGuard.class)
+class DashboardPrometheusTest {
+  static final Path DASHBOARD = Path.of("grafana/dashboards/tiergate.json");
+
+  @TempDir
+  static Path dir;
+  static TestGateway gw;
+  static PrometheusProcess prometheus;
+  static int requests;
+
+  @BeforeAll
+  static void start() throws Exception {
+    PrometheusProcess.binary(); // skip or fail before starting anything
+    SimOptions quick = SimOptions.defaults("vllm").withModel("m").withDecodeTps(400).withTtftBaseMs(20)
+        .withPrefillTps(100_000).withDenseBatching(false);
+    gw = TestGateway.builder()
+        .sim("fast-1", quick)
+        .sim("max-1", quick.withEngine("sglang").withReasoningTokens(4))
+        .sim("prefill-1", quick.withEngine("llamacpp"))
+        .sim("flaky-1", quick.withFault("error-503"))
+        .config("""
+            routing:
+              defaultTier: fast
+              rules:
+                - { name: long-prompt, when: { promptTokensAtLeast: 2000 }, tier: prefill }
+              aliases: { qwen-max: max }
+            tiers:
+              - name: fast
+                scheme: W4A16
+                fallback: [max]
+                backends: [{ name: fast-1, url: "${SIM_FAST_1}", engine: vllm, model: m }]
+              - name: max
+                scheme: W8A16
+                fallback: [fast]
+                backends: [{ name: max-1, url: "${SIM_MAX_1}", engine: sglang, model: m }]
+              - name: prefill
+                scheme: W8A8
+                fallback: [max]
+                backends: [{ name: prefill-1, url: "${SIM_PREFILL_1}", engine: llamacpp, model: m }]
+              - name: flaky
+                scheme: W4A16
+                fallback: [fast]
+                backends: [{ name: flaky-1, url: "${SIM_FLAKY_1}", engine: vllm, model: m }]
+            """)
+        .start();
+    prometheus = PrometheusProcess.start(dir, "127.0.0.1:" + gw.gateway().metricsPort());
+    // Series must be scraped at zero before the traffic, or rate() would see no increase.
+    prometheus.await("a first scrape of the gateway", "up{job=\"tiergate\"} == 1", r -> r.size() == 1,
+        Duration.ofSeconds(20));
+    traffic();
+    prometheus.await("the traffic to be scraped", "sum(tiergate_requests_total)",
+        r -> r.size() == 1 && r.get(0).path("value").get(1).asDouble() >= requests, Duration.ofSeconds(15));
+  }
+
+  static void traffic() {
+    String longPrompt = "token ".repeat(2000);
+    for (int i = 0; i < 3; i++) {
+      expect(200, gw.post("/v1/chat/completions", chat("m", true, "Hello")));
+      expect(200, gw.post("/v1/chat/completions", chat("m", false, "Hello")));
+      expect(200, gw.post("/v1/chat/completions", chat("qwen-max", true, "Think first")));
+      expect(200, gw.post("/v1/chat/completions", chat("m", true, longPrompt)));
+    }
+    expect(200, gw.post("/v1/chat/completions", chat("qwen-max", false, "Hi")));
+    expect(200, gw.post("/v1/chat/completions", chat("m", false, longPrompt)));
+    expect(200, gw.post("/v1/completions", "{\"model\":\"m\",\"prompt\":\"Once\",\"max_tokens\":8,\"stream\":true}"));
+    expect(200, gw.post("/v1/completions", "{\"model\":\"m\",\"prompt\":\"Once\",\"max_tokens\":8}"));
+    TestGateway.Reply fellBack = gw.post("/v1/chat/completions", chat("m", true, "Hi"), "x-tiergate-tier", "flaky");
+    expect(200, fellBack);
+    assertEquals("fast", fellBack.header("x-tiergate-tier"), "the flaky tier's 503 falls back to fast");
+    expect(400, gw.post("/v1/chat/completions", "{\"model\":"));
+  }
+
+  static String chat(String model, boolean stream, String text) {
+    return "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"max_tokens\":12,\"messages\":[{\"role\":\"user\","
+        + "\"content\":\"" + text + "\"}]}";
+  }
+
+  static void expect(int status, TestGateway.Reply r) {
+    assertEquals(status, r.status(), r.body());
+    requests++;
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (prometheus != null) {
+      prometheus.close();
+    }
+    if (gw != null) {
+      gw.close();
+    }
+  }
+
+  @Test
+  void everyDashboardExpressionIsValidAndHasData() throws Exception {
+    DashboardQueries dash = new DashboardQueries(DASHBOARD);
+    List<DashboardQueries.Query> queries = dash.queries();
+    assertTrue(queries.size() >= 30, "the dashboard has its panels: " + queries.size());
+    List<String> problems = new ArrayList<>();
+    for (DashboardQueries.Query q : queries) {
+      String problem = check(q.promql());
+      if (problem != null) {
+        problems.add(q.where() + ": " + problem + "\n    " + q.promql());
+      }
+    }
+    if (!problems.isEmpty()) {
+      fail(problems.size() + " of " + queries.size() + " dashboard expressions failed:\n" + String.join("\n", problems));
+    }
+  }
+
+  @Test
+  void aTypoInAPanelWouldBeCaught() throws Exception {
+    DashboardQueries dash = new DashboardQueries(DASHBOARD);
+    String good = dash.queries().get(0).promql();
+    assertEquals(null, check(good));
+    String misspelt = good.replace("tiergate_", "tiergate_x");
+    assertTrue(check(misspelt) != null, "a misspelt metric returns no data");
+    assertTrue(check(good + " +") != null, "a syntax error is reported");
+    assertTrue(check(dash.substitute("rate(tiergate_requests_total[$nosuchvar])")) != null, "an unknown variable stays");
+  }
+
+  @Test
+  void tierVariableListsEveryConfiguredTier() throws Exception {
+    DashboardQueries dash = new DashboardQueries(DASHBOARD);
+    JsonNode tier = null;
+    for (JsonNode v : dash.dashboard.path("templating").path("list")) {
+      if (v.path("name").asText().equals("tier")) {
+        tier = v;
+      }
+    }
+    assertTrue(tier != null, "the dashboard has a tier variable");
+    assertEquals("label_values(tiergate_tier_info, tier)", tier.path("query").path("query").asText());
+    JsonNode result = prometheus.query("tiergate_tier_info").path("data").path("result");
+    Set<String> tiers = new TreeSet<>();
+    result.forEach(r -> tiers.add(r.path("metric").path("tier").asText()));
+    assertEquals(Set.of("fast", "flaky", "max", "prefill"), tiers);
+  }
+
+  @Test
+  void dashboardExpressionsUseOnlyContractMetrics() throws Exception {
+    String text = Files.readString(DASHBOARD);
+    for (String name : new String[] {"tiergate_ttft_seconds", "tiergate_time_to_first_answer_seconds",
+        "tiergate_inter_token_latency_seconds", "tiergate_decode_tokens_per_second", "tiergate_prefill_tokens_per_second",
+        "tiergate_requests_total", "tiergate_inflight_requests", "tiergate_route_decisions_total",
+        "tiergate_fallbacks_total", "tiergate_backend_up", "tiergate_overhead_seconds"}) {
+      assertTrue(text.contains(name), "the dashboard shows " + name);
+    }
+  }
+
+  /** Null when the expression is valid and returns at least one real number; otherwise what is wrong. */
+  static String check(String promql) throws Exception {
+    JsonNode r = prometheus.query(promql);
+    if (!"success".equals(r.path("status").asText())) {
+      return "invalid: " + r.path("errorType").asText() + ": " + r.path("error").asText();
+    }
+    JsonNode data = r.path("data");
+    JsonNode result = data.path("result");
+    if (data.path("resultType").asText().equals("scalar")) {
+      return finite(result.get(1).asText()) ? null : "scalar is " + result.get(1).asText();
+    }
+    if (result.isEmpty()) {
+      return "no data";
+    }
+    for (JsonNode series : result) {
+      if (finite(series.path("value").get(1).asText())) {
+        return null;
+      }
+    }
+    return "only NaN/Inf values: " + result;
+  }
+
+  private static boolean finite(String v) {
+    try {
+      return Double.isFinite(Double.parseDouble(v));
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+}
