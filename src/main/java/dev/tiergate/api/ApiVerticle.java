@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -17,6 +18,9 @@ import java.util.Locale;
 
 /** One event loop's HTTP server with the OpenAI surface; several instances share the port. */
 public final class ApiVerticle extends VerticleBase {
+  /** How long an oversized body is drained before its connection is closed anyway. */
+  private static final long LINGER_MS = 5_000;
+
   private final Services services;
   private UpstreamClients clients;
   private HttpServer server;
@@ -108,12 +112,29 @@ public final class ApiVerticle extends VerticleBase {
     return GatewayError.of(Kind.PAYLOAD_TOO_LARGE, "The request body exceeds the limit of " + limit + " bytes.");
   }
 
+  /**
+   * The rest of an oversized body is still on the wire, so the connection cannot carry another
+   * request. Closing at once would make the kernel reset it and the client could lose the 413;
+   * like nginx, read and drop the rest for a while, then close.
+   */
+  private static void lingeringClose(RoutingContext ctx) {
+    HttpServerRequest req = ctx.request();
+    ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+    if (req.isEnded()) {
+      return;
+    }
+    long timer = ctx.vertx().setTimer(LINGER_MS, id -> req.connection().close());
+    req.handler(dropped -> { });
+    req.endHandler(v -> {
+      ctx.vertx().cancelTimer(timer);
+      req.connection().close();
+    });
+    req.resume();
+  }
+
   private static void fail(RoutingContext ctx, GatewayError e) {
     if (e.kind() == Kind.PAYLOAD_TOO_LARGE) {
-      // The rest of the oversized body is still on the wire: this connection cannot carry another
-      // request, so say so and close it once the answer is out (what nginx does).
-      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-      ctx.response().endHandler(v -> ctx.request().connection().close());
+      lingeringClose(ctx);
     }
     if (ctx.request().method() == HttpMethod.HEAD) {
       ctx.response().setStatusCode(e.status()).end();

@@ -8,6 +8,7 @@ import dev.tiergate.metrics.RequestRecorder;
 import dev.tiergate.routing.Candidate;
 import dev.tiergate.routing.RouteDecision;
 import dev.tiergate.routing.RouteInput;
+import dev.tiergate.stream.SseEvent;
 import dev.tiergate.stream.SseRelay;
 import dev.tiergate.upstream.Adapters;
 import dev.tiergate.upstream.EngineAdapter;
@@ -62,7 +63,8 @@ final class ProxyHandler implements Handler<RoutingContext> {
       }
       RequestFacts facts = parser.parse(endpoint, body);
       RouteDecision decision = decide(ctx, facts);
-      services.metrics().decision(decision.tier(), decision.reason());
+      Candidate first = decision.candidates().get(0);
+      services.metrics().decision(first.tier(), first.reason());
       forward(ctx, facts, decision, recorder);
     } catch (GatewayError e) {
       recorder.failed(e.kind().origin == GatewayError.Origin.CLIENT ? "client_error" : "rejected");
@@ -90,13 +92,15 @@ final class ProxyHandler implements Handler<RoutingContext> {
       targets.add(new Target(c.tier(), c.backend(), config.timeoutsFor(config.tier(c.tier()).orElseThrow())));
     }
     UpstreamCall.Spec spec = new UpstreamCall.Spec(endpoint.path, facts.body(), facts.stream(), facts.maxTokens(),
-        config.server().maxResponseBytes(), (int) Math.min(Integer.MAX_VALUE, config.server().maxBodyBytes()));
+        config.server().maxResponseBytes(), (int) Math.min(Integer.MAX_VALUE, config.server().maxBodyBytes()),
+        ctx.request().headers());
     UpstreamCall call = new UpstreamCall(ctx.vertx(), clients, services.fleet(), spec, targets);
     HttpServerResponse resp = ctx.response();
     resp.closeHandler(v -> call.cancel());
     call.open().onComplete(ar -> {
       if (ar.failed()) {
         GatewayError e = GatewayError.from(ar.cause());
+        lastTried(decision, call).ifPresent(c -> recorder.attempted(c.tier(), c.backend().name()));
         recorder.failed(outcomeOf(e));
         if (!resp.closed()) {
           putDecision(resp, facts, decision, decision.candidates().get(0), call);
@@ -106,7 +110,7 @@ final class ProxyHandler implements Handler<RoutingContext> {
       }
       UpstreamResult r = ar.result();
       Candidate served = decision.candidates().get(r.attempt());
-      if (!served.tier().equals(decision.candidates().get(0).tier())) {
+      if (!served.tier().equals(decision.tier())) {
         services.metrics().fallback(decision.tier(), served.tier());
       }
       recorder.upstream(served.tier(), served.backend().name(), served.backend().engine().id(), r.sentNanos());
@@ -137,11 +141,20 @@ final class ProxyHandler implements Handler<RoutingContext> {
         .setChunked(true);
     ClientEvents events = new ClientEvents(adapter, facts.clientWantsUsage(), facts.maxTokens(), facts.model(),
         config.server().reasoningField());
-    SseRelay relay = new SseRelay(s.stream(), s.stream(), resp, events, t -> ErrorJson.sseEvent(GatewayError.from(t)), recorder);
+    SseRelay relay = new SseRelay(s.stream(), s.stream(), resp, e -> toClient(e, events, adapter),
+        t -> ErrorJson.sseEvent(GatewayError.from(t)), recorder);
     Lifecycle lifecycle = services.lifecycle();
     Object handle = lifecycle.track(ctx.vertx().getOrCreateContext(),
         why -> relay.cut(GatewayError.of(Kind.SHUTTING_DOWN, why)));
     relay.start(s.held()).onComplete(ar -> lifecycle.untrack(handle));
+  }
+
+  /** An engine's mid-stream error event, in whichever envelope it uses, reaches the client in OpenAI's. */
+  private static Buffer toClient(SseEvent e, ClientEvents events, EngineAdapter adapter) {
+    if (e.is(SseEvent.ERROR) && !e.is(SseEvent.OUTPUT)) {
+      return Buffer.buffer(ErrorJson.sseEvent(adapter.error(500, e.data())));
+    }
+    return events.apply(e);
   }
 
   private void complete(HttpServerResponse resp, RequestFacts facts, UpstreamResult.Complete c, EngineAdapter adapter,
@@ -166,6 +179,15 @@ final class ProxyHandler implements Handler<RoutingContext> {
     if (!call.failures().isEmpty()) {
       resp.putHeader("x-tiergate-failed", String.join(",", call.failures()));
     }
+  }
+
+  private static java.util.Optional<Candidate> lastTried(RouteDecision d, UpstreamCall call) {
+    if (call.failures().isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    String last = call.failures().get(call.failures().size() - 1);
+    String name = last.substring(0, last.lastIndexOf(':'));
+    return d.candidates().stream().filter(c -> c.backend().name().equals(name)).findFirst();
   }
 
   private static String outcomeOf(GatewayError e) {

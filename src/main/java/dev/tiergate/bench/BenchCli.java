@@ -22,10 +22,11 @@ public final class BenchCli {
             request), decode tok/s on prose and code; median ±half-range over repeats; names the axis each
             tier wins. URL is a tiergate gateway (tiers from GET /v1/models) or one engine.
         stream --url URL [--direct URL] [--streams N] [--duration S] [--warmup S] [--ramp S]
-               [--max-tokens N] [--read-delay-ms MS] [--sim-decode-tps X] [--stall-ms MS] [--pid PID] [--json FILE]
+               [--max-tokens N] [--read-delay-ms MS] [--sim-decode-tps X] [--stall-ms MS] [--pid PID] [--model M] [--json FILE]
             N concurrent streaming chats for S seconds (plus warm-up); with --direct the same load runs
             first against the engine, and the table shows what the gateway adds. Needs sims started with
-            --stamp-events for the relay delay. --pid samples that process's CPU and RSS.
+            --stamp-events for the relay delay. --pid samples that process's CPU and RSS. The model
+            defaults to the first one GET /v1/models lists.
       """;
 
   private BenchCli() {}
@@ -101,13 +102,13 @@ public final class BenchCli {
 
   private static int stream(Map<String, String> f) {
     known(f, "url", "direct", "streams", "duration", "warmup", "ramp", "max-tokens", "read-delay-ms", "sim-decode-tps",
-        "stall-ms", "pid", "json");
+        "stall-ms", "pid", "json", "model");
     String url = required(f, "url");
     int streams = intFlag(f, "streams", 100);
     StreamBench.Options o = new StreamBench.Options(streams, intFlag(f, "duration", 20), intFlag(f, "warmup", 3),
         intFlag(f, "ramp", 2), intFlag(f, "max-tokens", 100), intFlag(f, "read-delay-ms", 0),
         f.containsKey("sim-decode-tps") ? Double.valueOf(f.get("sim-decode-tps")) : null, intFlag(f, "stall-ms", 5000),
-        f.containsKey("pid") ? Long.parseLong(f.get("pid")) : -1);
+        f.containsKey("pid") ? Long.parseLong(f.get("pid")) : -1, f.get("model"));
     if (streams > 20_000 || o.durationS() > 3_600) {
       throw new IllegalArgumentException("bench stream: at most 20000 streams and 3600 s");
     }

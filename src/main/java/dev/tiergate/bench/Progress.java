@@ -2,10 +2,14 @@ package dev.tiergate.bench;
 
 import java.io.PrintStream;
 
-/** A one-line progress bar on stderr, redrawn in place; silent when total is 0. */
+/**
+ * A one-line progress bar on stderr, redrawn in place on a terminal; without one (CI logs) one plain line
+ * per finished step instead. Silent when total is 0.
+ */
 final class Progress {
   private static final int WIDTH = 30;
   private final PrintStream out;
+  private final boolean terminal = System.console() != null;
   private final int total;
   private final long startNanos = System.nanoTime();
   private int done;
@@ -17,11 +21,17 @@ final class Progress {
 
   void step(String label) {
     done = Math.min(total, done + 1);
-    draw(label);
+    if (terminal) {
+      draw(label);
+    } else if (total > 0) {
+      out.printf("[%d/%d %ds] %s%n", done, total, (System.nanoTime() - startNanos) / 1_000_000_000L, label);
+    }
   }
 
   void show(String label) {
-    draw(label);
+    if (terminal) {
+      draw(label);
+    }
   }
 
   private void draw(String label) {
@@ -37,7 +47,7 @@ final class Progress {
   }
 
   void finish() {
-    if (total > 0) {
+    if (total > 0 && terminal) {
       out.print("\r" + " ".repeat(WIDTH + 60) + "\r");
       out.flush();
     }

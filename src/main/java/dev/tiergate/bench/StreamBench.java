@@ -27,7 +27,7 @@ import java.util.List;
 public final class StreamBench {
   /** The load. {@code readDelayMs > 0} makes a slow consumer: one network read per delay. */
   public record Options(int streams, int durationS, int warmupS, int rampS, int maxTokens, int readDelayMs,
-      Double simDecodeTps, int stallMs, long pid) {
+      Double simDecodeTps, int stallMs, long pid, String model) {
     /** How long streams may run past the end; slow consumers are cut almost at once. */
     int graceMs() {
       return readDelayMs > 0 ? 2_000 : Math.max(10_000, stallMs * 2);
@@ -67,6 +67,8 @@ public final class StreamBench {
     String base = baseUrl.replaceAll("/+$", "").replaceAll("/v1$", "");
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000)
         .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(o.streams() + 16).setMaxWaitQueueSize(-1));
+    String model = o.model() != null ? o.model() : firstModel(client, base);
+    String body = Prompts.chatBody(model, Prompts.SHORT, o.maxTokens());
     long start = System.nanoTime();
     long measureFrom = start + o.warmupS() * 1_000_000_000L;
     long end = measureFrom + o.durationS() * 1_000_000_000L;
@@ -74,7 +76,7 @@ public final class StreamBench {
     List<Group> all = new ArrayList<>();
     List<Future<Void>> done = new ArrayList<>();
     for (int g = 0; g < groups; g++) {
-      Group group = new Group(client, base, measureFrom, end);
+      Group group = new Group(client, base, body, measureFrom, end);
       all.add(group);
       Context ctx = vertx.getOrCreateContext(); // a fresh event-loop context per call from a non-Vert.x thread
       Promise<Void> p = Promise.promise();
@@ -92,7 +94,7 @@ public final class StreamBench {
     TierBench.await(Future.all(done), 10_000L);
     double hwm = pid > 0 ? ProcStat.statusMib(pid, "VmHWM") : Double.NaN;
     TierBench.await(client.close(), 10_000);
-    Group total = new Group(null, base, measureFrom, end);
+    Group total = new Group(null, base, body, measureFrom, end);
     all.forEach(total::merge);
     double secs = o.durationS();
     return new ArmResult(name, o.streams(), total.completed, total.failed, total.stalled, total.cut, total.events / secs,
@@ -126,6 +128,19 @@ public final class StreamBench {
     }
   }
 
+  /** The first model GET /v1/models lists (a served model name on the gateway, the model on an engine). */
+  static String firstModel(HttpClient client, String base) {
+    try {
+      io.vertx.core.json.JsonObject models = TierBench.await(client.request(new RequestOptions().setMethod(HttpMethod.GET)
+          .setAbsoluteURI(base + "/v1/models")).compose(r -> r.send().compose(resp -> resp.body()))
+          .map(b -> b.toJsonObject()), 10_000);
+      return models.getJsonArray("data").getJsonObject(0).getString("id");
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("cannot read a model name from " + base + "/v1/models (pass --model): "
+          + e.getMessage(), e);
+    }
+  }
+
   private static void sleep(long ms) {
     try {
       Thread.sleep(ms);
@@ -138,6 +153,7 @@ public final class StreamBench {
   private final class Group {
     final HttpClient client;
     final String base;
+    final String body;
     final long measureFrom;
     final long end;
     final Samples ttft = new Samples(200_000);
@@ -152,9 +168,10 @@ public final class StreamBench {
     Promise<Void> finished;
     final List<Lane> lanes = new ArrayList<>();
 
-    Group(HttpClient client, String base, long measureFrom, long end) {
+    Group(HttpClient client, String base, String body, long measureFrom, long end) {
       this.client = client;
       this.base = base;
+      this.body = body;
       this.measureFrom = measureFrom;
       this.end = end;
     }
@@ -245,7 +262,7 @@ public final class StreamBench {
       if (o.simDecodeTps() != null) {
         ro.putHeader("x-sim-decode-tps", Double.toString(o.simDecodeTps()));
       }
-      String body = Prompts.chatBody("tiergate/auto", Prompts.SHORT, o.maxTokens());
+      String body = g.body;
       g.client.request(ro).onFailure(this::fail).onSuccess(r -> {
         req = r;
         sent = System.nanoTime();

@@ -47,6 +47,16 @@ public final class RequestRecorder implements StreamListener {
     this.sentNanos = sentNanos;
   }
 
+  /** Every attempt failed: the request counts against the last backend tried. */
+  public void attempted(String tier, String backend) {
+    BackendMeters m = metrics.meters(backend);
+    if (m != null) {
+      this.meters = m;
+      this.tier = tier;
+      this.backend = backend;
+    }
+  }
+
   @Override
   public void onEvent(SseEvent event, long nanos) {
     if (event.is(SseEvent.OUTPUT)) {

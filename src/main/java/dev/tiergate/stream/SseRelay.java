@@ -71,7 +71,11 @@ public final class SseRelay {
     listener.onEvent(event, System.nanoTime());
     if (event.is(SseEvent.DONE)) {
       sawDone = true;
-      client.write(DONE);
+      // vLLM and SGLang send [DONE] even after an error event, llama.cpp does not; a client must
+      // not read a failed stream as complete, so after an error the stream simply ends.
+      if (!sawError) {
+        client.write(DONE);
+      }
       return;
     }
     sawError |= event.is(SseEvent.ERROR);
@@ -93,10 +97,13 @@ public final class SseRelay {
   }
 
   private void upstreamEnded() {
-    if (sawDone || sawError) {
-      finish(sawDone ? StreamOutcome.OK : StreamOutcome.UPSTREAM_ERROR, null);
+    if (sawError) {
+      finish(StreamOutcome.UPSTREAM_ERROR, null); // the engine's error event already told the client
+    } else if (sawDone) {
+      finish(StreamOutcome.OK, null);
     } else {
-      finish(StreamOutcome.UPSTREAM_ERROR, new IncompleteStreamException());
+      finish(StreamOutcome.UPSTREAM_ERROR,
+          GatewayError.of(GatewayError.Kind.UPSTREAM_ERROR, "upstream ended the stream without [DONE]"));
     }
   }
 
@@ -126,12 +133,5 @@ public final class SseRelay {
   private void complete(StreamOutcome outcome) {
     listener.onEnd(outcome, System.nanoTime());
     done.complete(outcome);
-  }
-
-  /** The upstream closed the stream without {@code [DONE]} and without an error event. */
-  public static final class IncompleteStreamException extends RuntimeException {
-    public IncompleteStreamException() {
-      super("upstream ended the stream without [DONE]", null, false, false);
-    }
   }
 }

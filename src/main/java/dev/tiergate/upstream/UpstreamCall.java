@@ -4,6 +4,7 @@ import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
 import dev.tiergate.stream.SseFramer;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -21,8 +22,9 @@ import java.util.List;
  * the client. The first target that produces output (or a complete body) wins.
  */
 public final class UpstreamCall {
-  /** What to send and how much to accept back. */
-  public record Spec(String path, RequestBody body, boolean stream, int maxTokens, long maxResponseBytes, int maxEventBytes) {}
+  /** What to send and how much to accept back; {@code clientHeaders} are filtered by {@link ForwardedHeaders}. */
+  public record Spec(String path, RequestBody body, boolean stream, int maxTokens, long maxResponseBytes, int maxEventBytes,
+      MultiMap clientHeaders) {}
 
   private final Vertx vertx;
   private final UpstreamClients clients;
@@ -97,8 +99,9 @@ public final class UpstreamCall {
 
     void start() {
       Buffer body = adapter.requestBody(spec.body(), target.backend(), spec.stream());
-      RequestOptions options = new RequestOptions()
-          .setMethod(HttpMethod.POST)
+      RequestOptions options = new RequestOptions();
+      ForwardedHeaders.copy(spec.clientHeaders(), options);
+      options.setMethod(HttpMethod.POST)
           .setAbsoluteURI(baseUrl(target.backend().url()) + spec.path())
           .setConnectTimeout(target.timeouts().connectMs())
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

@@ -43,6 +43,8 @@ public final class UpstreamStream implements ReadStream<SseEvent>, Cancellable {
   private boolean terminal;
   private Throwable failure;
   private boolean delivered;
+  private boolean sawDone;
+  private boolean sawError;
   private long idleTimer = -1;
   private long totalTimer = -1;
 
@@ -73,7 +75,7 @@ public final class UpstreamStream implements ReadStream<SseEvent>, Cancellable {
     }
     armIdle();
     try {
-      framer.feed(chunk, queue::add);
+      framer.feed(chunk, this::take);
     } catch (SseFramer.OversizedEventException e) {
       fail(GatewayError.of(Kind.UPSTREAM_ERROR, e.getMessage()));
       return;
@@ -85,12 +87,20 @@ public final class UpstreamStream implements ReadStream<SseEvent>, Cancellable {
     if (terminal) {
       return;
     }
-    framer.finish(queue::add);
+    framer.finish(this::take);
     ended = true;
     terminal = true;
     clearTimers();
-    lease.finish(AttemptResult.OK);
+    // An engine that reported an error, or closed without [DONE], failed this request even though
+    // the connection ended cleanly: the circuit breaker must see it like a 5xx.
+    lease.finish(sawError || !sawDone ? AttemptResult.SERVER_ERROR : AttemptResult.OK);
     afterData();
+  }
+
+  private void take(SseEvent e) {
+    queue.add(e);
+    sawDone |= e.is(SseEvent.DONE);
+    sawError |= e.is(SseEvent.ERROR);
   }
 
   private void afterData() {

@@ -5,7 +5,9 @@ import dev.tiergate.config.ConfigLoader;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.sim.SimOptions;
 import dev.tiergate.sim.SimServer;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -42,12 +45,25 @@ public final class TestGateway implements AutoCloseable {
   private final Map<String, SimServer> sims;
   private final Gateway gateway;
   private final HttpClient client;
+  private final Context context;
 
   private TestGateway(Vertx vertx, Map<String, SimServer> sims, Gateway gateway) {
     this.vertx = vertx;
     this.sims = sims;
     this.gateway = gateway;
     this.client = vertx.createHttpClient();
+    this.context = vertx.getOrCreateContext();
+  }
+
+  /**
+   * Runs a client exchange on one event loop. Started from the test thread, the steps of a
+   * composed exchange would hop between threads, and a response's body could arrive before
+   * {@code body()} was asked for it: the exchange then hangs.
+   */
+  public <T> Future<T> onLoop(Supplier<Future<T>> exchange) {
+    Promise<T> p = Promise.promise();
+    context.runOnContext(v -> exchange.get().onComplete(p));
+    return p.future();
   }
 
   public static Builder builder() {
@@ -95,13 +111,13 @@ public final class TestGateway implements AutoCloseable {
     for (int i = 0; i + 1 < headerPairs.length; i += 2) {
       o.putHeader(headerPairs[i], headerPairs[i + 1]);
     }
-    return await(client.request(o).compose(req -> req.send(Buffer.buffer(json)))
-        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString()))));
+    return await(onLoop(() -> client.request(o).compose(req -> req.send(Buffer.buffer(json)))
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())))));
   }
 
   public Reply get(String path) {
-    return await(client.request(HttpMethod.GET, port(), "127.0.0.1", path).compose(req -> req.send())
-        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString()))));
+    return await(onLoop(() -> client.request(HttpMethod.GET, port(), "127.0.0.1", path).compose(req -> req.send())
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())))));
   }
 
   public Future<HttpClientResponse> open(String path, String json, String... headerPairs) {
@@ -110,7 +126,7 @@ public final class TestGateway implements AutoCloseable {
     for (int i = 0; i + 1 < headerPairs.length; i += 2) {
       o.putHeader(headerPairs[i], headerPairs[i + 1]);
     }
-    return client.request(o).compose(req -> req.send(Buffer.buffer(json)));
+    return onLoop(() -> client.request(o).compose(req -> req.send(Buffer.buffer(json))));
   }
 
   public static <T> T await(Future<T> f) {

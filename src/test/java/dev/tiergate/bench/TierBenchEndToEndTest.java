@@ -1,0 +1,83 @@
+package dev.tiergate.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tiergate.sim.SimOptions;
+import dev.tiergate.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code bench tiers} end to end through an in-process gateway, against three sims whose corners are
+ * far apart (5× prefill, 3× decode), so the verdict is decided by the rates, not by noise.
+ */
+@Timeout(60)
+class TierBenchEndToEndTest {
+  private static TestGateway gw;
+
+  @BeforeAll
+  static void start() {
+    SimOptions base = SimOptions.defaults("vllm").withModel("m").withTtftBaseMs(5).withPrefillHalfRateTokens(0);
+    gw = TestGateway.builder()
+        .sim("fast-1", base.withPrefillTps(20_000).withDecodeTps(900))
+        .sim("max-1", base.withPrefillTps(20_000).withDecodeTps(300))
+        .sim("prefill-1", base.withPrefillTps(100_000).withDecodeTps(300))
+        .config("""
+            routing: { defaultTier: fast }
+            tiers:
+              - name: fast
+                backends: [{ name: fast-1, url: "${SIM_FAST_1}", engine: vllm, model: m, contextWindow: 262144 }]
+              - name: max
+                backends: [{ name: max-1, url: "${SIM_MAX_1}", engine: vllm, model: m, contextWindow: 3000 }]
+              - name: prefill
+                backends: [{ name: prefill-1, url: "${SIM_PREFILL_1}", engine: vllm, model: m, contextWindow: 262144 }]
+            """)
+        .start();
+  }
+
+  @AfterAll
+  static void stop() {
+    gw.close();
+  }
+
+  @Test
+  void measuresEveryTierAndNamesItsCorner() {
+    TierBench.Plan plan = new TierBench.Plan(List.of(1_000, 4_000), 2, 1, 4, 60, 20_000);
+    ByteArrayOutputStream progress = new ByteArrayOutputStream();
+    TierBench bench = new TierBench(gw.vertx(), gw.baseUrl(), plan, new PrintStream(progress, true, StandardCharsets.UTF_8));
+    TierBench.Report report = bench.run(null);
+    bench.close();
+
+    assertEquals(List.of("fast", "max", "prefill"), report.tiers().stream().map(TierBench.TierResult::tier).toList());
+    for (TierBench.TierResult r : report.tiers()) {
+      for (Verdict.Axis a : report.axes()) {
+        assertFalse(r.axes().get(a.name()).isEmpty(), r.tier() + " has no value for " + a.name() + ": " + r.notes());
+        assertEquals(2, r.axes().get(a.name()).n(), "warm-ups are excluded, repeats kept: " + a.name());
+      }
+    }
+    assertTrue(report.wins().get("fast").containsAll(List.of(TierBench.PROSE, TierBench.CODE)), report.wins().toString());
+    assertTrue(report.wins().get("prefill").contains("prefill@4K t/s"), report.wins().toString());
+    assertEquals(List.of(), report.wins().get("max"), report.wins().toString());
+    // the max tier's 3000-token window clipped the 4K prompt instead of failing it
+    TierBench.TierResult max = report.tiers().get(1);
+    assertTrue(max.notes().stream().anyMatch(n -> n.contains("clipped")), max.notes().toString());
+    assertTrue(max.depths().get("prefill@4K t/s") < 3000, max.depths().toString());
+
+    String table = TierReport.table(report);
+    assertTrue(table.contains("| fast "), table);
+    assertTrue(table.contains("max: no measured axis sets it apart"), table);
+    JsonObject json = TierReport.json(report);
+    assertEquals(3, json.getJsonArray("tiers").size());
+    assertTrue(TierReport.csv(report).startsWith("tier,axis,median,min,max,n,wins\n"));
+    assertTrue(progress.toString(StandardCharsets.UTF_8).contains("prefill decode code"), "progress bar drawn");
+  }
+}
