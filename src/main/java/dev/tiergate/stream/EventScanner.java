@@ -4,135 +4,157 @@ import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Classifies a streamed JSON event by scanning its bytes for a few keys, without building a tree.
- * Key matches are safe inside string values: a quote within a JSON string is always escaped, so
- * {@code "content":} can only match a real key.
+ * Classifies a streamed JSON event in one pass over its bytes, without building a tree: every
+ * string is either a key (followed by a colon) or a value that is skipped whole, so text inside a
+ * value can never be mistaken for a key. A key of interest is judged by the first bytes of its value.
  */
 public final class EventScanner {
-  private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] CONTENT = key("content");
-  private static final byte[] REASONING = key("reasoning");
-  private static final byte[] REASONING_CONTENT = key("reasoning_content");
-  private static final byte[] TOOL_CALLS = key("tool_calls");
-  private static final byte[] TEXT = key("text");
-  private static final byte[] USAGE = key("usage");
-  private static final byte[] CHOICES = key("choices");
-  private static final byte[] ERROR = key("error");
-  private static final byte[] FINISH = key("finish_reason");
-  private static final byte[] TIMINGS = key("timings");
+  private static final byte[] DONE = ascii("[DONE]");
+  private static final byte[] CONTENT = ascii("content");
+  private static final byte[] TEXT = ascii("text");
+  private static final byte[] TOOL_CALLS = ascii("tool_calls");
+  private static final byte[] REASONING = ascii("reasoning");
+  private static final byte[] REASONING_CONTENT = ascii("reasoning_content");
+  private static final byte[] USAGE = ascii("usage");
+  private static final byte[] CHOICES = ascii("choices");
+  private static final byte[] ERROR = ascii("error");
+  private static final byte[] FINISH = ascii("finish_reason");
+  private static final byte[] TIMINGS = ascii("timings");
 
   private EventScanner() {}
 
-  private static byte[] key(String k) {
-    return ("\"" + k + "\"").getBytes(StandardCharsets.US_ASCII);
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
   }
 
   public static int classify(Buffer b) {
-    int len = b.length();
-    int start = skipWs(b, 0, len);
-    if (startsWith(b, start, DONE)) {
+    byte[] a = b.getBytes();
+    return classify(a, 0, a.length);
+  }
+
+  /** Classifies the JSON in {@code a[from, to)}. */
+  public static int classify(byte[] a, int from, int to) {
+    int i = skipWs(a, from, to);
+    if (startsWith(a, i, to, DONE)) {
       return SseEvent.DONE;
     }
     int flags = 0;
-    if (nonEmptyString(b, CONTENT) || nonEmptyArray(b, TOOL_CALLS) || nonEmptyString(b, TEXT)) {
-      flags |= SseEvent.OUTPUT | SseEvent.ANSWER;
-    }
-    if (nonEmptyString(b, REASONING_CONTENT) || nonEmptyString(b, REASONING)) {
-      flags |= SseEvent.OUTPUT;
-    }
-    if (valueStartsWith(b, USAGE, '{')) {
-      flags |= SseEvent.USAGE;
-    }
-    int choices = valueAt(b, CHOICES);
-    if (choices >= 0 && b.getByte(choices) == '[' && skipWsByte(b, choices + 1, len) == ']') {
-      flags |= SseEvent.NO_CHOICES;
-    }
-    if (valueStartsWith(b, ERROR, '{') || valueStartsWith(b, ERROR, '"')) {
-      flags |= SseEvent.ERROR;
-    }
-    if (valueStartsWith(b, FINISH, '"')) {
-      flags |= SseEvent.FINISH;
-    }
-    if (valueStartsWith(b, TIMINGS, '{')) {
-      flags |= SseEvent.TIMINGS;
+    while (i < to) {
+      if (a[i] != '"') {
+        i++;
+        continue;
+      }
+      int end = stringEnd(a, i + 1, to);
+      int colon = skipWs(a, end + 1, to);
+      if (colon < to && a[colon] == ':') {
+        int v = skipWs(a, colon + 1, to);
+        if (v < to) {
+          flags |= keyFlags(a, i + 1, end, v, to);
+        }
+        i = v;
+      } else {
+        i = end + 1;
+      }
     }
     return flags;
   }
 
-  private static boolean nonEmptyString(Buffer b, byte[] key) {
-    int from = 0;
-    int v;
-    while ((v = valueAt(b, key, from)) >= 0) {
-      if (b.getByte(v) == '"' && v + 1 < b.length() && b.getByte(v + 1) != '"') {
-        return true;
-      }
-      from = v;
-    }
-    return false;
-  }
-
-  private static boolean nonEmptyArray(Buffer b, byte[] key) {
-    int v = valueAt(b, key);
-    return v >= 0 && b.getByte(v) == '[' && skipWsByte(b, v + 1, b.length()) != ']';
-  }
-
-  private static boolean valueStartsWith(Buffer b, byte[] key, char c) {
-    int v = valueAt(b, key);
-    return v >= 0 && b.getByte(v) == c;
-  }
-
-  static int valueAt(Buffer b, byte[] key) {
-    return valueAt(b, key, 0);
-  }
-
-  /** Index of the first byte of the value of {@code key} at or after {@code from}, or -1. */
-  static int valueAt(Buffer b, byte[] key, int from) {
-    int len = b.length();
-    int i = indexOf(b, key, from, len);
-    while (i >= 0) {
-      int j = skipWs(b, i + key.length, len);
-      if (j < len && b.getByte(j) == ':') {
-        int v = skipWs(b, j + 1, len);
-        return v < len ? v : -1;
-      }
-      i = indexOf(b, key, i + 1, len);
-    }
-    return -1;
-  }
-
-  static int indexOf(Buffer b, byte[] needle, int from, int len) {
-    byte first = needle[0];
-    int last = len - needle.length;
-    outer:
-    for (int i = from; i <= last; i++) {
-      if (b.getByte(i) != first) {
-        continue;
-      }
-      for (int k = 1; k < needle.length; k++) {
-        if (b.getByte(i + k) != needle[k]) {
-          continue outer;
+  private static int keyFlags(byte[] a, int ks, int ke, int v, int to) {
+    byte first = a[v];
+    switch (ke - ks) {
+      case 4:
+        return is(a, ks, TEXT) && nonEmptyString(a, v, to) ? SseEvent.OUTPUT | SseEvent.ANSWER : 0;
+      case 5:
+        if (is(a, ks, USAGE)) {
+          return first == '{' ? SseEvent.USAGE : 0;
         }
-      }
-      return i;
+        return is(a, ks, ERROR) && (first == '{' || first == '"') ? SseEvent.ERROR : 0;
+      case 7:
+        if (is(a, ks, CONTENT)) {
+          return nonEmptyString(a, v, to) ? SseEvent.OUTPUT | SseEvent.ANSWER : 0;
+        }
+        if (is(a, ks, CHOICES)) {
+          return first == '[' && next(a, v + 1, to) == ']' ? SseEvent.NO_CHOICES : 0;
+        }
+        return is(a, ks, TIMINGS) && first == '{' ? SseEvent.TIMINGS : 0;
+      case 9:
+        return is(a, ks, REASONING) && nonEmptyString(a, v, to) ? SseEvent.OUTPUT : 0;
+      case 10:
+        return is(a, ks, TOOL_CALLS) && first == '[' && next(a, v + 1, to) != ']' ? SseEvent.OUTPUT | SseEvent.ANSWER : 0;
+      case 13:
+        return is(a, ks, FINISH) && first == '"' ? SseEvent.FINISH : 0;
+      case 17:
+        return is(a, ks, REASONING_CONTENT) && nonEmptyString(a, v, to) ? SseEvent.OUTPUT : 0;
+      default:
+        return 0;
     }
-    return -1;
   }
 
-  private static boolean startsWith(Buffer b, int at, byte[] prefix) {
-    if (b.length() - at < prefix.length) {
-      return false;
-    }
-    for (int k = 0; k < prefix.length; k++) {
-      if (b.getByte(at + k) != prefix[k]) {
+  private static boolean nonEmptyString(byte[] a, int v, int to) {
+    return a[v] == '"' && v + 1 < to && a[v + 1] != '"';
+  }
+
+  private static boolean is(byte[] a, int at, byte[] key) {
+    for (int k = 0; k < key.length; k++) {
+      if (a[at + k] != key[k]) {
         return false;
       }
     }
     return true;
   }
 
-  private static int skipWs(Buffer b, int i, int len) {
-    while (i < len) {
-      byte c = b.getByte(i);
+  /** Index of the closing quote of a string whose first content byte is at {@code i}. */
+  static int stringEnd(byte[] a, int i, int to) {
+    while (i < to) {
+      byte c = a[i];
+      if (c == '\\') {
+        i += 2;
+      } else if (c == '"') {
+        return i;
+      } else {
+        i++;
+      }
+    }
+    return to;
+  }
+
+  /**
+   * Index of the first byte of the value of top-level-or-nested key {@code key} (given without
+   * quotes), or -1. The same key/value discipline as {@link #classify}.
+   */
+  static int valueAt(byte[] a, byte[] key) {
+    int to = a.length;
+    int i = 0;
+    while (i < to) {
+      if (a[i] != '"') {
+        i++;
+        continue;
+      }
+      int end = stringEnd(a, i + 1, to);
+      int colon = skipWs(a, end + 1, to);
+      if (colon < to && a[colon] == ':') {
+        int v = skipWs(a, colon + 1, to);
+        if (end - i - 1 == key.length && is(a, i + 1, key)) {
+          return v < to ? v : -1;
+        }
+        i = v;
+      } else {
+        i = end + 1;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean startsWith(byte[] a, int at, int to, byte[] prefix) {
+    if (to - at < prefix.length) {
+      return false;
+    }
+    return is(a, at, prefix);
+  }
+
+  private static int skipWs(byte[] a, int i, int to) {
+    while (i < to) {
+      byte c = a[i];
       if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
         break;
       }
@@ -141,8 +163,8 @@ public final class EventScanner {
     return i;
   }
 
-  private static int skipWsByte(Buffer b, int i, int len) {
-    int j = skipWs(b, i, len);
-    return j < len ? b.getByte(j) : -1;
+  private static int next(byte[] a, int i, int to) {
+    int j = skipWs(a, i, to);
+    return j < to ? a[j] : -1;
   }
 }

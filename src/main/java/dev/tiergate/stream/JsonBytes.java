@@ -8,8 +8,9 @@ import java.nio.charset.StandardCharsets;
 public final class JsonBytes {
   private JsonBytes() {}
 
+  /** A key as {@link #replaceString} expects it: the name without quotes. */
   public static byte[] key(String name) {
-    return ("\"" + name + "\"").getBytes(StandardCharsets.UTF_8);
+    return name.getBytes(StandardCharsets.UTF_8);
   }
 
   /**
@@ -17,40 +18,17 @@ public final class JsonBytes {
    * Returns {@code data} itself when the key is absent or already holds that value.
    */
   public static Buffer replaceString(Buffer data, byte[] key, byte[] rawJsonString) {
-    int v = EventScanner.valueAt(data, key);
-    if (v < 0 || data.getByte(v) != '"') {
+    byte[] a = data.getBytes();
+    int v = EventScanner.valueAt(a, key);
+    if (v < 0 || a[v] != '"') {
       return data;
     }
-    int end = stringEnd(data, v);
-    if (end - v == rawJsonString.length && same(data, v, rawJsonString)) {
+    int end = EventScanner.stringEnd(a, v + 1, a.length) + 1;
+    if (end - v == rawJsonString.length && java.util.Arrays.equals(a, v, end, rawJsonString, 0, rawJsonString.length)) {
       return data;
     }
-    Buffer out = Buffer.buffer(data.length() - (end - v) + rawJsonString.length);
-    out.appendBuffer(data, 0, v).appendBytes(rawJsonString).appendBuffer(data, end, data.length() - end);
-    return out;
-  }
-
-  /** Index just past the closing quote of the string starting at {@code start}. */
-  static int stringEnd(Buffer b, int start) {
-    int n = b.length();
-    for (int i = start + 1; i < n; i++) {
-      byte c = b.getByte(i);
-      if (c == '\\') {
-        i++;
-      } else if (c == '"') {
-        return i + 1;
-      }
-    }
-    return n;
-  }
-
-  private static boolean same(Buffer b, int at, byte[] bytes) {
-    for (int i = 0; i < bytes.length; i++) {
-      if (b.getByte(at + i) != bytes[i]) {
-        return false;
-      }
-    }
-    return true;
+    Buffer out = Buffer.buffer(a.length - (end - v) + rawJsonString.length);
+    return out.appendBytes(a, 0, v).appendBytes(rawJsonString).appendBytes(a, end, a.length - end);
   }
 
   /** JSON string literal of {@code s}, quoted and escaped. */

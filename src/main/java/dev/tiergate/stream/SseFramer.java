@@ -20,6 +20,7 @@ public final class SseFramer {
   private Buffer partial;
   private Buffer data;
   private int dataLines;
+  private int dataFlags;
 
   public SseFramer(int maxEventBytes) {
     this.maxEventBytes = maxEventBytes;
@@ -32,14 +33,17 @@ public final class SseFramer {
       buf = partial.appendBuffer(chunk);
       partial = null;
     }
-    int len = buf.length();
+    // One copy per network read, then plain array scans: Buffer.getByte per byte is several
+    // times slower (bounds and reference-count checks on every call).
+    byte[] a = buf.getBytes();
+    int len = a.length;
     int lineStart = 0;
     for (int i = 0; i < len; i++) {
-      if (buf.getByte(i) != '\n') {
+      if (a[i] != '\n') {
         continue;
       }
-      int end = i > lineStart && buf.getByte(i - 1) == '\r' ? i - 1 : i;
-      line(buf, lineStart, end, sink);
+      int end = i > lineStart && a[i - 1] == '\r' ? i - 1 : i;
+      line(buf, a, lineStart, end, sink);
       lineStart = i + 1;
     }
     if (lineStart < len) {
@@ -47,7 +51,7 @@ public final class SseFramer {
       if (rest + pendingDataBytes() > maxEventBytes) {
         throw new OversizedEventException(maxEventBytes);
       }
-      partial = Buffer.buffer(Math.max(rest * 2, 256)).appendBuffer(buf, lineStart, rest);
+      partial = Buffer.buffer(Math.max(rest * 2, 256)).appendBytes(a, lineStart, rest);
     }
   }
 
@@ -61,32 +65,36 @@ public final class SseFramer {
     if (partial != null) {
       Buffer p = partial;
       partial = null;
-      int end = p.length() > 0 && p.getByte(p.length() - 1) == '\r' ? p.length() - 1 : p.length();
-      line(p, 0, end, sink);
+      byte[] a = p.getBytes();
+      int end = a.length > 0 && a[a.length - 1] == '\r' ? a.length - 1 : a.length;
+      line(p, a, 0, end, sink);
     }
     dispatch(sink);
   }
 
-  private void line(Buffer buf, int start, int end, Consumer<SseEvent> sink) {
+  private void line(Buffer buf, byte[] a, int start, int end, Consumer<SseEvent> sink) {
     if (start == end) {
       dispatch(sink);
       return;
     }
-    if (!startsWithData(buf, start, end)) {
+    if (!startsWithData(a, start, end)) {
       return;
     }
     int v = start + 5;
-    if (v < end && buf.getByte(v) == ' ') {
+    if (v < end && a[v] == ' ') {
       v++;
     }
     Buffer value = buf.slice(v, end);
     if (dataLines == 0) {
       data = value;
+      // The common case, one data line: classify straight from the array already in hand.
+      dataFlags = EventScanner.classify(a, v, end);
     } else {
       if (dataLines == 1) {
         data = Buffer.buffer(data.length() + value.length() + 16).appendBuffer(data);
       }
       data.appendByte((byte) '\n').appendBuffer(value);
+      dataFlags = -1;
     }
     dataLines++;
     if (data.length() > maxEventBytes) {
@@ -99,21 +107,18 @@ public final class SseFramer {
       return;
     }
     Buffer d = data;
+    int flags = dataFlags;
     data = null;
     dataLines = 0;
-    sink.accept(SseEvent.of(d));
+    sink.accept(flags >= 0 ? new SseEvent(d, flags) : SseEvent.of(d));
   }
 
   private int pendingDataBytes() {
     return data == null ? 0 : data.length();
   }
 
-  private static boolean startsWithData(Buffer b, int start, int end) {
-    return end - start >= 5
-        && b.getByte(start) == 'd'
-        && b.getByte(start + 1) == 'a'
-        && b.getByte(start + 2) == 't'
-        && b.getByte(start + 3) == 'a'
-        && b.getByte(start + 4) == ':';
+  private static boolean startsWithData(byte[] a, int start, int end) {
+    return end - start >= 5 && a[start] == 'd' && a[start + 1] == 'a' && a[start + 2] == 't' && a[start + 3] == 'a'
+        && a[start + 4] == ':';
   }
 }
