@@ -42,6 +42,7 @@ public final class Main {
         case "check-config" -> System.exit(CheckConfig.run(rest, System.out, System.err));
         case "bench" -> dev.tiergate.bench.BenchCli.main(rest);
         case "help", "--help", "-h" -> System.out.print(USAGE);
+        case "cds-training" -> CdsTraining.run();
         default -> {
           System.err.println("unknown command '" + cmd + "'\n");
           System.err.print(USAGE);
