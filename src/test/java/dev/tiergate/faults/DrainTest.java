@@ -68,7 +68,10 @@ class DrainTest {
         assertEquals(503, again.status(), again.body());
         assertEquals("shutting_down", new JsonObject(again.body()).getJsonObject("error").getString("code"));
       } catch (AssertionError refusedToConnect) {
-        assertTrue(String.valueOf(refusedToConnect.getCause()).contains("Connection refused"), refusedToConnect.toString());
+        // A listener that stops accepting either refuses the connection or closes one caught mid-accept.
+        String why = String.valueOf(refusedToConnect.getCause());
+        assertTrue(why.contains("Connection refused") || why.contains("Connection was closed")
+            || why.contains("Connection reset"), why);
       }
 
       String shortBody = shortOne.awaitEnd();
