@@ -8,6 +8,7 @@ import dev.tiergate.fleet.BackendState;
 import dev.tiergate.sim.SimOptions;
 import dev.tiergate.testing.BlockedLoopGuard;
 import dev.tiergate.testing.TestGateway;
+import dev.tiergate.testing.Wire;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.json.JsonObject;
@@ -58,6 +59,8 @@ class GatewayBehaviourTest {
                 backends: [{ name: ghost-1, url: "http://127.0.0.1:%d", engine: vllm, model: m }]
             """.formatted(deadPort))
         .start();
+    // First requests load classes for hundreds of ms; keep that out of the blocked-loop guard's window.
+    Wire.warmUp(gw, "fast");
   }
 
   @AfterAll

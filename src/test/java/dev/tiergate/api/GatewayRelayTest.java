@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tiergate.sim.SimOptions;
 import dev.tiergate.testing.BlockedLoopGuard;
 import dev.tiergate.testing.TestGateway;
+import dev.tiergate.testing.Wire;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -36,6 +37,8 @@ class GatewayRelayTest {
           .append(", model: ").append(e).append("-served }]\n");
     }
     gw = b.config(tiers.toString()).start();
+    // First requests load classes for hundreds of ms; keep that out of the blocked-loop guard's window.
+    Wire.warmUp(gw, "vllm");
   }
 
   @AfterAll
