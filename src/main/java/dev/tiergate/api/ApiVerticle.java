@@ -37,7 +37,14 @@ public final class ApiVerticle extends VerticleBase {
         .setHost(services.config().server().host())
         .setPort(services.config().server().port())
         .setTcpNoDelay(true)
-        .setCompressionSupported(false);
+        .setCompressionSupported(false)
+        // Handlers for protocols the gateway does not speak would sit in every connection's pipeline.
+        .setHttp2ClearTextEnabled(false)
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(false)
+        // Requests and responses are only touched on their own event loop, which lets Vert.x skip
+        // cross-thread hand-offs on every write.
+        .setStrictThreadMode(true);
     server = vertx.createHttpServer(options).requestHandler(router);
     return server.listen().onSuccess(services.lifecycle()::register);
   }
