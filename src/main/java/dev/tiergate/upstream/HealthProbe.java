@@ -108,6 +108,7 @@ public final class HealthProbe {
         .setConnectTimeout(timeoutMs)
         .setIdleTimeout(timeoutMs)
         .setTimeout(timeoutMs);
+    Credentials.apply(b, o);
     return client.request(o).compose(req -> req.send()).compose(resp -> resp.body().map(body -> new Reply(resp.statusCode(), body)));
   }
 

@@ -106,6 +106,7 @@ public final class UpstreamCall {
           .setConnectTimeout(target.timeouts().connectMs())
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
           .putHeader(HttpHeaders.ACCEPT, spec.stream() ? "text/event-stream" : "application/json");
+      Credentials.apply(target.backend(), options);
       long budget = spec.stream() ? target.timeouts().ttftMs() : remainingTotalMs();
       deadline = vertx.setTimer(Math.max(1, budget), id -> {
         deadline = -1;
