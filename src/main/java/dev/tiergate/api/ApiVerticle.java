@@ -65,7 +65,7 @@ public final class ApiVerticle extends VerticleBase {
     for (Endpoint e : Endpoint.values()) {
       router.post(e.path).handler(body).handler(ApiVerticle::requireJson).handler(new ProxyHandler(e, services, clients));
     }
-    router.get("/v1/models").handler(new ModelsHandler(services.config()));
+    router.get("/v1/models").handler(new ModelsHandler(services.config(), services.fleet()));
     router.get("/health").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end("{\"status\":\"ok\"}"));
     router.get("/ready").handler(this::ready);
     router.get("/tiergate/status").handler(new StatusHandler(services));

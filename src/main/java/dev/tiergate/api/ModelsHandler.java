@@ -3,6 +3,7 @@ package dev.tiergate.api;
 import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.TierConfig;
+import dev.tiergate.fleet.Fleet;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
@@ -12,16 +13,28 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 
-/** {@code GET /v1/models}: the served model names, one {@code tiergate/<tier>} per tier, and aliases. */
+/**
+ * {@code GET /v1/models}: the served model names (configured, or as the engines reported them),
+ * one {@code tiergate/<tier>} per tier, and the aliases.
+ */
 final class ModelsHandler implements Handler<RoutingContext> {
-  private final String body;
+  private final GatewayConfig config;
+  private final Fleet fleet;
 
-  ModelsHandler(GatewayConfig config) {
+  ModelsHandler(GatewayConfig config, Fleet fleet) {
+    this.config = config;
+    this.fleet = fleet;
+  }
+
+  private String body() {
     JsonArray data = new JsonArray();
     Set<String> served = new LinkedHashSet<>();
     for (TierConfig t : config.tiers()) {
       for (BackendConfig b : t.backends()) {
-        served.add(b.model());
+        String m = fleet.get(b.name()).effectiveModel();
+        if (m != null) {
+          served.add(m);
+        }
       }
     }
     served.forEach(m -> data.add(model(m).put("tiergate", new JsonObject().put("kind", "model"))));
@@ -32,7 +45,7 @@ final class ModelsHandler implements Handler<RoutingContext> {
     for (Map.Entry<String, String> a : config.routing().aliases().entrySet()) {
       data.add(model(a.getKey()).put("tiergate", new JsonObject().put("kind", "alias").put("tier", a.getValue())));
     }
-    this.body = new JsonObject().put("object", "list").put("data", data).encode();
+    return new JsonObject().put("object", "list").put("data", data).encode();
   }
 
   private static JsonObject model(String id) {
@@ -41,6 +54,6 @@ final class ModelsHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end(body);
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end(body());
   }
 }

@@ -1,5 +1,6 @@
 package dev.tiergate.api;
 
+import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.errors.ErrorJson;
 import dev.tiergate.errors.GatewayError;
@@ -83,13 +84,23 @@ final class ProxyHandler implements Handler<RoutingContext> {
   }
 
   private boolean knownModel(String model) {
-    return model == null || config.tiers().stream().flatMap(t -> t.backends().stream()).anyMatch(b -> b.model().equals(model));
+    return model == null || services.fleet().all().stream()
+        .anyMatch(b -> model.equals(b.effectiveModel()) || b.servedModels().contains(model));
+  }
+
+  /** A backend configured without a model name sends the one its engine reported. */
+  private BackendConfig served(BackendConfig b) {
+    if (b.model() != null) {
+      return b;
+    }
+    String discovered = services.fleet().get(b.name()).effectiveModel();
+    return discovered == null ? b : b.withModel(discovered);
   }
 
   private void forward(RoutingContext ctx, RequestFacts facts, RouteDecision decision, RequestRecorder recorder) {
     List<Target> targets = new ArrayList<>(decision.candidates().size());
     for (Candidate c : decision.candidates()) {
-      targets.add(new Target(c.tier(), c.backend(), config.timeoutsFor(config.tier(c.tier()).orElseThrow())));
+      targets.add(new Target(c.tier(), served(c.backend()), config.timeoutsFor(config.tier(c.tier()).orElseThrow())));
     }
     UpstreamCall.Spec spec = new UpstreamCall.Spec(endpoint.path, facts.body(), facts.stream(), facts.maxTokens(),
         config.server().maxResponseBytes(), (int) Math.min(Integer.MAX_VALUE, config.server().maxBodyBytes()),

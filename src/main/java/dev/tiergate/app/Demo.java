@@ -61,7 +61,7 @@ public final class Demo {
    * ≈ 72–90 tok/s for INT4 and ≈ 69 for FP8. The half-rate points fit rate(n) = p0 / (1 + n/h).
    */
   static SimOptions calibrated(String tier, BackendConfig b) {
-    SimOptions base = SimOptions.defaults(b.engine().id()).withModel(b.model());
+    SimOptions base = SimOptions.defaults(b.engine().id()).withModel(b.model() != null ? b.model() : "qwen3.6-27b");
     int window = b.contextWindow() != null ? b.contextWindow() : 262144;
     return switch (tier) {
       case "prefill" -> base.withPrefillTps(2363).withPrefillHalfRateTokens(68462).withTtftBaseMs(122)

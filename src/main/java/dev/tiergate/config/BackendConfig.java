@@ -31,6 +31,10 @@ public record BackendConfig(String name, String url, Engine engine, String model
     this(name, url, engine, model, contextWindow, null);
   }
 
+  public BackendConfig withModel(String served) {
+    return new BackendConfig(name, url, engine, served, contextWindow, apiKey);
+  }
+
   /** Never prints the key. */
   @Override
   public String toString() {

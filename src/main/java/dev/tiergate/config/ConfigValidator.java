@@ -137,8 +137,8 @@ final class ConfigValidator {
     if (b.engine() == null) {
       problems.add(at + ".engine: required (" + Engine.allowed() + ")");
     }
-    if (b.model() == null || b.model().isBlank()) {
-      problems.add(at + ".model: required: the model name this backend serves");
+    if (b.model() != null && b.model().isBlank()) {
+      problems.add(at + ".model: must not be blank (leave it out to use the name the engine reports)");
     }
     if (b.contextWindow() != null && b.contextWindow() <= 0) {
       problems.add(at + ".contextWindow: must be positive, got " + b.contextWindow());

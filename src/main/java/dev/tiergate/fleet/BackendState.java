@@ -1,6 +1,7 @@
 package dev.tiergate.fleet;
 
 import dev.tiergate.config.BackendConfig;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Live state of one backend, shared by all event loops; every field is safe to read anywhere. */
@@ -15,6 +16,7 @@ public final class BackendState {
   private volatile Health health = Health.UNKNOWN;
   private volatile long circuitOpenUntil;
   private volatile Integer discoveredWindow;
+  private volatile List<String> servedModels = List.of();
   private volatile String lastError;
 
   BackendState(String tier, BackendConfig config) {
@@ -85,6 +87,24 @@ public final class BackendState {
 
   void discoveredWindow(Integer window) {
     discoveredWindow = window;
+  }
+
+  /** The model names the engine reported on its last discovery (empty until then). */
+  public List<String> servedModels() {
+    return servedModels;
+  }
+
+  void servedModels(List<String> models) {
+    servedModels = List.copyOf(models);
+  }
+
+  /** The name to send upstream: the configured one, else the first the engine reported, else null. */
+  public String effectiveModel() {
+    if (config.model() != null) {
+      return config.model();
+    }
+    List<String> m = servedModels;
+    return m.isEmpty() ? null : m.get(0);
   }
 
   public int consecutiveFailures() {

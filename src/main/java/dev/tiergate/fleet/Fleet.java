@@ -108,4 +108,12 @@ public final class Fleet implements FleetView, BackendTracker {
       s.discoveredWindow(window);
     }
   }
+
+  /** What discovery learned about the engine's model names. */
+  public void discoveredModels(String backend, java.util.List<String> models) {
+    BackendState s = backends.get(backend);
+    if (s != null && models != null && !models.isEmpty()) {
+      s.servedModels(models);
+    }
+  }
 }

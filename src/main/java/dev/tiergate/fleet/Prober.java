@@ -66,12 +66,13 @@ public final class Prober {
         case DOWN -> BackendState.Health.DOWN;
       };
       boolean becameReady = h == BackendState.Health.READY && before != BackendState.Health.READY;
-      if (!becameReady || b.config().contextWindow() != null) {
+      if (!becameReady) {
         fleet.probed(name, h, h == BackendState.Health.READY ? null : r.detail(), null);
         return Future.<Void>succeededFuture();
       }
-      return probe.discoverWindow(b.config()).map(w -> {
-        fleet.probed(name, h, null, w);
+      return probe.discover(b.config()).map(d -> {
+        fleet.discoveredModels(name, d.models());
+        fleet.probed(name, h, null, d.window());
         return (Void) null;
       });
     }).onComplete(ar -> {

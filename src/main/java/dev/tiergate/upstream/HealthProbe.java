@@ -9,6 +9,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Engine-aware readiness and discovery. Engines signal "not yet" differently: vLLM refuses
@@ -57,6 +59,33 @@ public final class HealthProbe {
     return new ProbeResult(ProbeResult.State.DOWN, timedOut ? "/health did not answer within " + timeoutMs + " ms" : abbreviate(msg));
   }
 
+  /** What an engine says about itself: its model names and its real context window. */
+  public record Discovery(List<String> models, Integer window) {}
+
+  /** Served model names from {@code /v1/models} and the window from wherever the engine reports it. */
+  public Future<Discovery> discover(BackendConfig b) {
+    Future<List<String>> models = get(b, "/v1/models").map(r -> r.status == 200 ? modelIds(r.body) : List.<String>of())
+        .otherwise(List.of());
+    return models.compose(ids -> discoverWindow(b).map(w -> new Discovery(ids, w)));
+  }
+
+  static List<String> modelIds(Buffer body) {
+    List<String> ids = new ArrayList<>();
+    try {
+      JsonArray data = new JsonObject(body).getJsonArray("data");
+      if (data != null) {
+        for (Object m : data) {
+          if (m instanceof JsonObject model && model.getString("id") != null) {
+            ids.add(model.getString("id"));
+          }
+        }
+      }
+    } catch (RuntimeException notJson) {
+      // Nothing learned.
+    }
+    return List.copyOf(ids);
+  }
+
   /** The real context window, or null when the engine does not say. */
   public Future<Integer> discoverWindow(BackendConfig b) {
     String path = switch (b.engine()) {
@@ -89,7 +118,7 @@ public final class HealthProbe {
       if (data != null) {
         for (Object m : data) {
           if (m instanceof JsonObject model && model.getInteger("max_model_len") != null
-              && (b.model().equals(model.getString("id")) || data.size() == 1)) {
+              && (data.size() == 1 || model.getString("id", "").equals(b.model()))) {
             return model.getInteger("max_model_len");
           }
         }

@@ -31,10 +31,11 @@ public class OpenAiAdapter implements EngineAdapter {
   @Override
   public Buffer requestBody(RequestBody body, BackendConfig backend, boolean stream) {
     BodyEditor edit = body.edit();
-    String served = JsonBytes.quote(backend.model());
-    String current = body.rawValue("model");
-    if (!served.equals(current)) {
-      edit.set("model", served);
+    if (backend.model() != null) {
+      String served = JsonBytes.quote(backend.model());
+      if (!served.equals(body.rawValue("model"))) {
+        edit.set("model", served);
+      }
     }
     if (stream) {
       requestUsage(body, edit);
