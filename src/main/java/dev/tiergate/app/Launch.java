@@ -12,7 +12,8 @@ final class Launch {
   private Launch() {}
 
   static Vertx vertx(GatewayConfig config) {
-    return Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, config.server().instances())));
+    return Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, config.server().instances()))
+        .setPreferNativeTransport(config.server().nativeTransport()));
   }
 
   static Gateway gateway(GatewayConfig config, String source) {
@@ -29,7 +30,8 @@ final class Launch {
       System.exit(1);
       return null;
     }
-    System.out.println("tiergate listening on http://" + config.server().host() + ":" + g.port() + "/v1 (config " + source + ")");
+    System.out.println("tiergate listening on http://" + config.server().host() + ":" + g.port() + "/v1 (config " + source
+        + ", transport " + (vertx.isNativeTransportEnabled() ? "epoll" : "nio") + ")");
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("tiergate: draining (up to " + config.server().drainMs() + " ms)");
       try {

@@ -8,7 +8,8 @@ public record ServerConfig(
     Long maxResponseBytes,
     Integer instances,
     Long drainMs,
-    ReasoningField reasoningField) {
+    ReasoningField reasoningField,
+    Boolean nativeTransport) {
 
   public ServerConfig {
     host = host == null ? "127.0.0.1" : host;
@@ -18,14 +19,15 @@ public record ServerConfig(
     instances = instances == null ? Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())) : instances;
     drainMs = drainMs == null ? 30_000L : drainMs;
     reasoningField = reasoningField == null ? ReasoningField.AS_SENT : reasoningField;
+    nativeTransport = nativeTransport == null || nativeTransport;
   }
 
   public ServerConfig withPort(int p) {
-    return new ServerConfig(host, p, maxBodyBytes, maxResponseBytes, instances, drainMs, reasoningField);
+    return new ServerConfig(host, p, maxBodyBytes, maxResponseBytes, instances, drainMs, reasoningField, nativeTransport);
   }
 
   public static ServerConfig defaults() {
-    return new ServerConfig(null, null, null, null, null, null, null);
+    return new ServerConfig(null, null, null, null, null, null, null, null);
   }
 }
 
