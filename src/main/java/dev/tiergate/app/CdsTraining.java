@@ -22,7 +22,8 @@ final class CdsTraining {
   private CdsTraining() {}
 
   static void run() {
-    Vertx vertx = Vertx.vertx();
+    // The same transport as a real start, so its classes are in the archive too.
+    Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
     try {
       SimServer sim = Launch.await(SimServer.start(vertx, SimOptions.defaults("vllm").withPort(0).withModel("m")
           .withTtftBaseMs(1).withDecodeTps(5000).withDenseBatching(false)));
