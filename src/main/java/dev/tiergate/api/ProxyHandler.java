@@ -18,7 +18,6 @@ import dev.tiergate.upstream.UpstreamCall;
 import dev.tiergate.upstream.UpstreamClients;
 import dev.tiergate.upstream.UpstreamResult;
 import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;

@@ -2,7 +2,6 @@ package dev.tiergate.fleet;
 
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.upstream.HealthProbe;
-import dev.tiergate.upstream.ProbeResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;

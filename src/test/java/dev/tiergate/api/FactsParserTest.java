@@ -22,8 +22,10 @@ class FactsParserTest {
   void countsTheWholeConversationNotJustTheLastMessage() {
     String a = "a".repeat(4000);
     RequestFacts f = chat("{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"" + a + "\"},"
-        + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"" + a + "\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:" + "x".repeat(9000) + "\"}}]},"
-        + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"" + a + "\"}}]},"
+        + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"" + a + "\"},"
+        + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:" + "x".repeat(9000) + "\"}}]},"
+        + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\","
+        + "\"function\":{\"name\":\"f\",\"arguments\":\"" + a + "\"}}]},"
         + "{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"" + a + "\"}]}");
     // 4 × 4000 chars of text + the tool name, at 4 chars/token, plus 4 tokens per message
     assertEquals(4000 + 1 + 16, f.promptTokens());

@@ -74,16 +74,19 @@ class ConfigLoaderTest {
             "routing.rules[0].tier: unknown tier 'nope'"),
         Arguments.of("routing:\n  defaultTier: fast\n  rules: [{ name: r, tier: max }]\n" + TIERS, "routing.rules[0].when: required"),
         Arguments.of("routing: { defaultTier: fast }\n" + TIERS.replace("name: max", "name: fast"), "tiers[1].name: duplicate tier name 'fast'"),
-        Arguments.of("routing: { defaultTier: fast }\n" + TIERS.replace("name: m1", "name: f1"), "tiers[1].backends[0].name: duplicate backend name 'f1'"),
+        Arguments.of("routing: { defaultTier: fast }\n" + TIERS.replace("name: m1", "name: f1"),
+            "tiers[1].backends[0].name: duplicate backend name 'f1'"),
         Arguments.of("routing: { defaultTier: fast }\n" + TIERS.replace("http://127.0.0.1:1", "ftp://x"), "tiers[0].backends[0].url: must be an http:// or https:// URL"),
         Arguments.of("routing: { defaultTier: fast }\n" + TIERS.replace("engine: vllm", "engine: tgi"), "unknown engine 'tgi'"),
-        Arguments.of("routing: { defaultTier: fast }\ntimeouts: { ttftMs: 10, totalMs: 5 }\n" + TIERS, "timeouts: ttftMs (10) must not exceed totalMs (5)"),
+        Arguments.of("routing: { defaultTier: fast }\ntimeouts: { ttftMs: 10, totalMs: 5 }\n" + TIERS,
+            "timeouts: ttftMs (10) must not exceed totalMs (5)"),
         Arguments.of("routing: { defaultTier: fast }\nserver: { port: 70000 }\n" + TIERS, "server.port: must be 0..65535"),
         Arguments.of("routing: { defaultTier: fast }\nserver: { port: ${NOPE} }\n" + TIERS, "NOPE is not set"),
         Arguments.of("routing: { defaultTier: fast }\nrouting: { defaultTier: max }\n" + TIERS, "duplicate"),
         Arguments.of("routing: { defaultTier: fast }\ntiers:\n  - name: fast\n    fallback: [fast]\n    backends: [{ name: f1, url: \"http://h:1\", engine: vllm, model: m }]\n",
             "tiers[0].fallback[0]: a tier cannot fall back to itself"),
-        Arguments.of("routing: { defaultTier: fast }\n" + TIERS.replace("name: max", "name: Max Tier"), "tiers[1].name: 'Max Tier' must be lower-case"),
+        Arguments.of("routing: { defaultTier: fast }\n" + TIERS.replace("name: max", "name: Max Tier"),
+            "tiers[1].name: 'Max Tier' must be lower-case"),
         Arguments.of("routing: { defaultTier: fast, charsPerToken: 0 }\n" + TIERS, "routing.charsPerToken: must be in (0, 100)"));
   }
 

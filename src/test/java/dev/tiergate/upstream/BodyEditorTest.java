@@ -25,7 +25,8 @@ class BodyEditorTest {
 
   @Test
   void rewritesTheModelAndAsksForUsageInStreams() {
-    JsonObject out = send(Engine.VLLM, "{\"model\":\"tiergate/max\"," + MSG + ",\"stream\":true,\"tools\":[{\"type\":\"function\"}],\"chat_template_kwargs\":{\"enable_thinking\":false}}", true);
+    JsonObject out = send(Engine.VLLM, "{\"model\":\"tiergate/max\"," + MSG + ",\"stream\":true,"
+        + "\"tools\":[{\"type\":\"function\"}],\"chat_template_kwargs\":{\"enable_thinking\":false}}", true);
     assertEquals("served-model", out.getString("model"));
     assertEquals(true, out.getJsonObject("stream_options").getBoolean("include_usage"));
     assertEquals(false, out.getJsonObject("chat_template_kwargs").getBoolean("enable_thinking"));
@@ -61,7 +62,8 @@ class BodyEditorTest {
 
   @Test
   void whitespaceAndOddLayoutsSurvivePatching() {
-    JsonObject out = send(Engine.VLLM, " {\n \"messages\" : [ {\"role\":\"user\",\"content\":\"a,b}\"} ] ,\n \"model\" : null , \"temperature\" : 0.5 }\n", true);
+    JsonObject out = send(Engine.VLLM,
+        " {\n \"messages\" : [ {\"role\":\"user\",\"content\":\"a,b}\"} ] ,\n \"model\" : null , \"temperature\" : 0.5 }\n", true);
     assertEquals("served-model", out.getString("model"));
     assertEquals(0.5, out.getDouble("temperature"));
     assertEquals("a,b}", out.getJsonArray("messages").getJsonObject(0).getString("content"));
