@@ -140,6 +140,9 @@ final class ConfigValidator {
     if (b.model() != null && b.model().isBlank()) {
       problems.add(at + ".model: must not be blank (leave it out to use the name the engine reports)");
     }
+    if (b.maxInflight() != null && b.maxInflight() <= 0) {
+      problems.add(at + ".maxInflight: must be positive, got " + b.maxInflight());
+    }
     if (b.contextWindow() != null && b.contextWindow() <= 0) {
       problems.add(at + ".contextWindow: must be positive, got " + b.contextWindow());
     }

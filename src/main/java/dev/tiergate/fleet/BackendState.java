@@ -54,7 +54,13 @@ public final class BackendState {
 
   boolean routable(long now) {
     Health h = health;
-    return h != Health.DOWN && h != Health.LOADING && !circuitOpen(now);
+    return h != Health.DOWN && h != Health.LOADING && !circuitOpen(now) && !full();
+  }
+
+  /** At its configured concurrency limit; routing skips it until a request finishes. */
+  public boolean full() {
+    Integer max = config.maxInflight();
+    return max != null && inflight.get() >= max;
   }
 
   void started() {

@@ -53,6 +53,12 @@ public final class Fleet implements FleetView, BackendTracker {
   }
 
   @Override
+  public boolean busy(String backend) {
+    BackendState s = backends.get(backend);
+    return s != null && s.full();
+  }
+
+  @Override
   public int inflight(String backend) {
     BackendState s = backends.get(backend);
     return s == null ? 0 : s.inflight();

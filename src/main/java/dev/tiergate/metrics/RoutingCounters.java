@@ -33,7 +33,7 @@ final class RoutingCounters {
     reasons.add("hint:header");
     reasons.add("hint:model");
     for (String t : tiers) {
-      for (String why : List.of("down", "context", "failed")) {
+      for (String why : List.of("down", "busy", "context", "failed")) {
         reasons.add("fallback:" + t + "-" + why);
       }
     }

@@ -9,6 +9,11 @@ public interface FleetView {
 
   int inflight(String backend);
 
+  /** True when the backend is healthy but at its concurrency limit (not routable for that reason). */
+  default boolean busy(String backend) {
+    return false;
+  }
+
   /** The usable context window: configured, else discovered, else unknown. */
   OptionalInt contextWindow(String backend);
 }

@@ -89,10 +89,10 @@ public final class TierRouter {
           up.add(b);
         }
       }
-      String why = fits.isEmpty() ? "context" : up.isEmpty() ? "down" : null;
+      String why = fits.isEmpty() ? "context" : up.isEmpty() ? (fits.stream().anyMatch(b -> fleet.busy(b.name())) ? "busy" : "down") : null;
       if (why != null) {
         skipped.add(name + ":" + why);
-        anyDown |= why.equals("down");
+        anyDown |= !why.equals("context");
         if (name.equals(tier)) {
           fallbackReason = "fallback:" + tier + "-" + why;
         }

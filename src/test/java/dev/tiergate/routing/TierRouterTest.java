@@ -43,6 +43,7 @@ class TierRouterTest {
   /** A fleet snapshot for tests: everything up and idle unless said otherwise. */
   static final class FakeFleet implements FleetView {
     final Set<String> down = new HashSet<>();
+    final Set<String> busy = new HashSet<>();
     final Map<String, Integer> inflight = new HashMap<>();
 
     FakeFleet down(String... names) {
@@ -52,7 +53,12 @@ class TierRouterTest {
 
     @Override
     public boolean routable(String backend) {
-      return !down.contains(backend);
+      return !down.contains(backend) && !busy.contains(backend);
+    }
+
+    @Override
+    public boolean busy(String backend) {
+      return busy.contains(backend);
     }
 
     @Override
@@ -200,5 +206,17 @@ class TierRouterTest {
     assertEquals("max", r.decide(in(10, -1, "max", "header", false), all).candidates().get(0).tier());
     assertEquals("fast", r.decide(in(200000, -1, null, null, false), all).candidates().get(0).tier(),
         "only the INT4 tier's window holds 200k tokens");
+  }
+
+  @Test
+  void aFullTierSpillsOverAndSaysWhy() {
+    FakeFleet fleet = new FakeFleet();
+    fleet.busy.add("prefill-1");
+    RouteDecision d = router.decide(in(20000, -1, null, null, false), fleet);
+    assertEquals("max", d.candidates().get(0).tier());
+    assertEquals("fallback:prefill-busy", d.candidates().get(0).reason());
+    fleet.busy.addAll(List.of("max-1", "fast-1", "fast-2"));
+    GatewayError e = assertThrows(GatewayError.class, () -> router.decide(in(20000, -1, null, null, false), fleet));
+    assertEquals(503, e.status(), "a full fleet is a retryable 503, not a context error");
   }
 }
