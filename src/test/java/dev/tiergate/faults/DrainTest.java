@@ -53,6 +53,9 @@ class DrainTest {
           .putHeader("content-type", "application/json"))));
       late.setChunked(true);
       TestGateway.await(gw.onLoop(() -> late.write("{\"model\":\"m\",")));
+      // The write completes once the bytes are in the kernel; give the server's loop time to read the
+      // request head, or the shutdown may still see an idle keep-alive connection and close it.
+      pause(200);
 
       var drained = gw.gateway().drain(1_500);
       Wire.await("the gateway is draining", 2_000, () -> gw.gateway().services().lifecycle().draining());
@@ -92,6 +95,14 @@ class DrainTest {
       assertEquals(0, gw.gateway().services().lifecycle().openStreams());
       Wire.await("every outcome counted", 5_000, () -> outcomes.delta("ok") == 1 && outcomes.delta("cancelled") == 1
           && outcomes.delta("rejected") == 1);
+    }
+  }
+
+  private static void pause(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }
