@@ -107,7 +107,7 @@ public final class UpstreamCall {
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
           .putHeader(HttpHeaders.ACCEPT, spec.stream() ? "text/event-stream" : "application/json");
       Credentials.apply(target.backend(), options);
-      long budget = spec.stream() ? target.timeouts().ttftMs() : remainingTotalMs();
+      long budget = spec.stream() ? target.timeouts().ttftMs() : remainingTotalMs(target);
       deadline = vertx.setTimer(Math.max(1, budget), id -> {
         deadline = -1;
         String what = spec.stream() ? "no output within the TTFT deadline of " : "no response within ";
@@ -148,7 +148,7 @@ public final class UpstreamCall {
         });
       } else if (spec.stream() && sse) {
         stream = new UpstreamStream(vertx, request, response, new SseFramer(spec.maxEventBytes()), lease, adapter,
-            target.timeouts().idleMs(), remainingTotalMs());
+            target.timeouts().idleMs(), remainingTotalMs(target));
         stream.open().onComplete(ar -> {
           if (ar.succeeded()) {
             succeed(new UpstreamResult.Streaming(target, index, sentNanos, stream, ar.result()));
@@ -232,8 +232,9 @@ public final class UpstreamCall {
     }
   }
 
-  private long remainingTotalMs() {
-    long total = targets.get(0).timeouts().totalMs();
+  /** The total deadline runs from the call's start, with the answering tier's own limit. */
+  private long remainingTotalMs(Target target) {
+    long total = target.timeouts().totalMs();
     return Math.max(1, total - (System.nanoTime() - startNanos) / 1_000_000);
   }
 
