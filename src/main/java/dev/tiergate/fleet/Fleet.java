@@ -20,6 +20,9 @@ import java.util.function.LongSupplier;
  * into it through {@link BackendTracker}.
  */
 public final class Fleet implements FleetView, BackendTracker {
+  /** State changes only, never per request: operators need to see a tier go down and come back. */
+  private static final System.Logger LOG = System.getLogger("dev.tiergate.fleet");
+
   private final Map<String, BackendState> backends = new LinkedHashMap<>();
   private final HealthConfig health;
   private final LongSupplier clock;
@@ -97,7 +100,13 @@ public final class Fleet implements FleetView, BackendTracker {
     }
     s.finished();
     if (result.countsAsFailure()) {
-      s.failed(result.name().toLowerCase(), clock.getAsLong(), health.failureThreshold(), health.cooldownMs() * 1_000_000L);
+      long now = clock.getAsLong();
+      boolean wasOpen = s.circuitOpen(now);
+      s.failed(result.name().toLowerCase(), now, health.failureThreshold(), health.cooldownMs() * 1_000_000L);
+      if (!wasOpen && s.circuitOpen(now)) {
+        LOG.log(System.Logger.Level.WARNING, "backend {0} (tier {1}): circuit open for {2} ms after {3} consecutive failures, last {4}",
+            backend, s.tier(), health.cooldownMs(), s.consecutiveFailures(), result.name().toLowerCase());
+      }
     } else if (result == AttemptResult.OK || result == AttemptResult.CLIENT_ERROR) {
       s.succeeded();
     }
@@ -109,7 +118,13 @@ public final class Fleet implements FleetView, BackendTracker {
     if (s == null) {
       return;
     }
+    BackendState.Health before = s.health();
     s.health(h, error);
+    if (before != h) {
+      LOG.log(h == BackendState.Health.READY ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
+          "backend {0} (tier {1}): {2} -> {3}{4}", backend, s.tier(), before.name().toLowerCase(), h.name().toLowerCase(),
+          error == null ? "" : " (" + error + ")");
+    }
     if (window != null) {
       s.discoveredWindow(window);
     }
