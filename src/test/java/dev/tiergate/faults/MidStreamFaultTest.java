@@ -193,30 +193,23 @@ class MidStreamFaultTest {
 
   @Test
   void aClientLeavingANonStreamedRequestAbortsTheUpstreamWithin100Ms() {
-    SimStats s = gw.sim("main-1").stats();
-    var req = TestGateway.await(gw.client().request(new io.vertx.core.http.RequestOptions()
-        .setMethod(io.vertx.core.http.HttpMethod.POST).setHost("127.0.0.1").setPort(gw.port())
-        .setURI("/v1/chat/completions").putHeader("content-type", "application/json")
-        .putHeader("x-sim-decode-tps", "50")));
-    req.send(chat(false, 100_000));
-    Wire.await("the backend is generating", 5_000, () -> s.activeStreams() == 1);
-    long closed = System.nanoTime();
-    req.connection().close();
-    Wire.await("the backend saw the abort", 2_000, () -> s.aborted() == 1);
-    long ms = (s.lastAbortNanos() - closed) / 1_000_000;
-    assertTrue(ms <= 100, "upstream aborted " + ms + " ms after the client left");
-    outcomes.expect("cancelled", 1);
+    leaveMidRequest("x-sim-decode-tps", "50", chat(false, 100_000), "the backend is generating");
   }
 
   @Test
   void aClientLeavingBeforeTheFirstTokenAbortsTheUpstreamWithin100Ms() {
+    leaveMidRequest("x-sim-fault", "stall-first", chat(true, 10), "the backend holds the request");
+  }
+
+  /** Sends a request, closes the client's connection while the backend works, and times the abort. */
+  private void leaveMidRequest(String header, String value, String body, String working) {
     SimStats s = gw.sim("main-1").stats();
-    var req = TestGateway.await(gw.client().request(new io.vertx.core.http.RequestOptions()
+    var req = TestGateway.await(gw.onLoop(() -> gw.client().request(new io.vertx.core.http.RequestOptions()
         .setMethod(io.vertx.core.http.HttpMethod.POST).setHost("127.0.0.1").setPort(gw.port())
         .setURI("/v1/chat/completions").putHeader("content-type", "application/json")
-        .putHeader("x-sim-fault", "stall-first")));
-    req.send(chat(true, 10));
-    Wire.await("the backend holds the request", 5_000, () -> s.activeStreams() == 1);
+        .putHeader(header, value))));
+    gw.onLoop(() -> req.send(body));
+    Wire.await(working, 5_000, () -> s.activeStreams() == 1);
     long closed = System.nanoTime();
     req.connection().close();
     Wire.await("the backend saw the abort", 2_000, () -> s.aborted() == 1);
