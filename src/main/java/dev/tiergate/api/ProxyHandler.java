@@ -151,7 +151,7 @@ final class ProxyHandler implements Handler<RoutingContext> {
         .setChunked(true);
     ClientEvents events = new ClientEvents(adapter, facts.clientWantsUsage(), facts.maxTokens(), facts.model(),
         config.server().reasoningField());
-    SseRelay relay = new SseRelay(s.stream(), s.stream(), resp, e -> toClient(e, events, adapter),
+    SseRelay relay = new SseRelay(s.stream(), resp, e -> toClient(e, events, adapter),
         t -> ErrorJson.sseEvent(GatewayError.from(t)), recorder);
     Lifecycle lifecycle = services.lifecycle();
     Object handle = lifecycle.track(ctx.vertx().getOrCreateContext(),

@@ -1,25 +1,30 @@
 package dev.tiergate.stream;
 
 import dev.tiergate.errors.GatewayError;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.streams.ReadStream;
 import java.util.List;
 import java.util.function.Function;
 
 /**
- * Pipes upstream events to the client one by one with backpressure: a full client write queue
- * pauses the upstream read, a drained one resumes it. A stream that ends without {@code [DONE]},
+ * Pipes upstream events to the client with backpressure: a full client write queue pauses the
+ * upstream read, a drained one resumes it. Events that arrive in the same turn of the event loop
+ * go out in one write: Vert.x flushes every write to a connection other than the one being read,
+ * so writing each event as it comes costs a syscall per event when the backend is ahead of us. A stream that ends without {@code [DONE]},
  * or fails, closes with an OpenAI-style error event rather than a fake success; a client that
  * leaves cancels the upstream at once. The returned future completes exactly once.
  */
 public final class SseRelay {
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
+  /** A batch larger than this is written at once rather than at the end of the read. */
+  private static final int MAX_BATCH_BYTES = 64 * 1024;
 
-  private final ReadStream<SseEvent> source;
-  private final Cancellable upstream;
+  private final EventSource source;
   private final HttpServerResponse client;
   private final Function<SseEvent, Buffer> toClient;
   private final Function<Throwable, String> errorEvent;
@@ -27,20 +32,23 @@ public final class SseRelay {
   private final Promise<StreamOutcome> done = Promise.promise();
   private boolean sawDone;
   private boolean sawError;
+  /** Rendered events not yet written: one event's own buffer, or a copy holding several. */
+  private Buffer pending;
+  private boolean pendingOwned;
+  private Context context;
+  private final Handler<Void> flushTask = v -> flush();
 
   /**
    * @param toClient renders one event for the client, or returns null to drop it
    * @param errorEvent renders a failure as a complete SSE error event
    */
   public SseRelay(
-      ReadStream<SseEvent> source,
-      Cancellable upstream,
+      EventSource source,
       HttpServerResponse client,
       Function<SseEvent, Buffer> toClient,
       Function<Throwable, String> errorEvent,
       StreamListener listener) {
     this.source = source;
-    this.upstream = upstream;
     this.client = client;
     this.toClient = toClient;
     this.errorEvent = errorEvent;
@@ -49,6 +57,7 @@ public final class SseRelay {
 
   /** Starts relaying; {@code held} are events read before the response was committed. */
   public Future<StreamOutcome> start(List<SseEvent> held) {
+    context = Vertx.currentContext();
     client.closeHandler(v -> clientGone());
     client.exceptionHandler(t -> clientGone());
     client.drainHandler(v -> source.resume());
@@ -57,6 +66,7 @@ public final class SseRelay {
     for (SseEvent e : held) {
       relay(e);
     }
+    flush();
     if (!done.future().isComplete()) {
       source.handler(this::relay);
       source.resume();
@@ -74,24 +84,56 @@ public final class SseRelay {
       // vLLM and SGLang send [DONE] even after an error event, llama.cpp does not; a client must
       // not read a failed stream as complete, so after an error the stream simply ends.
       if (!sawError) {
-        client.write(DONE);
+        add(DONE);
       }
       return;
     }
     sawError |= event.is(SseEvent.ERROR);
     Buffer out = toClient.apply(event);
     if (out != null) {
-      client.write(out);
-      if (client.writeQueueFull()) {
-        source.pause();
+      add(out);
+    }
+  }
+
+  private void add(Buffer out) {
+    if (pending == null) {
+      pending = out;
+      pendingOwned = false;
+      // Runs after the event loop has handled the rest of this read (and any other ready sockets).
+      if (context != null) {
+        context.runOnContext(flushTask);
       }
+    } else {
+      if (!pendingOwned) {
+        pending = Buffer.buffer(Math.max(1024, 4 * (pending.length() + out.length()))).appendBuffer(pending);
+        pendingOwned = true;
+      }
+      pending.appendBuffer(out);
+    }
+    if (context == null || pending.length() >= MAX_BATCH_BYTES) {
+      flush();
+    }
+  }
+
+  private void flush() {
+    if (pending == null) {
+      return;
+    }
+    Buffer out = pending;
+    pending = null;
+    if (done.future().isComplete()) {
+      return;
+    }
+    client.write(out);
+    if (client.writeQueueFull()) {
+      source.pause();
     }
   }
 
   /** Ends the stream from the gateway's side (shutdown): error event, upstream cancelled. */
   public void cut(Throwable why) {
     if (!done.future().isComplete()) {
-      upstream.cancel();
+      source.cancel();
       finish(StreamOutcome.CANCELLED, why);
     }
   }
@@ -114,7 +156,8 @@ public final class SseRelay {
 
   private void clientGone() {
     if (!done.future().isComplete()) {
-      upstream.cancel();
+      pending = null;
+      source.cancel();
       complete(StreamOutcome.CANCELLED);
     }
   }
@@ -124,8 +167,9 @@ public final class SseRelay {
       return;
     }
     if (failure != null && !sawError) {
-      client.write(Buffer.buffer(errorEvent.apply(failure)));
+      add(Buffer.buffer(errorEvent.apply(failure)));
     }
+    flush();
     complete(outcome);
     client.end();
   }

@@ -2,7 +2,7 @@ package dev.tiergate.upstream;
 
 import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
-import dev.tiergate.stream.Cancellable;
+import dev.tiergate.stream.EventSource;
 import dev.tiergate.stream.SseEvent;
 import dev.tiergate.stream.SseFramer;
 import io.vertx.core.Future;
@@ -12,7 +12,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.streams.ReadStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +21,7 @@ import java.util.List;
  * deadlines enforced here, where the upstream request lives. It first runs unobserved until the
  * first output event ({@link #open()}), so failures before that can still move to another backend.
  */
-public final class UpstreamStream implements ReadStream<SseEvent>, Cancellable {
+public final class UpstreamStream implements EventSource {
   /** Read ahead at most this many events before pausing the socket. */
   private static final int QUEUE_HIGH = 32;
 
@@ -47,6 +46,8 @@ public final class UpstreamStream implements ReadStream<SseEvent>, Cancellable {
   private boolean sawError;
   private long idleTimer = -1;
   private long totalTimer = -1;
+  /** When the upstream last sent bytes; the idle timer re-arms itself from it instead of per chunk. */
+  private long lastDataNanos;
 
   UpstreamStream(Vertx vertx, HttpClientRequest request, HttpClientResponse response, SseFramer framer,
       AttemptLease lease, EngineAdapter adapter, long idleMs, long totalRemainingMs) {
@@ -191,12 +192,30 @@ public final class UpstreamStream implements ReadStream<SseEvent>, Cancellable {
     exceptionHandler = null;
   }
 
+  /**
+   * Restarts the idle clock. A timer per chunk would cost a schedule and a cancel on every event,
+   * so one timer stays armed and, when it fires early, re-arms for the time that is left.
+   */
   private void armIdle() {
-    if (idleTimer >= 0) {
-      vertx.cancelTimer(idleTimer);
+    lastDataNanos = System.nanoTime();
+    if (idleTimer < 0) {
+      scheduleIdle(idleMs);
     }
-    idleTimer = vertx.setTimer(idleMs, id -> fail(GatewayError.of(Kind.UPSTREAM_TIMEOUT,
-        "upstream sent nothing for " + idleMs + " ms (idle deadline)")));
+  }
+
+  private void scheduleIdle(long delayMs) {
+    idleTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
+      idleTimer = -1;
+      if (terminal || paused && opened.future().isComplete()) {
+        return;
+      }
+      long idle = (System.nanoTime() - lastDataNanos) / 1_000_000;
+      if (idle >= idleMs) {
+        fail(GatewayError.of(Kind.UPSTREAM_TIMEOUT, "upstream sent nothing for " + idleMs + " ms (idle deadline)"));
+      } else {
+        scheduleIdle(idleMs - idle);
+      }
+    });
   }
 
   private void clearTimers() {
