@@ -101,8 +101,8 @@ public final class UpstreamCall {
       Buffer body = adapter.requestBody(spec.body(), target.backend(), spec.stream());
       RequestOptions options = new RequestOptions();
       ForwardedHeaders.copy(spec.clientHeaders(), options);
-      options.setMethod(HttpMethod.POST)
-          .setAbsoluteURI(baseUrl(target.backend().url()) + spec.path())
+      clients.origin(target.backend()).target(options, spec.path())
+          .setMethod(HttpMethod.POST)
           .setConnectTimeout(target.timeouts().connectMs())
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
           .putHeader(HttpHeaders.ACCEPT, spec.stream() ? "text/event-stream" : "application/json");

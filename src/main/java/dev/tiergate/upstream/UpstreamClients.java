@@ -19,6 +19,7 @@ public final class UpstreamClients {
   private final Vertx vertx;
   private final int maxConnections;
   private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
+  private final Map<String, Origin> origins = new ConcurrentHashMap<>();
 
   public UpstreamClients(Vertx vertx, int maxConnectionsPerBackend) {
     this.vertx = vertx;
@@ -27,6 +28,10 @@ public final class UpstreamClients {
 
   public HttpClient of(BackendConfig backend) {
     return clients.computeIfAbsent(backend.name(), n -> create());
+  }
+
+  Origin origin(BackendConfig backend) {
+    return origins.computeIfAbsent(backend.url(), Origin::of);
   }
 
   private HttpClient create() {
