@@ -23,11 +23,29 @@ final class ClientEvents implements Function<SseEvent, Buffer> {
   private final ReasoningField reasoning;
   private final byte[] clientModel;
 
-  ClientEvents(EngineAdapter adapter, boolean clientWantsUsage, int maxTokens, String clientModel, ReasoningField reasoning) {
+  /** @param quotedClientModel the client's model name as a JSON string literal, or null to keep the engine's */
+  ClientEvents(EngineAdapter adapter, boolean clientWantsUsage, int maxTokens, byte[] quotedClientModel, ReasoningField reasoning) {
     this.fixer = adapter.fixer(maxTokens);
     this.clientWantsUsage = clientWantsUsage;
     this.reasoning = reasoning;
-    this.clientModel = clientModel == null ? null : JsonBytes.quote(clientModel).getBytes(StandardCharsets.UTF_8);
+    this.clientModel = quotedClientModel;
+  }
+
+  /** The JSON literal of a model name; one per handler, as clients almost always repeat the same name. */
+  static final class ModelLiteral {
+    private String last;
+    private byte[] quoted;
+
+    byte[] of(String model) {
+      if (model == null) {
+        return null;
+      }
+      if (!model.equals(last)) {
+        quoted = JsonBytes.quote(model).getBytes(StandardCharsets.UTF_8);
+        last = model;
+      }
+      return quoted;
+    }
   }
 
   @Override

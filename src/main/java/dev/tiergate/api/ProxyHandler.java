@@ -2,6 +2,7 @@ package dev.tiergate.api;
 
 import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.GatewayConfig;
+import dev.tiergate.config.TimeoutConfig;
 import dev.tiergate.errors.ErrorJson;
 import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
@@ -23,7 +24,9 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -39,6 +42,9 @@ final class ProxyHandler implements Handler<RoutingContext> {
   private final UpstreamClients clients;
   private final FactsParser parser;
   private final GatewayConfig config;
+  /** Each tier's effective timeouts, merged once rather than per request. */
+  private final Map<String, TimeoutConfig> timeouts = new HashMap<>();
+  private final ClientEvents.ModelLiteral modelLiteral = new ClientEvents.ModelLiteral();
 
   ProxyHandler(Endpoint endpoint, Services services, UpstreamClients clients) {
     this.endpoint = endpoint;
@@ -46,6 +52,7 @@ final class ProxyHandler implements Handler<RoutingContext> {
     this.clients = clients;
     this.config = services.config();
     this.parser = new FactsParser(config.routing().charsPerToken());
+    config.tiers().forEach(t -> timeouts.put(t.name(), config.timeoutsFor(t)));
   }
 
   @Override
@@ -99,7 +106,7 @@ final class ProxyHandler implements Handler<RoutingContext> {
   private void forward(RoutingContext ctx, RequestFacts facts, RouteDecision decision, RequestRecorder recorder) {
     List<Target> targets = new ArrayList<>(decision.candidates().size());
     for (Candidate c : decision.candidates()) {
-      targets.add(new Target(c.tier(), served(c.backend()), config.timeoutsFor(config.tier(c.tier()).orElseThrow())));
+      targets.add(new Target(c.tier(), served(c.backend()), timeouts.get(c.tier())));
     }
     UpstreamCall.Spec spec = new UpstreamCall.Spec(endpoint.path, facts.body(), facts.stream(), facts.maxTokens(),
         config.server().maxResponseBytes(), (int) Math.min(Integer.MAX_VALUE, config.server().maxBodyBytes()),
@@ -149,7 +156,7 @@ final class ProxyHandler implements Handler<RoutingContext> {
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
         .putHeader("X-Accel-Buffering", "no")
         .setChunked(true);
-    ClientEvents events = new ClientEvents(adapter, facts.clientWantsUsage(), facts.maxTokens(), facts.model(),
+    ClientEvents events = new ClientEvents(adapter, facts.clientWantsUsage(), facts.maxTokens(), modelLiteral.of(facts.model()),
         config.server().reasoningField());
     SseRelay relay = new SseRelay(s.stream(), resp, e -> toClient(e, events, adapter),
         t -> ErrorJson.sseEvent(GatewayError.from(t)), recorder);
@@ -169,7 +176,7 @@ final class ProxyHandler implements Handler<RoutingContext> {
 
   private void complete(HttpServerResponse resp, RequestFacts facts, UpstreamResult.Complete c, EngineAdapter adapter,
       RequestRecorder recorder) {
-    Buffer body = new ClientEvents(adapter, true, facts.maxTokens(), facts.model(), config.server().reasoningField())
+    Buffer body = new ClientEvents(adapter, true, facts.maxTokens(), modelLiteral.of(facts.model()), config.server().reasoningField())
         .body(c.body());
     recorder.body(c.status(), body, System.nanoTime());
     resp.setStatusCode(c.status()).putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end(body);
