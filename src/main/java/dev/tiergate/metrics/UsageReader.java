@@ -3,36 +3,43 @@ package dev.tiergate.metrics;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.tiergate.stream.EventScanner;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 
 /**
- * Pulls {@code usage} and {@code timings} out of one JSON object with Jackson's streaming parser:
- * every other member (the choices, i.e. the generated text) is skipped without building a tree,
- * so reading a large non-streamed body costs one pass and no copies of its content.
+ * Pulls {@code usage} and {@code timings} out of one JSON payload: the event scanner finds where
+ * each object starts (skipping every string whole, so generated text never matches), and Jackson's
+ * streaming parser reads just that object. The rest of a large non-streamed body, the choices, is
+ * never tokenized.
  */
 final class UsageReader {
   private static final JsonFactory JSON = new JsonFactory();
+  private static final byte[] USAGE = "usage".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TIMINGS = "timings".getBytes(StandardCharsets.US_ASCII);
+
+  private interface Fields {
+    void read(JsonParser p, TokenUsage into) throws IOException;
+  }
 
   private UsageReader() {}
 
   /** Reads what it can into {@code into}; a malformed payload leaves the fields it did not reach unset. */
   static void read(Buffer json, TokenUsage into) {
-    try (JsonParser p = JSON.createParser(new BufferInput(json))) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return;
-      }
-      String name;
-      while ((name = p.nextFieldName()) != null) {
-        JsonToken value = p.nextToken();
-        if (value == JsonToken.START_OBJECT && name.equals("usage")) {
-          usage(p, into);
-        } else if (value == JsonToken.START_OBJECT && name.equals("timings")) {
-          timings(p, into);
-        } else {
-          p.skipChildren();
-        }
+    byte[] a = json.getBytes();
+    object(a, USAGE, into, UsageReader::usage);
+    object(a, TIMINGS, into, UsageReader::timings);
+  }
+
+  private static void object(byte[] a, byte[] key, TokenUsage into, Fields fields) {
+    int at = EventScanner.valueAt(a, key);
+    if (at < 0 || a[at] != '{') {
+      return;
+    }
+    try (JsonParser p = JSON.createParser(a, at, a.length - at)) {
+      if (p.nextToken() == JsonToken.START_OBJECT) {
+        fields.read(p, into);
       }
     } catch (IOException | RuntimeException e) {
       // A payload we cannot read only costs exactness: the recorder falls back to counting events.
@@ -101,31 +108,5 @@ final class UsageReader {
     }
     p.skipChildren();
     return fallback;
-  }
-
-  /** Lets Jackson pull from a Vert.x buffer (often a slice of the network buffer) without copying it whole. */
-  private static final class BufferInput extends InputStream {
-    private final Buffer buf;
-    private int pos;
-
-    BufferInput(Buffer buf) {
-      this.buf = buf;
-    }
-
-    @Override
-    public int read() {
-      return pos < buf.length() ? buf.getByte(pos++) & 0xff : -1;
-    }
-
-    @Override
-    public int read(byte[] dst, int off, int len) {
-      int n = Math.min(len, buf.length() - pos);
-      if (n <= 0) {
-        return len == 0 ? 0 : -1;
-      }
-      buf.getBytes(pos, pos + n, dst, off);
-      pos += n;
-      return n;
-    }
   }
 }

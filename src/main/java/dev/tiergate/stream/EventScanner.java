@@ -122,7 +122,7 @@ public final class EventScanner {
    * Index of the first byte of the value of top-level-or-nested key {@code key} (given without
    * quotes), or -1. The same key/value discipline as {@link #classify}.
    */
-  static int valueAt(byte[] a, byte[] key) {
+  public static int valueAt(byte[] a, byte[] key) {
     int to = a.length;
     int i = 0;
     while (i < to) {
