@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Gateway overhead, §1 of issue 5: the same simulator backend on loopback, measured directly (A), through
-# tiergate (B) and through nginx as a plain reverse proxy (C), alternating A B C A B C … so machine drift
-# cancels, at three loads: a fixed moderate rate (added latency), saturation (throughput), and short
-# streams at saturation. Reports req/s and p50/p90/p99 per arm (median over rounds), the ratios
-# tiergate/direct and tiergate/nginx, tiergate's CPU seconds (per arm and per request), idle and peak RSS,
-# and the time from launch to ready.
+# tiergate (B), through nginx as a plain reverse proxy (C) and through a bare Vert.x proxy (D,
+# bench/BareProxy.java: the floor for any gateway built on Vert.x), alternating A B C D A B C D … so
+# machine drift cancels, at three loads: a fixed moderate rate (added latency), saturation (throughput),
+# and short streams at saturation. Reports req/s and p50/p90/p99 per arm (median over rounds), the ratios
+# tiergate/direct, tiergate/nginx and tiergate/vertx, CPU seconds of tiergate and of the bare proxy (per
+# arm and per request), tiergate's idle and peak RSS, and the time from launch to ready.
 #
-#   bench/overhead.sh                 # 3 rounds × 3 loads × 3 arms × 12 s ≈ 6 minutes
+#   bench/overhead.sh                 # 20 s warm-up per arm and load, then 3 rounds × 3 loads × 4 arms × 10 s ≈ 9 minutes
 #   DUR=20 ROUNDS=5 bench/overhead.sh
 #
 # Env: JAR (default /tmp/tiergate-bench.jar, built from target/ if missing), OUT (/tmp/tiergate-bench),
@@ -17,15 +18,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=${JAR:-/tmp/tiergate-bench.jar}
 OUT=${OUT:-/tmp/tiergate-bench}
-DUR=${DUR:-12}
-WARMUP=${WARMUP:-8}
+DUR=${DUR:-10}
+# A JVM needs tens of seconds under load before C2 has compiled the hot path (throughput kept
+# rising for ~40 s in our runs); a shorter warm-up measures the JIT, not the gateway.
+WARMUP=${WARMUP:-20}
 ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-32}
 RATE_CONNS=${RATE_CONNS:-12}
 RATE_DELAY_MS=${RATE_DELAY_MS:-10}
 PORT_BASE=${PORT_BASE:-19300}
 GW_JAVA_OPTS=${GW_JAVA_OPTS:--Xms64m -Xmx256m -XX:+UseSerialGC}
-SIM_PORT=$((PORT_BASE + 1)); GW_PORT=$((PORT_BASE + 2)); NGINX_PORT=$((PORT_BASE + 3))
+SIM_PORT=$((PORT_BASE + 1)); GW_PORT=$((PORT_BASE + 2)); NGINX_PORT=$((PORT_BASE + 3)); BARE_PORT=$((PORT_BASE + 4))
 (( DUR > 0 && DUR <= 300 && ROUNDS > 0 && ROUNDS <= 20 )) || { echo "DUR must be 1..300 and ROUNDS 1..20" >&2; exit 2; }
 
 need() { command -v "$1" >/dev/null 2>&1; }
@@ -122,6 +125,13 @@ nginx -p "$OUT/nginx/" -c "$OUT/nginx/nginx.conf" -g 'daemon off;' 2>"$OUT/nginx
 PIDS+=($!)
 wait_http "http://127.0.0.1:$NGINX_PORT/health"
 
+# 3b. the bare Vert.x proxy, same JVM flags as tiergate
+# shellcheck disable=SC2086
+java $GW_JAVA_OPTS -cp "$JAR" bench/BareProxy.java "$BARE_PORT" "$SIM_PORT" >"$OUT/bare.log" 2>&1 &
+BARE_PID=$!
+PIDS+=($BARE_PID)
+wait_http "http://127.0.0.1:$BARE_PORT/health" 300
+
 # 4. wrk scripts: a small non-streamed chat, a short stream, and the fixed-rate pacing via wrk's delay()
 BODY='{"model":"bench-model","max_tokens":4,"messages":[{"role":"user","content":"Say hello in four words."}]}'
 SBODY='{"model":"bench-model","stream":true,"max_tokens":16,"messages":[{"role":"user","content":"Count to sixteen."}]}'
@@ -135,9 +145,11 @@ lua "$BODY" 0 >"$OUT/wrk/sat.lua"
 lua "$BODY" "$RATE_DELAY_MS" >"$OUT/wrk/rate.lua"
 lua "$SBODY" 0 >"$OUT/wrk/stream.lua"
 
-declare -A PORT=([direct]=$SIM_PORT [tiergate]=$GW_PORT [nginx]=$NGINX_PORT)
+declare -A PORT=([direct]=$SIM_PORT [tiergate]=$GW_PORT [nginx]=$NGINX_PORT [vertx]=$BARE_PORT)
+declare -A CPU_PID=([tiergate]=$GW_PID [vertx]=$BARE_PID)
+ARMS="direct tiergate nginx vertx"
 RESULTS="$OUT/overhead-results.tsv"
-printf 'load\tround\tarm\treq_s\tp50_ms\tp90_ms\tp99_ms\terrors\tgw_cpu_s\n' >"$RESULTS"
+printf 'load\tround\tarm\treq_s\tp50_ms\tp90_ms\tp99_ms\terrors\tcpu_s\n' >"$RESULTS"
 
 # wrk output → "req_s p50 p90 p99 errors" (latencies in ms)
 parse() {
@@ -160,15 +172,16 @@ run_wrk() { # load, arm, seconds, outfile
 }
 
 echo "warm-up: $WARMUP s per arm and load (discarded)" >&2
-for load in sat stream; do for arm in direct tiergate nginx; do run_wrk "$load" "$arm" "$WARMUP" "$OUT/wrk/warmup-$load-$arm.txt"; done; done
+for load in sat stream; do for arm in $ARMS; do run_wrk "$load" "$arm" "$WARMUP" "$OUT/wrk/warmup-$load-$arm.txt"; done; done
 
 for round in $(seq 1 "$ROUNDS"); do
   for load in rate sat stream; do
-    for arm in direct tiergate nginx; do
+    for arm in $ARMS; do
       echo "round $round/$ROUNDS  $load  $arm  (${DUR}s)" >&2
-      c0=$(cpu_s "$GW_PID")
+      pid=${CPU_PID[$arm]:-}
+      c0=$([[ -n "$pid" ]] && cpu_s "$pid" || echo 0)
       run_wrk "$load" "$arm" "$DUR" "$OUT/wrk/$load-$round-$arm.txt"
-      c1=$(cpu_s "$GW_PID")
+      c1=$([[ -n "$pid" ]] && cpu_s "$pid" || echo 0)
       printf '%s\t%s\t%s\t%s\t%s\n' "$load" "$round" "$arm" "$(parse "$OUT/wrk/$load-$round-$arm.txt")" \
         "$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')" >>"$RESULTS"
     done
@@ -191,19 +204,22 @@ awk -F'\t' -v dur="$DUR" -v ready="$READY_MS" -v idle="$IDLE_RSS" -v peak="$PEAK
     name["rate"] = "fixed rate (wrk -t1, paced by delay())"; name["sat"] = "saturation"; name["stream"] = "streams of 16 events, saturation"
     for (o = 1; o <= 3; o++) {
       l = order[o]; if (!(l in loads)) continue
-      printf "\n### %s\n\n| arm | req/s | p50 ms | p90 ms | p99 ms | errors | tiergate CPU s | CPU µs/req |\n|---|---:|---:|---:|---:|---:|---:|---:|\n", name[l]
-      split("direct tiergate nginx", arms, " ")
-      for (a = 1; a <= 3; a++) {
+      printf "\n### %s\n\n| arm | req/s | p50 ms | p90 ms | p99 ms | errors | CPU s | CPU µs/req |\n|---|---:|---:|---:|---:|---:|---:|---:|\n", name[l]
+      split("direct tiergate nginx vertx", arms, " ")
+      for (a = 1; a <= 4; a++) {
         arm = arms[a]
         for (c = 4; c <= 9; c++) m[arm, c] = median(l SUBSEP arm SUBSEP c)
-        cpu = arm == "tiergate" ? sprintf("%.2f", m[arm, 9]) : "-"
-        per = arm == "tiergate" && m[arm, 4] > 0 ? sprintf("%.0f", m[arm, 9] / (m[arm, 4] * dur) * 1e6) : "-"
+        java = arm == "tiergate" || arm == "vertx"
+        cpu = java ? sprintf("%.2f", m[arm, 9]) : "-"
+        per = java && m[arm, 4] > 0 ? sprintf("%.0f", m[arm, 9] / (m[arm, 4] * dur) * 1e6) : "-"
         printf "| %s | %.0f | %.3f | %.3f | %.3f | %d | %s | %s |\n", arm, m[arm, 4], m[arm, 5], m[arm, 6], m[arm, 7], m[arm, 8], cpu, per
       }
-      printf "\nratios: req/s tiergate/direct %.2f, tiergate/nginx %.2f, nginx/direct %.2f; ", \
-        m["tiergate", 4] / m["direct", 4], m["tiergate", 4] / m["nginx", 4], m["nginx", 4] / m["direct", 4]
-      printf "added latency vs direct p50 %+.3f ms, p99 %+.3f ms (nginx: p50 %+.3f, p99 %+.3f)\n", \
-        m["tiergate", 5] - m["direct", 5], m["tiergate", 7] - m["direct", 7], m["nginx", 5] - m["direct", 5], m["nginx", 7] - m["direct", 7]
+      printf "\nratios: req/s tiergate/direct %.2f, tiergate/nginx %.2f, tiergate/vertx %.2f, nginx/direct %.2f, vertx/nginx %.2f; ", \
+        m["tiergate", 4] / m["direct", 4], m["tiergate", 4] / m["nginx", 4], m["tiergate", 4] / m["vertx", 4], \
+        m["nginx", 4] / m["direct", 4], m["vertx", 4] / m["nginx", 4]
+      printf "added latency vs direct p50 %+.3f ms, p99 %+.3f ms (nginx: p50 %+.3f, p99 %+.3f; vertx: p50 %+.3f, p99 %+.3f)\n", \
+        m["tiergate", 5] - m["direct", 5], m["tiergate", 7] - m["direct", 7], m["nginx", 5] - m["direct", 5], \
+        m["nginx", 7] - m["direct", 7], m["vertx", 5] - m["direct", 5], m["vertx", 7] - m["direct", 7]
     }
     printf "\ntiergate: ready %d ms after launch; RSS idle %s MiB, after the run %s MiB, peak (VmHWM) %s MiB\n", ready, idle, endrss, peak
   }' "$RESULTS" | tee "$OUT/overhead-report.md"
