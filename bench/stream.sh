@@ -15,6 +15,8 @@ JAR=${JAR:-/tmp/tiergate-bench.jar}
 OUT=${OUT:-/tmp/tiergate-bench}
 STREAMS=${STREAMS:-1000}
 DUR=${DUR:-20}
+# Long enough for C2 to compile the relay path before the measured window (see overhead.sh).
+WARMUP=${WARMUP:-15}
 SLOW_STREAMS=${SLOW_STREAMS:-100}
 READ_DELAY_MS=${READ_DELAY_MS:-50}
 PORT_BASE=${PORT_BASE:-19500}
@@ -61,9 +63,9 @@ sleep 1
 echo "tiergate idle RSS: $(awk '$1 == "VmRSS:" { printf "%.0f MiB", $2 / 1024 }' "/proc/$GW_PID/status")" | tee "$OUT/stream-report.md"
 BENCH=(java -Xmx1g -XX:+UseParallelGC -jar "$JAR" bench stream)
 
-echo "## $STREAMS concurrent streams, ~50 events/s each, ${DUR}s (+3 s warm-up)" | tee -a "$OUT/stream-report.md"
+echo "## $STREAMS concurrent streams, ~50 events/s each, ${DUR}s (+${WARMUP} s warm-up)" | tee -a "$OUT/stream-report.md"
 "${BENCH[@]}" --url "http://127.0.0.1:$GW_PORT" --direct "http://127.0.0.1:$SIM_PORT" --streams "$STREAMS" \
-  --duration "$DUR" --warmup 3 --ramp 3 --max-tokens 150 --pid "$GW_PID" --json "$OUT/stream.json" \
+  --duration "$DUR" --warmup "$WARMUP" --ramp 3 --max-tokens 150 --pid "$GW_PID" --json "$OUT/stream.json" \
   | tee -a "$OUT/stream-report.md"
 
 echo "## slow consumers: $SLOW_STREAMS streams, sim writes 2000 tok/s each, client reads one buffer per ${READ_DELAY_MS} ms" \
