@@ -25,6 +25,8 @@ public final class Prober {
   private final HealthProbe probe;
   private final Set<String> busy = new HashSet<>();
   private final List<Long> timers = new ArrayList<>();
+  /** A periodic tick already queued when stop() runs must not use the closed client. */
+  private volatile boolean stopped;
 
   public Prober(Vertx vertx, Fleet fleet, GatewayConfig config) {
     this.vertx = vertx;
@@ -46,11 +48,15 @@ public final class Prober {
   }
 
   public Future<Void> stop() {
+    stopped = true;
     timers.forEach(vertx::cancelTimer);
     return client.close();
   }
 
   Future<Void> probeOnce(BackendState b) {
+    if (stopped) {
+      return Future.succeededFuture();
+    }
     String name = b.config().name();
     synchronized (busy) {
       if (!busy.add(name)) {
@@ -59,6 +65,9 @@ public final class Prober {
     }
     BackendState.Health before = b.health();
     return probe.probe(b.config()).compose(r -> {
+      if (stopped) {
+        return Future.<Void>succeededFuture(); // a probe cut by shutdown says nothing about the backend
+      }
       BackendState.Health h = switch (r.state()) {
         case READY -> BackendState.Health.READY;
         case LOADING -> BackendState.Health.LOADING;

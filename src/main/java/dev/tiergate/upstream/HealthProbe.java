@@ -138,7 +138,12 @@ public final class HealthProbe {
         .setIdleTimeout(timeoutMs)
         .setTimeout(timeoutMs);
     Credentials.apply(b, o);
-    return client.request(o).compose(req -> req.send()).compose(resp -> resp.body().map(body -> new Reply(resp.statusCode(), body)));
+    try {
+      return client.request(o).compose(req -> req.send()).compose(resp -> resp.body().map(body -> new Reply(resp.statusCode(), body)));
+    } catch (IllegalStateException closed) {
+      // Vert.x throws rather than failing the future once the client is closed (shutdown).
+      return Future.failedFuture(closed);
+    }
   }
 
   private static String abbreviate(String s) {

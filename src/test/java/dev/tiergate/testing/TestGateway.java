@@ -141,6 +141,12 @@ public final class TestGateway implements AutoCloseable {
   @Override
   public void close() {
     try {
+      // Like the real shutdown: probes stop before their client goes away with Vert.x.
+      await(gateway.stop());
+    } catch (AssertionError alreadyStopped) {
+      // a test that stopped the gateway itself
+    }
+    try {
       await(vertx.close());
     } catch (AssertionError ignored) {
       // closing is best effort
