@@ -39,7 +39,7 @@ final class StatusHandler implements Handler<RoutingContext> {
             .put("servedModels", new JsonArray(s.servedModels()))
             .put("state", s.health().name().toLowerCase())
             .put("routable", routable)
-            .put("circuit", s.circuitOpen(now) ? "open" : "closed")
+            .put("circuit", s.circuit(now))
             .put("consecutiveFailures", s.consecutiveFailures())
             .put("inflight", s.inflight())
             .put("contextWindow", window.isPresent() ? window.getAsInt() : null)

@@ -1,7 +1,9 @@
 package dev.tiergate.fleet;
 
 import dev.tiergate.config.BackendConfig;
+import dev.tiergate.upstream.Admission;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Live state of one backend, shared by all event loops; every field is safe to read anywhere. */
@@ -14,7 +16,10 @@ public final class BackendState {
   private final AtomicInteger inflight = new AtomicInteger();
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
   private volatile Health health = Health.UNKNOWN;
+  /** 0 while the circuit is closed; otherwise open until then, half-open after. */
   private volatile long circuitOpenUntil;
+  /** A half-open circuit lets one request through at a time; its outcome closes or reopens it. */
+  private final AtomicBoolean trialInFlight = new AtomicBoolean();
   private volatile Integer discoveredWindow;
   private volatile List<String> servedModels = List.of();
   private volatile String lastError;
@@ -52,9 +57,21 @@ public final class BackendState {
     return now < circuitOpenUntil;
   }
 
+  /** {@code closed}, {@code open}, or {@code half-open} (cool-down over, one trial request allowed). */
+  public String circuit(long now) {
+    long until = circuitOpenUntil;
+    return until == 0 ? "closed" : now < until ? "open" : "half-open";
+  }
+
+  /** The circuit lets a new request through: closed, or half-open with no trial in flight. */
+  public boolean circuitAdmits(long now) {
+    long until = circuitOpenUntil;
+    return until == 0 || now >= until && !trialInFlight.get();
+  }
+
   boolean routable(long now) {
     Health h = health;
-    return h != Health.DOWN && h != Health.LOADING && !circuitOpen(now) && !full();
+    return h != Health.DOWN && h != Health.LOADING && circuitAdmits(now) && !full();
   }
 
   /** At its configured concurrency limit; routing skips it until a request finishes. */
@@ -63,8 +80,20 @@ public final class BackendState {
     return max != null && inflight.get() >= max;
   }
 
-  void started() {
-    inflight.incrementAndGet();
+  /** Admits an attempt and counts it in flight; a half-open circuit admits one trial at a time. */
+  Admission start(long now) {
+    long until = circuitOpenUntil;
+    Admission a = until == 0 || now < until ? Admission.ADMITTED
+        : trialInFlight.compareAndSet(false, true) ? Admission.TRIAL : Admission.REFUSED;
+    if (a != Admission.REFUSED) {
+      inflight.incrementAndGet();
+    }
+    return a;
+  }
+
+  /** The trial is over (after its outcome was recorded), so the next request may be one. */
+  void endTrial() {
+    trialInFlight.set(false);
   }
 
   void finished() {

@@ -6,6 +6,7 @@ import dev.tiergate.config.HealthConfig;
 import dev.tiergate.config.TierConfig;
 import dev.tiergate.routing.FleetView;
 import dev.tiergate.upstream.AttemptResult;
+import dev.tiergate.upstream.Admission;
 import dev.tiergate.upstream.BackendTracker;
 import java.util.Collection;
 import java.util.Collections;
@@ -85,15 +86,24 @@ public final class Fleet implements FleetView, BackendTracker {
   }
 
   @Override
-  public void started(String backend) {
+  public Admission start(String backend) {
+    BackendState s = backends.get(backend);
+    return s == null ? Admission.ADMITTED : s.start(clock.getAsLong());
+  }
+
+  @Override
+  public void proven(String backend, Admission admission) {
     BackendState s = backends.get(backend);
     if (s != null) {
-      s.started();
+      s.succeeded();
+      if (admission == Admission.TRIAL) {
+        s.endTrial();
+      }
     }
   }
 
   @Override
-  public void finished(String backend, AttemptResult result) {
+  public void finished(String backend, Admission admission, AttemptResult result) {
     BackendState s = backends.get(backend);
     if (s == null) {
       return;
@@ -109,6 +119,10 @@ public final class Fleet implements FleetView, BackendTracker {
       }
     } else if (result == AttemptResult.OK || result == AttemptResult.CLIENT_ERROR) {
       s.succeeded();
+    }
+    // Released after the outcome is recorded, so a failed trial has reopened the circuit first.
+    if (admission == Admission.TRIAL) {
+      s.endTrial();
     }
   }
 

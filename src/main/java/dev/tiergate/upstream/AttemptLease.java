@@ -4,18 +4,32 @@ package dev.tiergate.upstream;
 final class AttemptLease {
   private final BackendTracker tracker;
   private final String backend;
+  private final Admission admission;
+  private boolean proven;
   private boolean finished;
 
   AttemptLease(BackendTracker tracker, String backend) {
     this.tracker = tracker;
     this.backend = backend;
-    tracker.started(backend);
+    this.admission = tracker.start(backend);
+    this.finished = admission == Admission.REFUSED;
+  }
+
+  boolean refused() {
+    return admission == Admission.REFUSED;
+  }
+
+  void proven() {
+    if (!finished && !proven) {
+      proven = true;
+      tracker.proven(backend, admission);
+    }
   }
 
   void finish(AttemptResult result) {
     if (!finished) {
       finished = true;
-      tracker.finished(backend, result);
+      tracker.finished(backend, admission, result);
     }
   }
 }

@@ -4,14 +4,26 @@ package dev.tiergate.upstream;
 public interface BackendTracker {
   BackendTracker NONE = new BackendTracker() {
     @Override
-    public void started(String backend) {}
+    public Admission start(String backend) {
+      return Admission.ADMITTED;
+    }
 
     @Override
-    public void finished(String backend, AttemptResult result) {}
+    public void proven(String backend, Admission admission) {}
+
+    @Override
+    public void finished(String backend, Admission admission, AttemptResult result) {}
   };
 
-  void started(String backend);
+  /** Admits an attempt (counting it in flight) unless the backend is half-open with its trial taken. */
+  Admission start(String backend);
 
-  /** Called exactly once per {@link #started}. */
-  void finished(String backend, AttemptResult result);
+  /**
+   * The attempt produced output (or a whole response): the backend works. A half-open circuit need
+   * not wait for the end of a stream that may run for minutes.
+   */
+  void proven(String backend, Admission admission);
+
+  /** Called exactly once per admitted {@link #start}, never for a refused one. */
+  void finished(String backend, Admission admission, AttemptResult result);
 }

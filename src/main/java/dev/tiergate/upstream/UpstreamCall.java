@@ -98,6 +98,13 @@ public final class UpstreamCall {
     }
 
     void start() {
+      if (lease.refused()) {
+        // Not a fault of the backend: it is recovering, and another request is its one trial.
+        over = true;
+        next(index + 1, GatewayError.of(Kind.NO_BACKEND_AVAILABLE, "backend '" + target.backend().name()
+            + "' is recovering (half-open circuit) and its one trial request is in flight"));
+        return;
+      }
       Buffer body = adapter.requestBody(spec.body(), target.backend(), spec.stream());
       RequestOptions options = new RequestOptions();
       ForwardedHeaders.copy(spec.clientHeaders(), options);
@@ -175,6 +182,7 @@ public final class UpstreamCall {
       }
       over = true;
       clearDeadline();
+      lease.proven();
       if (!result.tryComplete(r) && stream != null) {
         stream.cancel();
       }

@@ -15,6 +15,8 @@ import dev.tiergate.testing.Wire;
 import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -164,22 +166,63 @@ class HealthTest {
       assertNull(skipped.header("x-tiergate-failed"), "an open circuit is not even tried");
 
       // Half-open: after the cool-down one request may try again; failing, it opens the circuit at once.
-      Wire.await("the cool-down passed", 3_000, () -> "closed".equals(status(gw, "first-1").getString("circuit")));
+      Wire.await("the cool-down passed", 3_000, () -> "half-open".equals(status(gw, "first-1").getString("circuit")));
       TestGateway.Reply trial = gw.post("/v1/chat/completions", chat());
       served(trial, "backup-1", "fallback:first-failed");
       assertEquals("first-1:connect_failure", trial.header("x-tiergate-failed"));
       assertEquals("open", status(gw, "first-1").getString("circuit"));
 
       SimServer back = TestGateway.await(SimServer.start(gw.vertx(), SIM.withPort(port)));
-      Wire.await("the cool-down passed again", 3_000, () -> "closed".equals(status(gw, "first-1").getString("circuit")));
+      Wire.await("the cool-down passed again", 3_000, () -> "half-open".equals(status(gw, "first-1").getString("circuit")));
       Wire.Outcomes outcomes = Wire.Outcomes.snapshot(gw);
       TestGateway.Reply ok = gw.post("/v1/chat/completions", chat());
       served(ok, "first-1", "default");
       assertNull(ok.header("x-tiergate-failed"));
       assertEquals(1, back.stats().requests());
       assertEquals(0, status(gw, "first-1").getInteger("consecutiveFailures"), "a success closes the circuit for good");
+      assertEquals("closed", status(gw, "first-1").getString("circuit"));
       served(gw.post("/v1/chat/completions", chat()), "first-1", "default");
       outcomes.expect("ok", 2);
+      Wire.awaitNothingInFlight(gw);
+    }
+  }
+
+  @Test
+  void aHalfOpenBackendTakesOneTrialAtATimeAndClosesAtItsFirstOutput() throws Exception {
+    try (TestGateway gw = TestGateway.builder()
+        .sim("first-1", SIM)
+        .sim("backup-1", SIM)
+        .config(config("vllm", "${SIM_FIRST_1}", "{ intervalMs: 600000, failureThreshold: 1, cooldownMs: 300 }"))
+        .start()) {
+      BackendState first = gw.gateway().services().fleet().get("first-1");
+      Wire.await("the first probe saw first-1 ready", 2_000, () -> first.health() == Health.READY);
+      int port = gw.sim("first-1").port();
+      TestGateway.await(gw.sim("first-1").close());
+      served(gw.post("/v1/chat/completions", chat()), "backup-1", "fallback:first-failed");
+      assertEquals("open", status(gw, "first-1").getString("circuit"));
+
+      // Back, but slow to its first token: the trial stays in flight long enough to race it.
+      SimServer back = TestGateway.await(SimServer.start(gw.vertx(), SIM.withPort(port).withTtftBaseMs(600)));
+      Wire.await("the cool-down passed", 3_000, () -> "half-open".equals(status(gw, "first-1").getString("circuit")));
+      // Reader.open blocks until the response head, which the gateway sends at the first token.
+      CompletableFuture<Wire.Reader> trial = CompletableFuture.supplyAsync(() -> Wire.Reader.open(gw, "/v1/chat/completions",
+          "{\"model\":\"m\",\"stream\":true,\"max_tokens\":20,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+          "x-sim-decode-tps", "10"));
+      Wire.await("the trial reached first-1", 2_000, () -> back.stats().requests() == 1);
+      assertFalse(status(gw, "first-1").getBoolean("routable"), "one trial at a time");
+
+      TestGateway.Reply meanwhile = gw.post("/v1/chat/completions", chat());
+      served(meanwhile, "backup-1", "fallback:first-down");
+      assertNull(meanwhile.header("x-tiergate-failed"), "a request during the trial is not sent to first-1");
+      assertEquals(1, back.stats().requests());
+
+      Wire.Reader reader = trial.get(10, TimeUnit.SECONDS);
+      assertEquals(200, reader.response.statusCode());
+      assertEquals("first-1", reader.response.getHeader("x-tiergate-backend"));
+      Wire.await("the first output closed the circuit", 1_000, () -> "closed".equals(status(gw, "first-1").getString("circuit")));
+      assertEquals(1, back.stats().activeStreams(), "while the trial stream is still running");
+      served(gw.post("/v1/chat/completions", chat()), "first-1", "default");
+      assertTrue(Wire.endsWithDone(reader.awaitEnd()));
       Wire.awaitNothingInFlight(gw);
     }
   }

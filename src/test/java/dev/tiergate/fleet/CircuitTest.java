@@ -1,0 +1,75 @@
+package dev.tiergate.fleet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tiergate.config.ConfigLoader;
+import dev.tiergate.config.GatewayConfig;
+import dev.tiergate.upstream.Admission;
+import dev.tiergate.upstream.AttemptResult;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The passive circuit on a manual clock: closed, open for the cool-down, then one trial at a time. */
+class CircuitTest {
+  static final long MS = 1_000_000L;
+  static final GatewayConfig CONFIG = ConfigLoader.withEnv(Map.of()).parse("test", """
+      health: { intervalMs: 600000, failureThreshold: 2, cooldownMs: 100 }
+      routing: { defaultTier: fast }
+      tiers:
+        - name: fast
+          backends: [{ name: b, url: "http://127.0.0.1:1", engine: vllm, model: m }]
+      """);
+
+  final AtomicLong now = new AtomicLong(1_000 * MS);
+  Fleet fleet;
+
+  @BeforeEach
+  void openTheCircuit() {
+    fleet = new Fleet(CONFIG, now::get);
+    for (int i = 0; i < 2; i++) {
+      Admission a = fleet.start("b");
+      assertEquals(Admission.ADMITTED, a);
+      fleet.finished("b", a, AttemptResult.CONNECT_FAILURE);
+    }
+    assertEquals("open", fleet.get("b").circuit(now.get()));
+    assertFalse(fleet.routable("b"));
+    now.addAndGet(100 * MS);
+    assertEquals("half-open", fleet.get("b").circuit(now.get()));
+  }
+
+  @Test
+  void aHalfOpenCircuitAdmitsOneTrialAndRefusesTheRest() {
+    assertTrue(fleet.routable("b"));
+    Admission trial = fleet.start("b");
+    assertEquals(Admission.TRIAL, trial);
+    assertFalse(fleet.routable("b"), "the router skips it while the trial runs");
+    assertEquals(Admission.REFUSED, fleet.start("b"), "a request routed in the same instant is refused, not sent");
+    assertEquals(1, fleet.inflight("b"), "a refused attempt is not in flight");
+
+    fleet.proven("b", trial);
+    assertEquals("closed", fleet.get("b").circuit(now.get()), "the trial's first output closes the circuit");
+    assertEquals(Admission.ADMITTED, fleet.start("b"));
+    fleet.finished("b", trial, AttemptResult.OK);
+  }
+
+  @Test
+  void aFailedTrialReopensTheCircuitForAnotherCoolDown() {
+    Admission trial = fleet.start("b");
+    fleet.finished("b", trial, AttemptResult.TIMEOUT);
+    assertEquals("open", fleet.get("b").circuit(now.get()));
+    now.addAndGet(100 * MS);
+    assertEquals(Admission.TRIAL, fleet.start("b"), "after the next cool-down, a new trial");
+  }
+
+  @Test
+  void aCancelledTrialLetsTheNextRequestTry() {
+    Admission trial = fleet.start("b");
+    fleet.finished("b", trial, AttemptResult.CANCELLED);
+    assertEquals("half-open", fleet.get("b").circuit(now.get()), "a client leaving says nothing about the backend");
+    assertEquals(Admission.TRIAL, fleet.start("b"));
+  }
+}
