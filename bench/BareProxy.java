@@ -2,7 +2,7 @@
 // forward it on a pooled keep-alive connection, copy status, content type and body back, pipe streams),
 // with tiergate's transport settings and nothing else: no parsing, routing, metrics or deadlines.
 // bench/overhead.sh runs it as the "vertx" arm with Java's source launcher, against tiergate's jar:
-//   java -cp target/tiergate.jar bench/BareProxy.java <port> <upstream port>
+//   java -cp target/tiergate.jar bench/BareProxy.java <port> <upstream port> [event loops, default: cores]
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -67,7 +67,7 @@ public class BareProxy extends VerticleBase {
     System.setProperty("io.netty.jfr.enabled", "false");
     int port = Integer.parseInt(args[0]);
     int upstream = Integer.parseInt(args[1]);
-    int loops = Runtime.getRuntime().availableProcessors();
+    int loops = args.length > 2 ? Integer.parseInt(args[2]) : Runtime.getRuntime().availableProcessors();
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(loops));
     vertx.deployVerticle(() -> new BareProxy(port, upstream), new DeploymentOptions().setInstances(loops))
         .onSuccess(id -> System.out.println("bare Vert.x proxy on " + port + " -> " + upstream + ", native transport: "

@@ -13,7 +13,8 @@
 # Env: JAR (default /tmp/tiergate-bench.jar, built from target/ if missing), OUT (/tmp/tiergate-bench),
 # DUR seconds per arm, ROUNDS, CONNS (saturation connections, 32), RATE_CONNS and RATE_DELAY_MS (fixed
 # rate ≈ RATE_CONNS × 1000 / (RATE_DELAY_MS + latency) req/s; default 12 × 10 ms ≈ 1k req/s),
-# GW_JAVA_OPTS (tiergate's JVM flags), PORT_BASE (19300). Only 127.0.0.1 is used.
+# GW_JAVA_OPTS (tiergate's JVM flags), GW_INSTANCES (event loops, 2), NGINX_WORKERS (2), PORT_BASE (19300).
+# Only 127.0.0.1 is used.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=${JAR:-/tmp/tiergate-bench.jar}
@@ -28,8 +29,13 @@ RATE_CONNS=${RATE_CONNS:-12}
 RATE_DELAY_MS=${RATE_DELAY_MS:-10}
 PORT_BASE=${PORT_BASE:-19300}
 GW_JAVA_OPTS=${GW_JAVA_OPTS:--Xms64m -Xmx256m -XX:+UseSerialGC}
+# Event loops of tiergate and of the bare Vert.x proxy, and nginx workers: one per core by default.
+# On a small box shared with the load generator and the sim, 1 can beat 2 for all three.
+GW_INSTANCES=${GW_INSTANCES:-2}
+NGINX_WORKERS=${NGINX_WORKERS:-2}
 SIM_PORT=$((PORT_BASE + 1)); GW_PORT=$((PORT_BASE + 2)); NGINX_PORT=$((PORT_BASE + 3)); BARE_PORT=$((PORT_BASE + 4))
-(( DUR > 0 && DUR <= 300 && ROUNDS > 0 && ROUNDS <= 20 )) || { echo "DUR must be 1..300 and ROUNDS 1..20" >&2; exit 2; }
+(( DUR > 0 && DUR <= 300 && ROUNDS > 0 && ROUNDS <= 20 && GW_INSTANCES > 0 && GW_INSTANCES <= 64 && NGINX_WORKERS > 0 && NGINX_WORKERS <= 64 )) \
+  || { echo "DUR must be 1..300, ROUNDS 1..20, GW_INSTANCES and NGINX_WORKERS 1..64" >&2; exit 2; }
 
 need() { command -v "$1" >/dev/null 2>&1; }
 if ! need wrk || ! need nginx; then
@@ -78,7 +84,7 @@ wait_http "http://127.0.0.1:$SIM_PORT/health"
 
 # 2. tiergate in front of it
 cat >"$OUT/overhead.yaml" <<YAML
-server: { host: 127.0.0.1, port: $GW_PORT, instances: 2 }
+server: { host: 127.0.0.1, port: $GW_PORT, instances: $GW_INSTANCES }
 routing: { defaultTier: fast }
 timeouts: { connectMs: 1000, ttftMs: 10000, idleMs: 10000, totalMs: 30000 }
 tiers:
@@ -97,7 +103,7 @@ IDLE_RSS=$(status_mib "$GW_PID" VmRSS)
 
 # 3. nginx as a plain reverse proxy, buffering off
 cat >"$OUT/nginx/nginx.conf" <<NGINX
-worker_processes 2;
+worker_processes $NGINX_WORKERS;
 pid $OUT/nginx/nginx.pid;
 error_log $OUT/nginx/logs/error.log warn;
 events { worker_connections 4096; }
@@ -127,7 +133,7 @@ wait_http "http://127.0.0.1:$NGINX_PORT/health"
 
 # 3b. the bare Vert.x proxy, same JVM flags as tiergate
 # shellcheck disable=SC2086
-java $GW_JAVA_OPTS -cp "$JAR" bench/BareProxy.java "$BARE_PORT" "$SIM_PORT" >"$OUT/bare.log" 2>&1 &
+java $GW_JAVA_OPTS -cp "$JAR" bench/BareProxy.java "$BARE_PORT" "$SIM_PORT" "$GW_INSTANCES" >"$OUT/bare.log" 2>&1 &
 BARE_PID=$!
 PIDS+=($BARE_PID)
 wait_http "http://127.0.0.1:$BARE_PORT/health" 300
