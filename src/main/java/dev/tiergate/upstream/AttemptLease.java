@@ -4,7 +4,7 @@ package dev.tiergate.upstream;
 final class AttemptLease {
   private final BackendTracker tracker;
   private final String backend;
-  private final Admission admission;
+  private Admission admission;
   private boolean proven;
   private boolean finished;
 
@@ -23,6 +23,8 @@ final class AttemptLease {
     if (!finished && !proven) {
       proven = true;
       tracker.proven(backend, admission);
+      // The trial is over once it proved the backend; its end must not release a later trial.
+      admission = Admission.ADMITTED;
     }
   }
 
