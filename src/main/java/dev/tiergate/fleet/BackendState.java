@@ -85,6 +85,11 @@ public final class BackendState {
     long until = circuitOpenUntil;
     Admission a = until == 0 || now < until ? Admission.ADMITTED
         : trialInFlight.compareAndSet(false, true) ? Admission.TRIAL : Admission.REFUSED;
+    if (a == Admission.TRIAL && now < circuitOpenUntil) {
+      // A failed trial reopened the circuit between our read and the CAS: not a trial after all.
+      trialInFlight.set(false);
+      a = Admission.REFUSED;
+    }
     if (a != Admission.REFUSED) {
       inflight.incrementAndGet();
     }
@@ -110,6 +115,11 @@ public final class BackendState {
 
   void succeeded() {
     consecutiveFailures.set(0);
+    circuitOpenUntil = 0;
+  }
+
+  /** A trial produced output: traffic may flow again; the failure count waits for a good end. */
+  void closeCircuit() {
     circuitOpenUntil = 0;
   }
 

@@ -94,11 +94,11 @@ public final class Fleet implements FleetView, BackendTracker {
   @Override
   public void proven(String backend, Admission admission) {
     BackendState s = backends.get(backend);
-    if (s != null) {
-      s.succeeded();
-      if (admission == Admission.TRIAL) {
-        s.endTrial();
-      }
+    // Only a trial acts on first output: resetting the failure count there for every stream would
+    // hide a backend that breaks mid-stream every time. The count resets when an attempt ends well.
+    if (s != null && admission == Admission.TRIAL) {
+      s.closeCircuit();
+      s.endTrial();
     }
   }
 

@@ -72,4 +72,15 @@ class CircuitTest {
     assertEquals("half-open", fleet.get("b").circuit(now.get()), "a client leaving says nothing about the backend");
     assertEquals(Admission.TRIAL, fleet.start("b"));
   }
+
+  @Test
+  void streamsThatBreakAfterTheirFirstOutputStillOpenTheCircuit() {
+    Fleet fresh = new Fleet(CONFIG, now::get);
+    for (int i = 0; i < 2; i++) {
+      Admission a = fresh.start("b");
+      fresh.proven("b", a);
+      fresh.finished("b", a, AttemptResult.SERVER_ERROR); // e.g. the connection dropped mid-stream
+    }
+    assertEquals("open", fresh.get("b").circuit(now.get()), "first output alone does not clear the failure count");
+  }
 }
