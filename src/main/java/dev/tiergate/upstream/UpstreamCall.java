@@ -121,7 +121,15 @@ public final class UpstreamCall {
         failed(AttemptResult.TIMEOUT, GatewayError.of(Kind.UPSTREAM_TIMEOUT,
             "backend '" + target.backend().name() + "' sent " + what + budget + " ms"));
       });
-      clients.of(target.backend()).request(options).onComplete(ar -> {
+      Future<HttpClientRequest> requested;
+      try {
+        requested = clients.of(target.backend()).request(options);
+      } catch (IllegalStateException closed) {
+        // Vert.x throws rather than failing the future once the client is closed (shutdown).
+        failed(AttemptResult.CANCELLED, GatewayError.of(Kind.SHUTTING_DOWN, "the gateway is shutting down"));
+        return;
+      }
+      requested.onComplete(ar -> {
         if (ar.failed()) {
           failed(AttemptResult.CONNECT_FAILURE, GatewayError.of(Kind.UPSTREAM_UNAVAILABLE,
               "cannot connect to backend '" + target.backend().name() + "': " + ar.cause().getMessage()));
