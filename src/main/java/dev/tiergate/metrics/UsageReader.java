@@ -9,8 +9,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Pulls {@code usage} and {@code timings} out of one JSON payload: the event scanner finds where
- * each object starts (skipping every string whole, so generated text never matches), and Jackson's
+ * Pulls the top-level {@code usage} and {@code timings} out of one JSON payload: the event scanner
+ * finds where each object starts (skipping every string whole, so generated text never matches), and Jackson's
  * streaming parser reads just that object. The rest of a large non-streamed body, the choices, is
  * never tokenized.
  */
@@ -33,7 +33,7 @@ final class UsageReader {
   }
 
   private static void object(byte[] a, byte[] key, TokenUsage into, Fields fields) {
-    int at = EventScanner.valueAt(a, key);
+    int at = EventScanner.topLevelValueAt(a, key);
     if (at < 0 || a[at] != '{') {
       return;
     }

@@ -145,6 +145,38 @@ public final class EventScanner {
     return -1;
   }
 
+  /** Like {@link #valueAt}, but only for a key of the outermost object. */
+  public static int topLevelValueAt(byte[] a, byte[] key) {
+    int to = a.length;
+    int depth = 0;
+    int i = 0;
+    while (i < to) {
+      byte c = a[i];
+      if (c == '{' || c == '[') {
+        depth++;
+        i++;
+      } else if (c == '}' || c == ']') {
+        depth--;
+        i++;
+      } else if (c != '"') {
+        i++;
+      } else {
+        int end = stringEnd(a, i + 1, to);
+        int colon = skipWs(a, end + 1, to);
+        if (colon < to && a[colon] == ':') {
+          int v = skipWs(a, colon + 1, to);
+          if (depth == 1 && end - i - 1 == key.length && is(a, i + 1, key)) {
+            return v < to ? v : -1;
+          }
+          i = v;
+        } else {
+          i = end + 1;
+        }
+      }
+    }
+    return -1;
+  }
+
   private static boolean startsWith(byte[] a, int at, int to, byte[] prefix) {
     if (to - at < prefix.length) {
       return false;
