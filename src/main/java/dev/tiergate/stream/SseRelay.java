@@ -69,7 +69,9 @@ public final class SseRelay {
     flush();
     if (!done.future().isComplete()) {
       source.handler(this::relay);
-      source.resume();
+      if (!client.writeQueueFull()) {
+        source.resume(); // otherwise the drain handler resumes it
+      }
     }
     return done.future();
   }
@@ -105,7 +107,8 @@ public final class SseRelay {
       }
     } else {
       if (!pendingOwned) {
-        pending = Buffer.buffer(Math.max(1024, 4 * (pending.length() + out.length()))).appendBuffer(pending);
+        int size = pending.length() + out.length();
+        pending = Buffer.buffer(Math.max(size, Math.min(4 * size, MAX_BATCH_BYTES))).appendBuffer(pending);
         pendingOwned = true;
       }
       pending.appendBuffer(out);
