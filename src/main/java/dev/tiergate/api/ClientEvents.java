@@ -63,6 +63,6 @@ final class ClientEvents implements Function<SseEvent, Buffer> {
   }
 
   private Buffer rename(Buffer json) {
-    return clientModel == null ? json : JsonBytes.replaceString(json, MODEL, clientModel);
+    return clientModel == null ? json : JsonBytes.replaceTopLevelString(json, MODEL, clientModel);
   }
 }

@@ -18,8 +18,17 @@ public final class JsonBytes {
    * Returns {@code data} itself when the key is absent or already holds that value.
    */
   public static Buffer replaceString(Buffer data, byte[] key, byte[] rawJsonString) {
+    return replace(data, key, rawJsonString, false);
+  }
+
+  /** Like {@link #replaceString}, for a key of the outermost object only (a response's own {@code model}). */
+  public static Buffer replaceTopLevelString(Buffer data, byte[] key, byte[] rawJsonString) {
+    return replace(data, key, rawJsonString, true);
+  }
+
+  private static Buffer replace(Buffer data, byte[] key, byte[] rawJsonString, boolean topLevel) {
     byte[] a = data.getBytes();
-    int v = EventScanner.valueAt(a, key);
+    int v = topLevel ? EventScanner.topLevelValueAt(a, key) : EventScanner.valueAt(a, key);
     if (v < 0 || a[v] != '"') {
       return data;
     }

@@ -95,4 +95,13 @@ class SseFramerTest {
     Buffer same = Buffer.buffer("{\"model\":\"a\"}");
     assertTrue(same == JsonBytes.replaceString(same, JsonBytes.key("model"), "\"a\"".getBytes()));
   }
+
+  @Test
+  void theResponsesOwnModelIsRenamedNotANestedOne() {
+    Buffer in = Buffer.buffer("{\"meta\":{\"model\":\"draft\"},\"choices\":[{\"text\":\"\\\"model\\\":\\\"x\\\"\"}],"
+        + "\"model\":\"served\"}");
+    Buffer out = JsonBytes.replaceTopLevelString(in, JsonBytes.key("model"), "\"client\"".getBytes());
+    assertEquals(in.toString().replace("\"model\":\"served\"", "\"model\":\"client\""), out.toString());
+    assertTrue(out.toString().contains("{\"model\":\"draft\"}"), out.toString());
+  }
 }
