@@ -71,7 +71,10 @@ public final class BackendState {
 
   boolean routable(long now) {
     Health h = health;
-    return h != Health.DOWN && h != Health.LOADING && circuitAdmits(now) && !full();
+    // Without a configured model the name to send comes from discovery; before the first probe we
+    // would pass the client's name through, which vLLM and SGLang answer with 404.
+    boolean nameKnown = h != Health.UNKNOWN || config.model() != null;
+    return h != Health.DOWN && h != Health.LOADING && nameKnown && circuitAdmits(now) && !full();
   }
 
   /** At its configured concurrency limit; routing skips it until a request finishes. */

@@ -83,4 +83,23 @@ class CircuitTest {
     }
     assertEquals("open", fresh.get("b").circuit(now.get()), "first output alone does not clear the failure count");
   }
+
+  @Test
+  void aBackendWithoutAConfiguredModelWaitsForItsFirstProbe() {
+    GatewayConfig config = ConfigLoader.withEnv(Map.of()).parse("test", """
+        routing: { defaultTier: fast }
+        tiers:
+          - name: fast
+            backends:
+              - { name: named, url: "http://127.0.0.1:1", engine: vllm, model: m }
+              - { name: unnamed, url: "http://127.0.0.1:2", engine: vllm }
+        """);
+    Fleet fleet = new Fleet(config, now::get);
+    assertTrue(fleet.routable("named"), "a configured name can be sent before any probe");
+    assertFalse(fleet.routable("unnamed"), "the client's name would reach vLLM and get a 404");
+    fleet.discoveredModels("unnamed", java.util.List.of("Qwen/Qwen3-8B-AWQ"));
+    fleet.probed("unnamed", BackendState.Health.READY, null, 32768);
+    assertTrue(fleet.routable("unnamed"));
+    assertEquals("Qwen/Qwen3-8B-AWQ", fleet.get("unnamed").effectiveModel());
+  }
 }
