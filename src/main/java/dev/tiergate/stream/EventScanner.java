@@ -123,10 +123,22 @@ public final class EventScanner {
    * quotes), or -1. The same key/value discipline as {@link #classify}.
    */
   public static int valueAt(byte[] a, byte[] key) {
+    return find(a, key, false);
+  }
+
+  /** Like {@link #valueAt}, but only for a key of the outermost object. */
+  public static int topLevelValueAt(byte[] a, byte[] key) {
+    return find(a, key, true);
+  }
+
+  private static int find(byte[] a, byte[] key, boolean outermostOnly) {
     int to = a.length;
+    int depth = 0;
     int i = 0;
     while (i < to) {
-      if (a[i] != '"') {
+      byte c = a[i];
+      if (c != '"') {
+        depth += c == '{' || c == '[' ? 1 : c == '}' || c == ']' ? -1 : 0;
         i++;
         continue;
       }
@@ -134,44 +146,12 @@ public final class EventScanner {
       int colon = skipWs(a, end + 1, to);
       if (colon < to && a[colon] == ':') {
         int v = skipWs(a, colon + 1, to);
-        if (end - i - 1 == key.length && is(a, i + 1, key)) {
+        if ((!outermostOnly || depth == 1) && end - i - 1 == key.length && is(a, i + 1, key)) {
           return v < to ? v : -1;
         }
         i = v;
       } else {
         i = end + 1;
-      }
-    }
-    return -1;
-  }
-
-  /** Like {@link #valueAt}, but only for a key of the outermost object. */
-  public static int topLevelValueAt(byte[] a, byte[] key) {
-    int to = a.length;
-    int depth = 0;
-    int i = 0;
-    while (i < to) {
-      byte c = a[i];
-      if (c == '{' || c == '[') {
-        depth++;
-        i++;
-      } else if (c == '}' || c == ']') {
-        depth--;
-        i++;
-      } else if (c != '"') {
-        i++;
-      } else {
-        int end = stringEnd(a, i + 1, to);
-        int colon = skipWs(a, end + 1, to);
-        if (colon < to && a[colon] == ':') {
-          int v = skipWs(a, colon + 1, to);
-          if (depth == 1 && end - i - 1 == key.length && is(a, i + 1, key)) {
-            return v < to ? v : -1;
-          }
-          i = v;
-        } else {
-          i = end + 1;
-        }
       }
     }
     return -1;
