@@ -23,6 +23,8 @@ enum Outcome {
       case UPSTREAM_ERROR -> UPSTREAM_ERROR;
       case TIMEOUT -> TIMEOUT;
       case CANCELLED -> CANCELLED;
+      // Like a request refused while draining: the gateway's doing, not the client's or the engine's.
+      case SHUT_DOWN -> REJECTED;
     };
   }
 

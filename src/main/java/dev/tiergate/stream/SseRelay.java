@@ -137,7 +137,7 @@ public final class SseRelay {
   public void cut(Throwable why) {
     if (!done.future().isComplete()) {
       source.cancel();
-      finish(StreamOutcome.CANCELLED, why);
+      finish(StreamOutcome.SHUT_DOWN, why);
     }
   }
 

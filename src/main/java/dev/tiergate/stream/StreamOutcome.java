@@ -9,5 +9,7 @@ public enum StreamOutcome {
   /** The idle or total deadline passed. */
   TIMEOUT,
   /** The client went away. */
-  CANCELLED
+  CANCELLED,
+  /** The gateway cut it: the drain time of a shutdown ran out. */
+  SHUT_DOWN
 }
