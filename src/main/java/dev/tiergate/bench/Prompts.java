@@ -1,5 +1,7 @@
 package dev.tiergate.bench;
 
+import io.vertx.core.json.Json;
+
 import java.util.SplittableRandom;
 
 /**
@@ -65,25 +67,8 @@ public final class Prompts {
     return sb.append("}]}").toString();
   }
 
+  /** A JSON string literal, by the same encoder the rest of the stack uses. */
   static void quote(StringBuilder sb, String s) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    sb.append('"');
+    sb.append(Json.encode(s));
   }
 }
