@@ -11,19 +11,16 @@ import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
- * Validates a chat or completions body and measures it in a single streaming pass: types of the
- * fields the gateway relies on, the prompt size over every message, tool schema and tool result,
- * and the byte span of each top-level field for later patching. It never builds a tree of the
- * conversation, so a 200k-token body costs one scan.
+ * Validates a chat or completions body and measures it in a single streaming pass: the type of
+ * every field an engine parses (see {@link ChatSchema}), the prompt size over every message, tool
+ * schema and tool result, and the byte span of each top-level field for later patching. It never
+ * builds a tree of the conversation, so a 200k-token body costs one scan.
  */
 public final class FactsParser {
   /** Chat-template overhead per message (role markers, separators), in tokens. */
   static final int TOKENS_PER_MESSAGE = 4;
-  /** Strings in a message that are not text the model reads as prompt tokens. */
-  private static final Set<String> NOT_TEXT = Set.of("role", "type", "id", "tool_call_id", "url", "image_url", "detail");
 
   private static final JsonFactory JSON = JsonFactory.builder()
       .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).maxNestingDepth(200).build())
@@ -37,6 +34,7 @@ public final class FactsParser {
 
   public RequestFacts parse(Endpoint endpoint, Buffer body) {
     byte[] bytes = body.getBytes();
+    requireUtf8(bytes);
     try (JsonParser p = JSON.createParser(bytes)) {
       return new Pass(endpoint, body, p).run();
     } catch (JsonParseException e) {
@@ -46,17 +44,34 @@ public final class FactsParser {
     }
   }
 
+  /**
+   * JSON between systems is UTF-8 (RFC 8259). Jackson would detect UTF-16 and UTF-32 and parse them,
+   * but the byte spans recorded for patching would then be wrong, and no engine expects them.
+   */
+  private static void requireUtf8(byte[] b) {
+    boolean bom8 = b.length >= 3 && (b[0] & 0xff) == 0xEF && (b[1] & 0xff) == 0xBB && (b[2] & 0xff) == 0xBF;
+    boolean bom16 = b.length >= 2 && ((b[0] & 0xff) == 0xFE && (b[1] & 0xff) == 0xFF || (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xFE);
+    boolean nul = false;
+    for (int i = 0; i < Math.min(4, b.length); i++) {
+      nul |= b[i] == 0;
+    }
+    if (bom8 || bom16 || nul) {
+      throw GatewayError.invalid("The request body must be JSON encoded as UTF-8 without a byte order mark"
+          + (bom8 ? " (it starts with a UTF-8 byte order mark)." : " (it looks like UTF-16 or UTF-32)."), null);
+    }
+  }
+
   private final class Pass {
     private final Endpoint endpoint;
     private final Buffer body;
     private final JsonParser p;
+    private final JsonWalk w;
     private final List<RequestBody.Field> fields = new ArrayList<>();
     private String model;
     private boolean stream;
     private boolean wantsUsage;
     private int maxTokens = -1;
     private int maxCompletionTokens = -1;
-    private long textChars;
     private long tokens;
     private int messages = -1;
     private boolean hasPrompt;
@@ -66,6 +81,7 @@ public final class FactsParser {
       this.endpoint = endpoint;
       this.body = body;
       this.p = p;
+      this.w = new JsonWalk(p);
     }
 
     RequestFacts run() throws IOException {
@@ -94,7 +110,7 @@ public final class FactsParser {
         throw GatewayError.invalid("Unexpected data after the JSON object", null);
       }
       required();
-      long estimate = tokens + (long) Math.ceil(textChars / charsPerToken) + (long) TOKENS_PER_MESSAGE * Math.max(0, messages);
+      long estimate = tokens + (long) Math.ceil(w.textChars / charsPerToken) + (long) TOKENS_PER_MESSAGE * Math.max(0, messages);
       int max = maxCompletionTokens >= 0 ? maxCompletionTokens : maxTokens;
       return new RequestFacts(endpoint, model, stream, wantsUsage, max, (int) Math.min(Integer.MAX_VALUE, estimate),
           hasTools, new RequestBody(body, fields, objectStart));
@@ -103,96 +119,78 @@ public final class FactsParser {
     private void required() {
       if (endpoint == Endpoint.CHAT) {
         if (messages < 0) {
-          throw GatewayError.invalid("Missing required parameter: 'messages'.", "messages");
+          throw JsonWalk.missing("messages");
         }
         if (messages == 0) {
           throw GatewayError.invalid("'messages' must contain at least one message.", "messages");
         }
       } else if (!hasPrompt) {
-        throw GatewayError.invalid("Missing required parameter: 'prompt'.", "prompt");
+        throw JsonWalk.missing("prompt");
       }
     }
 
+    /** Every field an engine reads with a hard type is checked here, so none of them can reach an engine wrong. */
     private void field(String name, JsonToken v) throws IOException {
       switch (name) {
-        case "model" -> model = stringOrNull(name, v);
-        case "stream" -> stream = bool(name, v);
+        case "model" -> model = v == JsonToken.VALUE_NULL ? null : w.stringValue(name, v);
+        case "stream" -> stream = w.optionalBool(name, v);
         case "stream_options" -> streamOptions(v);
-        case "max_tokens" -> maxTokens = count(name, v);
-        case "max_completion_tokens" -> maxCompletionTokens = count(name, v);
-        case "n" -> count(name, v);
-        case "messages" -> {
-          if (endpoint == Endpoint.CHAT) {
-            messages(v);
+        case "max_tokens" -> maxTokens = w.optionalCount(name, v);
+        case "max_completion_tokens" -> maxCompletionTokens = w.optionalCount(name, v);
+        case "n", "best_of" -> w.optionalCount(name, v);
+        case "temperature", "top_p", "min_p", "presence_penalty", "frequency_penalty", "repetition_penalty",
+            "repeat_penalty" -> w.optionalNumber(name, v);
+        case "seed", "top_k", "top_logprobs" -> w.optionalInteger(name, v);
+        case "stop" -> w.stringOrStrings(name, v);
+        case "logit_bias" -> w.numberMap(name, v);
+        case "user", "reasoning_effort", "suffix" -> w.optionalString(name, v, false);
+        case "parallel_tool_calls", "echo" -> w.optionalBool(name, v);
+        case "logprobs" -> logprobs(v);
+        case "chat_template_kwargs" -> {
+          if (v != JsonToken.VALUE_NULL) {
+            w.object(name, v);
           }
         }
-        case "prompt" -> {
-          if (endpoint == Endpoint.COMPLETIONS) {
-            prompt(v);
-          }
-        }
-        case "tools", "functions" -> tools(name, v);
-        default -> { }
+        default -> endpointField(name, v);
       }
     }
 
-    private void messages(JsonToken v) throws IOException {
-      if (v != JsonToken.START_ARRAY) {
-        throw typeError("messages", "an array of message objects", v);
-      }
-      messages = 0;
-      JsonToken t;
-      while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-        if (t != JsonToken.START_OBJECT) {
-          throw GatewayError.invalid("Invalid type for 'messages[" + messages + "]': expected an object.", "messages[" + messages + "]");
-        }
-        countText(null);
-        messages++;
-      }
-    }
-
-    /** Sums the lengths of text-bearing strings inside the current object or array. */
-    private void countText(String inField) throws IOException {
-      int depth = 1;
-      String fieldName = inField;
-      while (depth > 0) {
-        JsonToken t = p.nextToken();
-        if (t == null) {
-          return;
-        }
-        switch (t) {
-          case START_OBJECT, START_ARRAY -> {
-            if (fieldName != null && NOT_TEXT.contains(fieldName)) {
-              p.skipChildren();
-            } else {
-              depth++;
-            }
-          }
-          case END_OBJECT, END_ARRAY -> depth--;
-          case FIELD_NAME -> fieldName = p.currentName();
-          case VALUE_STRING -> {
-            if (fieldName == null || !NOT_TEXT.contains(fieldName)) {
-              textChars += p.getTextLength();
-            }
-          }
+    private void endpointField(String name, JsonToken v) throws IOException {
+      if (endpoint == Endpoint.CHAT) {
+        switch (name) {
+          case "messages" -> messages = ChatSchema.messages(w, v);
+          case "tools", "functions" -> hasTools |= ChatSchema.tools(w, name, v);
+          case "tool_choice" -> ChatSchema.toolChoice(w, v);
+          case "response_format" -> ChatSchema.responseFormat(w, v);
           default -> { }
         }
+      } else if (name.equals("prompt")) {
+        prompt(v);
+      }
+    }
+
+    /** A boolean for chat, a count of top tokens for completions. */
+    private void logprobs(JsonToken v) throws IOException {
+      if (endpoint == Endpoint.CHAT) {
+        w.optionalBool("logprobs", v);
+      } else {
+        w.optionalInteger("logprobs", v);
       }
     }
 
     private void prompt(JsonToken v) throws IOException {
       hasPrompt = true;
       if (v == JsonToken.VALUE_STRING) {
-        textChars += p.getTextLength();
+        w.textChars += p.getTextLength();
         return;
       }
       if (v != JsonToken.START_ARRAY) {
-        throw typeError("prompt", "a string or an array", v);
+        throw JsonWalk.typeError("prompt", "a string or an array", v);
       }
       JsonToken t;
       while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
         if (t == JsonToken.VALUE_STRING) {
-          textChars += p.getTextLength();
+          w.textChars += p.getTextLength();
         } else if (t == JsonToken.VALUE_NUMBER_INT) {
           tokens++;
         } else if (t == JsonToken.START_ARRAY) {
@@ -200,80 +198,28 @@ public final class FactsParser {
             tokens++;
           }
           if (p.currentToken() != JsonToken.END_ARRAY) {
-            throw typeError("prompt", "strings or arrays of token ids", p.currentToken());
+            throw JsonWalk.typeError("prompt", "strings or arrays of token ids", p.currentToken());
           }
         } else {
-          throw typeError("prompt", "strings or arrays of token ids", t);
+          throw JsonWalk.typeError("prompt", "strings or arrays of token ids", t);
         }
       }
-    }
-
-    private void tools(String name, JsonToken v) throws IOException {
-      if (v == JsonToken.VALUE_NULL) {
-        return;
-      }
-      if (v != JsonToken.START_ARRAY) {
-        throw typeError(name, "an array", v);
-      }
-      long start = p.currentTokenLocation().getByteOffset();
-      p.skipChildren();
-      long len = p.currentLocation().getByteOffset() - start;
-      // Schemas reach the model as rendered JSON, so their raw size is the honest measure.
-      textChars += len;
-      hasTools |= len > 2;
     }
 
     private void streamOptions(JsonToken v) throws IOException {
       if (v == JsonToken.VALUE_NULL) {
         return;
       }
-      if (v != JsonToken.START_OBJECT) {
-        throw typeError("stream_options", "an object", v);
-      }
+      w.object("stream_options", v);
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String k = p.currentName();
         JsonToken t = p.nextToken();
         if (k.equals("include_usage")) {
-          wantsUsage = bool("stream_options.include_usage", t);
+          wantsUsage = w.optionalBool("stream_options.include_usage", t);
         } else {
           p.skipChildren();
         }
       }
-    }
-
-    private String stringOrNull(String name, JsonToken v) throws IOException {
-      if (v == JsonToken.VALUE_NULL) {
-        return null;
-      }
-      if (v != JsonToken.VALUE_STRING) {
-        throw typeError(name, "a string", v);
-      }
-      return p.getText();
-    }
-
-    private boolean bool(String name, JsonToken v) {
-      if (v == JsonToken.VALUE_NULL) {
-        return false;
-      }
-      if (v != JsonToken.VALUE_TRUE && v != JsonToken.VALUE_FALSE) {
-        throw typeError(name, "a boolean", v);
-      }
-      return v == JsonToken.VALUE_TRUE;
-    }
-
-    private int count(String name, JsonToken v) throws IOException {
-      if (v == JsonToken.VALUE_NULL) {
-        return -1;
-      }
-      if (v != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT || p.getIntValue() < 1) {
-        throw GatewayError.invalid("Invalid value for '" + name + "': expected a positive integer.", name);
-      }
-      return p.getIntValue();
-    }
-
-    private GatewayError typeError(String name, String expected, JsonToken got) {
-      return GatewayError.invalid(
-          "Invalid type for '" + name + "': expected " + expected + ", but got " + describe(got) + ".", name);
     }
 
     /** Scalars end where the next token begins, minus separators; Jackson reads numbers lazily. */
@@ -305,20 +251,5 @@ public final class FactsParser {
       }
       return n;
     }
-  }
-
-  private static String describe(JsonToken t) {
-    if (t == null) {
-      return "nothing";
-    }
-    return switch (t) {
-      case START_ARRAY -> "an array";
-      case START_OBJECT -> "an object";
-      case VALUE_STRING -> "a string";
-      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
-      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
-      case VALUE_NULL -> "null";
-      default -> t.asString();
-    };
   }
 }

@@ -26,7 +26,7 @@ class BodyEditorTest {
   @Test
   void rewritesTheModelAndAsksForUsageInStreams() {
     JsonObject out = send(Engine.VLLM, "{\"model\":\"tiergate/max\"," + MSG + ",\"stream\":true,"
-        + "\"tools\":[{\"type\":\"function\"}],\"chat_template_kwargs\":{\"enable_thinking\":false}}", true);
+        + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],\"chat_template_kwargs\":{\"enable_thinking\":false}}", true);
     assertEquals("served-model", out.getString("model"));
     assertEquals(true, out.getJsonObject("stream_options").getBoolean("include_usage"));
     assertEquals(false, out.getJsonObject("chat_template_kwargs").getBoolean("enable_thinking"));
