@@ -18,4 +18,10 @@ public record RequestFacts(
     int maxTokens,
     int promptTokens,
     boolean hasTools,
-    RequestBody body) {}
+    RequestBody body) {
+
+  /** The same facts without the body, once it can no longer be resent (a long stream need not keep it). */
+  RequestFacts withoutBody() {
+    return new RequestFacts(endpoint, model, stream, clientWantsUsage, maxTokens, promptTokens, hasTools, null);
+  }
+}

@@ -2,7 +2,6 @@ package dev.tiergate.api;
 
 import dev.tiergate.errors.ErrorJson;
 import dev.tiergate.errors.GatewayError;
-import dev.tiergate.errors.GatewayError.Kind;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -21,7 +20,7 @@ final class Responses {
       resp.setStatusMessage("Client Closed Request");
     }
     resp.putHeader(HttpHeaders.CONTENT_TYPE, JSON);
-    if (e.kind() == Kind.NO_BACKEND_AVAILABLE || e.kind() == Kind.UPSTREAM_UNAVAILABLE || e.kind() == Kind.SHUTTING_DOWN) {
+    if (e.retryLater()) {
       resp.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, retryAfterSeconds)));
     }
     resp.end(ErrorJson.body(e));

@@ -35,7 +35,7 @@ final class StatusHandler implements Handler<RoutingContext> {
             .put("engine", b.engine().id())
             .put("url", b.url())
             .put("model", s.effectiveModel())
-            .put("modelSource", b.model() != null ? "config" : s.effectiveModel() != null ? "discovered" : null)
+            .put("modelSource", s.modelSource())
             .put("servedModels", new JsonArray(s.servedModels()))
             .put("state", s.health().name().toLowerCase())
             .put("routable", routable)
@@ -43,8 +43,8 @@ final class StatusHandler implements Handler<RoutingContext> {
             .put("consecutiveFailures", s.consecutiveFailures())
             .put("inflight", s.inflight())
             .put("contextWindow", window.isPresent() ? window.getAsInt() : null)
-            .put("contextWindowSource", b.contextWindow() != null ? "config" : s.discoveredWindow() != null ? "discovered" : null)
-            .put("lastError", s.lastError()));
+            .put("contextWindowSource", s.windowSource())
+            .put("lastError", services.secrets().redact(s.lastError())));
       }
       tiers.add(new JsonObject().put("name", t.name()).put("scheme", t.scheme()).put("up", tierUp).put("backends", backends));
     }

@@ -39,6 +39,7 @@ public final class Gateway {
     Fleet fleet = new Fleet(config);
     GatewayMetrics metrics = new GatewayMetrics(registry, config, gauges(fleet)).bindProcessMetrics();
     Services services = new Services(config, new TierRouter(config), fleet, metrics, new Lifecycle());
+    metrics.bindLimitGauges(() -> services.openConnections().get(), () -> services.budget().used());
     Gateway g = new Gateway(vertx, services);
     g.prober = new Prober(vertx, fleet, config);
     DeploymentOptions options = new DeploymentOptions().setInstances(config.server().instances());

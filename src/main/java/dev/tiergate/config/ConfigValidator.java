@@ -49,6 +49,17 @@ final class ConfigValidator {
     if (s.drainMs() < 0) {
       problems.add("server.drainMs: must not be negative, got " + s.drainMs());
     }
+    positive("server.headerTimeoutMs", s.headerTimeoutMs());
+    positive("server.bodyTimeoutMs", s.bodyTimeoutMs());
+    positive("server.keepAliveTimeoutMs", s.keepAliveTimeoutMs());
+    positive("server.maxEventBytes", s.maxEventBytes());
+    if (s.maxConnections() < 1) {
+      problems.add("server.maxConnections: must be at least 1, got " + s.maxConnections());
+    }
+    if (s.maxBufferedBytes() < s.maxBodyBytes()) {
+      problems.add("server.maxBufferedBytes: " + s.maxBufferedBytes() + " is less than server.maxBodyBytes (" + s.maxBodyBytes()
+          + "): no body of the largest allowed size could ever be read");
+    }
   }
 
   private void metrics(MetricsConfig m, ServerConfig s) {
@@ -74,6 +85,9 @@ final class ConfigValidator {
     positive("health.intervalMs", h.intervalMs());
     positive("health.timeoutMs", h.timeoutMs());
     positive("health.cooldownMs", h.cooldownMs());
+    positive("health.stallMs", h.stallMs());
+    positive("health.deepProbeTimeoutMs", h.deepProbeTimeoutMs());
+    positive("health.discoveryIntervalMs", h.discoveryIntervalMs());
     if (h.failureThreshold() < 1) {
       problems.add("health.failureThreshold: must be at least 1, got " + h.failureThreshold());
     }
@@ -156,7 +170,10 @@ final class ConfigValidator {
     try {
       URI u = new URI(url);
       String scheme = u.getScheme();
-      if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))) {
+      if (u.getRawUserInfo() != null) {
+        // A password in the URL would show in /tiergate/status and in logs (this message included).
+        problems.add(at + ": must not carry a user name or password (user:password@); give the engine's key as apiKey");
+      } else if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))) {
         problems.add(at + ": must be an http:// or https:// URL, got '" + url + "'");
       } else if (u.getHost() == null) {
         problems.add(at + ": no host in '" + url + "'");
@@ -164,7 +181,8 @@ final class ConfigValidator {
         problems.add(at + ": must not carry a query or fragment, got '" + url + "'");
       }
     } catch (java.net.URISyntaxException e) {
-      problems.add(at + ": not a URL: " + e.getMessage());
+      // The input is left out: it may hold a password.
+      problems.add(at + ": not a URL (" + e.getReason() + " at index " + e.getIndex() + ")");
     }
   }
 

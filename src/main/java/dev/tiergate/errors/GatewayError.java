@@ -19,13 +19,18 @@ public final class GatewayError extends RuntimeException {
     METHOD_NOT_ALLOWED(405, "invalid_request_error", "method_not_allowed", false, Origin.CLIENT),
     PAYLOAD_TOO_LARGE(413, "invalid_request_error", "payload_too_large", false, Origin.CLIENT),
     UNSUPPORTED_MEDIA_TYPE(415, "invalid_request_error", "unsupported_media_type", false, Origin.CLIENT),
+    REQUEST_TIMEOUT(408, "invalid_request_error", "request_timeout", false, Origin.CLIENT),
     UPSTREAM_CLIENT_ERROR(400, "invalid_request_error", null, false, Origin.UPSTREAM),
     UPSTREAM_ERROR(502, "upstream_error", "upstream_error", true, Origin.UPSTREAM),
     UPSTREAM_UNAVAILABLE(503, "upstream_error", "upstream_unavailable", true, Origin.UPSTREAM),
     UPSTREAM_TIMEOUT(504, "timeout_error", "upstream_timeout", true, Origin.UPSTREAM),
+    /** The engine refused the gateway's own credentials: a configuration problem, never the client's. */
+    UPSTREAM_AUTH(502, "upstream_error", "upstream_auth_failed", true, Origin.UPSTREAM),
     NO_BACKEND_AVAILABLE(503, "service_unavailable_error", "no_backend_available", false, Origin.GATEWAY),
     CLIENT_CLOSED(499, "client_closed", "client_closed", false, Origin.CLIENT),
     SHUTTING_DOWN(503, "service_unavailable_error", "shutting_down", false, Origin.GATEWAY),
+    /** A protective limit of the gateway (memory for bodies, connections) is reached. */
+    OVERLOADED(503, "service_unavailable_error", "server_overloaded", false, Origin.GATEWAY),
     INTERNAL(500, "internal_error", "internal_error", false, Origin.GATEWAY);
 
     public final int status;
@@ -47,13 +52,39 @@ public final class GatewayError extends RuntimeException {
   private final String param;
   private final int status;
   private final String code;
+  private final long retryAfterSeconds;
 
   private GatewayError(Kind kind, String message, String param, int status, String code, Throwable cause) {
+    this(kind, message, param, status, code, cause, 0);
+  }
+
+  private GatewayError(Kind kind, String message, String param, int status, String code, Throwable cause, long retryAfter) {
     super(message, cause, false, false);
     this.kind = kind;
     this.param = param;
     this.status = status;
     this.code = code;
+    this.retryAfterSeconds = retryAfter;
+  }
+
+  /** The same error with an estimate of when a retry may succeed (a swap's boot time, a queue's drain). */
+  public GatewayError withRetryAfter(long seconds) {
+    return new GatewayError(kind, getMessage(), param, status, code, getCause(), seconds);
+  }
+
+  /** The same error with another message (secrets taken out of an engine's text). */
+  public GatewayError withMessage(String message) {
+    return new GatewayError(kind, message, param, status, code, getCause(), retryAfterSeconds);
+  }
+
+  /** 0 when the error carries no estimate of its own. */
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
+  }
+
+  /** Whether a client should be told when to come back: overload, unavailability, timeouts. */
+  public boolean retryLater() {
+    return status == 429 || status == 502 || status == 503 || status == 504;
   }
 
   public static GatewayError of(Kind kind, String message) {

@@ -2,7 +2,10 @@ package dev.tiergate.fleet;
 
 import dev.tiergate.config.BackendConfig;
 import dev.tiergate.upstream.Admission;
+import dev.tiergate.upstream.LiveAttempt;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -20,13 +23,21 @@ public final class BackendState {
   private volatile long circuitOpenUntil;
   /** A half-open circuit lets one request through at a time; its outcome closes or reopens it. */
   private final AtomicBoolean trialInFlight = new AtomicBoolean();
-  private volatile Integer discoveredWindow;
-  private volatile List<String> servedModels = List.of();
   private volatile String lastError;
+  /** Attempts in flight, watched for a backend that accepts requests but stopped answering them. */
+  private final Set<LiveAttempt> attempts = ConcurrentHashMap.newKeySet();
+  /** When the backend last proved it serves: a first output or a whole answer. */
+  private volatile long lastProgressNanos = System.nanoTime();
+  /** The engine answered some request with an error of its own: check it with a known-good request. */
+  private volatile boolean suspect;
+  /** Why a known-good request failed; while set, only such a request can bring the backend back. */
+  private volatile String deepFailure;
+  final Discovery discovery;
 
   BackendState(String tier, BackendConfig config) {
     this.tier = tier;
     this.config = config;
+    this.discovery = new Discovery(config);
   }
 
   public String tier() {
@@ -50,7 +61,17 @@ public final class BackendState {
   }
 
   public Integer discoveredWindow() {
-    return discoveredWindow;
+    return discovery.window();
+  }
+
+  /** Where the window comes from: {@code config}, {@code discovered}, {@code pending} or {@code failed: …}. */
+  public String windowSource() {
+    return config.contextWindow() != null ? "config" : discovery.windowSource();
+  }
+
+  /** Where the served name comes from: {@code config}, {@code discovered}, {@code pending} or {@code failed: …}. */
+  public String modelSource() {
+    return config.model() != null ? "config" : discovery.modelSource();
   }
 
   public boolean circuitOpen(long now) {
@@ -71,10 +92,8 @@ public final class BackendState {
 
   boolean routable(long now) {
     Health h = health;
-    // Without a configured model the name to send comes from discovery; before the first probe we
-    // would pass the client's name through, which vLLM and SGLang answer with 404.
-    boolean nameKnown = h != Health.UNKNOWN || config.model() != null;
-    return h != Health.DOWN && h != Health.LOADING && nameKnown && circuitAdmits(now) && !full();
+    // Without a served name we would pass the client's through, which vLLM and SGLang answer 404.
+    return h != Health.DOWN && h != Health.LOADING && effectiveModel() != null && circuitAdmits(now) && !full();
   }
 
   /** At its configured concurrency limit; routing skips it until a request finishes. */
@@ -84,7 +103,7 @@ public final class BackendState {
   }
 
   /** Admits an attempt and counts it in flight; a half-open circuit admits one trial at a time. */
-  Admission start(long now) {
+  Admission start(long now, LiveAttempt attempt) {
     long until = circuitOpenUntil;
     Admission a = until == 0 || now < until ? Admission.ADMITTED
         : trialInFlight.compareAndSet(false, true) ? Admission.TRIAL : Admission.REFUSED;
@@ -95,6 +114,9 @@ public final class BackendState {
     }
     if (a != Admission.REFUSED) {
       inflight.incrementAndGet();
+      if (attempt != null) {
+        attempts.add(attempt);
+      }
     }
     return a;
   }
@@ -104,8 +126,73 @@ public final class BackendState {
     trialInFlight.set(false);
   }
 
-  void finished() {
+  void finished(LiveAttempt attempt) {
     inflight.decrementAndGet();
+    if (attempt != null) {
+      attempts.remove(attempt);
+    }
+  }
+
+  void progressed(long now) {
+    lastProgressNanos = now;
+  }
+
+  /**
+   * Requests have waited {@code stallNanos} for a first output while nothing at all came from the
+   * backend in that time: either it is wedged, or it is busy with work that shows no progress
+   * (a long prefill, every slot taken). Only a known-good request can tell the two apart.
+   */
+  boolean stalled(long now, long stallNanos) {
+    long oldestWaiting = Long.MAX_VALUE;
+    long lastActivity = lastProgressNanos;
+    for (LiveAttempt a : attempts) {
+      lastActivity = Math.max(lastActivity, a.lastActivityNanos());
+      if (!a.hasOutput()) {
+        oldestWaiting = Math.min(oldestWaiting, a.startedNanos());
+      }
+    }
+    return oldestWaiting != Long.MAX_VALUE && now - oldestWaiting >= stallNanos && now - lastActivity >= stallNanos;
+  }
+
+  /** Whether any attempt showed activity since {@code sinceNanos}: a busy engine, not a wedged one. */
+  boolean activeSince(long sinceNanos) {
+    if (lastProgressNanos >= sinceNanos) {
+      return true;
+    }
+    for (LiveAttempt a : attempts) {
+      if (a.lastActivityNanos() >= sinceNanos) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Moves every attempt still waiting for its first output to the next candidate. */
+  int failOverWaiting(String why) {
+    int n = 0;
+    for (LiveAttempt a : attempts) {
+      if (!a.hasOutput()) {
+        a.stalled(why);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  void suspect(boolean s) {
+    suspect = s;
+  }
+
+  boolean suspect() {
+    return suspect;
+  }
+
+  String deepFailure() {
+    return deepFailure;
+  }
+
+  void deepFailure(String why) {
+    deepFailure = why;
   }
 
   /** Counts a failure; opens the circuit when the threshold is reached. */
@@ -116,34 +203,35 @@ public final class BackendState {
     }
   }
 
-  void succeeded() {
+  /** Returns whether the circuit was not closed before (so the caller can say it closed). */
+  boolean succeeded() {
     consecutiveFailures.set(0);
-    circuitOpenUntil = 0;
+    return closeCircuit();
   }
 
   /** A trial produced output: traffic may flow again; the failure count waits for a good end. */
-  void closeCircuit() {
+  boolean closeCircuit() {
+    boolean wasOpen = circuitOpenUntil != 0;
     circuitOpenUntil = 0;
+    if (wasOpen) {
+      lastError = null;
+    }
+    return wasOpen;
   }
 
   void health(Health h, String error) {
+    Health before = health;
     health = h;
     if (error != null) {
       lastError = error;
+    } else if (h == Health.READY && before != Health.READY && circuitOpenUntil == 0) {
+      lastError = null; // recovered: an old error would only mislead
     }
-  }
-
-  void discoveredWindow(Integer window) {
-    discoveredWindow = window;
   }
 
   /** The model names the engine reported on its last discovery (empty until then). */
   public List<String> servedModels() {
-    return servedModels;
-  }
-
-  void servedModels(List<String> models) {
-    servedModels = List.copyOf(models);
+    return discovery.models();
   }
 
   /** The name to send upstream: the configured one, else the first the engine reported, else null. */
@@ -151,7 +239,7 @@ public final class BackendState {
     if (config.model() != null) {
       return config.model();
     }
-    List<String> m = servedModels;
+    List<String> m = discovery.models();
     return m.isEmpty() ? null : m.get(0);
   }
 

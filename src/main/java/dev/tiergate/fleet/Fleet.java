@@ -8,9 +8,11 @@ import dev.tiergate.routing.FleetView;
 import dev.tiergate.upstream.AttemptResult;
 import dev.tiergate.upstream.Admission;
 import dev.tiergate.upstream.BackendTracker;
+import dev.tiergate.upstream.LiveAttempt;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.function.LongSupplier;
@@ -86,29 +88,35 @@ public final class Fleet implements FleetView, BackendTracker {
   }
 
   @Override
-  public Admission start(String backend) {
+  public Admission start(String backend, LiveAttempt attempt) {
     BackendState s = backends.get(backend);
-    return s == null ? Admission.ADMITTED : s.start(clock.getAsLong());
+    return s == null ? Admission.ADMITTED : s.start(clock.getAsLong(), attempt);
   }
 
   @Override
   public void proven(String backend, Admission admission) {
     BackendState s = backends.get(backend);
+    if (s == null) {
+      return;
+    }
+    s.progressed(clock.getAsLong());
     // Only a trial acts on first output: resetting the failure count there for every stream would
     // hide a backend that breaks mid-stream every time. The count resets when an attempt ends well.
-    if (s != null && admission == Admission.TRIAL) {
-      s.closeCircuit();
+    if (admission == Admission.TRIAL) {
+      if (s.closeCircuit()) {
+        logClosed(backend, s);
+      }
       s.endTrial();
     }
   }
 
   @Override
-  public void finished(String backend, Admission admission, AttemptResult result) {
+  public void finished(String backend, LiveAttempt attempt, Admission admission, AttemptResult result) {
     BackendState s = backends.get(backend);
     if (s == null) {
       return;
     }
-    s.finished();
+    s.finished(attempt);
     if (result.countsAsFailure()) {
       long now = clock.getAsLong();
       boolean wasOpen = s.circuitOpen(now);
@@ -118,7 +126,13 @@ public final class Fleet implements FleetView, BackendTracker {
             backend, s.tier(), health.cooldownMs(), s.consecutiveFailures(), result.name().toLowerCase());
       }
     } else if (result == AttemptResult.OK || result == AttemptResult.CLIENT_ERROR) {
-      s.succeeded();
+      s.progressed(clock.getAsLong());
+      if (s.succeeded()) {
+        logClosed(backend, s);
+      }
+    } else if (result == AttemptResult.ENGINE_ERROR) {
+      // Maybe the request, maybe the engine: the prober settles it with a request known to be good.
+      s.suspect(true);
     }
     // Released after the outcome is recorded, so a failed trial has reopened the circuit first.
     if (admission == Admission.TRIAL) {
@@ -126,8 +140,20 @@ public final class Fleet implements FleetView, BackendTracker {
     }
   }
 
+  private static void logClosed(String backend, BackendState s) {
+    LOG.log(System.Logger.Level.INFO, "backend {0} (tier {1}): circuit closed, traffic flows again", backend, s.tier());
+  }
+
+  /** The engine said the prompt does not fit where our window said it would: its window may have changed. */
+  public void windowContradicted(String backend) {
+    BackendState s = backends.get(backend);
+    if (s != null && s.config().contextWindow() == null) {
+      s.discovery.invalidate();
+    }
+  }
+
   /** Probe results land here. */
-  public void probed(String backend, BackendState.Health h, String error, Integer window) {
+  public void probed(String backend, BackendState.Health h, String error) {
     BackendState s = backends.get(backend);
     if (s == null) {
       return;
@@ -139,16 +165,39 @@ public final class Fleet implements FleetView, BackendTracker {
           "backend {0} (tier {1}): {2} -> {3}{4}", backend, s.tier(), before.name().toLowerCase(), h.name().toLowerCase(),
           error == null ? "" : " (" + error + ")");
     }
-    if (window != null) {
-      s.discoveredWindow(window);
+  }
+
+  /** What a discovery round learned; a null list or window means that lookup failed with the given problem. */
+  public void discovered(String backend, List<String> models, String modelProblem, Integer window, String windowProblem) {
+    BackendState s = backends.get(backend);
+    if (s != null) {
+      s.discovery.learned(models, modelProblem, window, windowProblem, clock.getAsLong(),
+          health.discoveryIntervalMs() * 1_000_000L);
     }
   }
 
-  /** What discovery learned about the engine's model names. */
-  public void discoveredModels(String backend, java.util.List<String> models) {
+  /** A known-good one-token request failed: out of routing until such a request succeeds again. */
+  public void deepProbeFailed(String backend, String why) {
     BackendState s = backends.get(backend);
-    if (s != null && models != null && !models.isEmpty()) {
-      s.servedModels(models);
+    if (s == null) {
+      return;
+    }
+    s.deepFailure(why);
+    s.suspect(false);
+    probed(backend, BackendState.Health.DOWN, why);
+    int moved = s.failOverWaiting(why);
+    if (moved > 0) {
+      LOG.log(System.Logger.Level.WARNING, "backend {0}: {1} request(s) waiting for a first output moved to other candidates",
+          backend, moved);
+    }
+  }
+
+  public void deepProbeSucceeded(String backend) {
+    BackendState s = backends.get(backend);
+    if (s != null) {
+      s.deepFailure(null);
+      s.suspect(false);
+      s.progressed(clock.getAsLong());
     }
   }
 }

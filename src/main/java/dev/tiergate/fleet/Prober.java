@@ -1,7 +1,9 @@
 package dev.tiergate.fleet;
 
 import dev.tiergate.config.GatewayConfig;
+import dev.tiergate.config.HealthConfig;
 import dev.tiergate.upstream.HealthProbe;
+import dev.tiergate.upstream.ProbeResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -13,14 +15,21 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Probes every backend on a fixed interval and feeds the results into the {@link Fleet}. When a
- * backend becomes ready (at start or after recovery), its context window is discovered again,
- * since an engine may have been restarted with another {@code --max-model-len}.
+ * Probes every backend on a fixed interval and feeds the results into the {@link Fleet}:
+ * <ul>
+ *   <li>the engine's own ready signal ({@code /health}, engine-aware);</li>
+ *   <li>discovery of served names and context window when it becomes ready, every discovery
+ *       interval after that, and with backoff after a failed lookup;</li>
+ *   <li>a deep probe (one token from a known-good request) when {@code /health} says ready but
+ *       requests wait without output while nothing else moves, or when an engine answered a
+ *       request with an error of its own. A failed deep probe takes the backend out of routing
+ *       and moves its waiting requests on; only a deep probe that succeeds brings it back.</li>
+ * </ul>
  */
 public final class Prober {
   private final Vertx vertx;
   private final Fleet fleet;
-  private final GatewayConfig config;
+  private final HealthConfig health;
   private final HttpClient client;
   private final HealthProbe probe;
   private final Set<String> busy = new HashSet<>();
@@ -31,10 +40,14 @@ public final class Prober {
   public Prober(Vertx vertx, Fleet fleet, GatewayConfig config) {
     this.vertx = vertx;
     this.fleet = fleet;
-    this.config = config;
+    this.health = config.health();
+    int backends = fleet.all().size();
+    // A deep probe of a wedged engine holds its connection for the whole probe timeout; the others
+    // must not queue behind it.
     this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false)
-        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.health().timeoutMs())), new PoolOptions().setHttp1MaxSize(4));
-    this.probe = new HealthProbe(client, config.health().timeoutMs());
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, health.timeoutMs())),
+        new PoolOptions().setHttp1MaxSize(Math.max(4, 2 * backends)));
+    this.probe = new HealthProbe(client, health.timeoutMs());
   }
 
   /** Probes everything once now, then every interval; completes after the first round. */
@@ -42,7 +55,7 @@ public final class Prober {
     List<Future<Void>> first = new ArrayList<>();
     for (BackendState b : fleet.all()) {
       first.add(probeOnce(b));
-      timers.add(vertx.setPeriodic(config.health().intervalMs(), id -> probeOnce(b)));
+      timers.add(vertx.setPeriodic(health.intervalMs(), id -> probeOnce(b)));
     }
     return Future.join(first).mapEmpty();
   }
@@ -63,30 +76,81 @@ public final class Prober {
         return Future.succeededFuture();
       }
     }
-    BackendState.Health before = b.health();
-    return probe.probe(b.config()).compose(r -> {
-      if (stopped) {
-        return Future.<Void>succeededFuture(); // a probe cut by shutdown says nothing about the backend
-      }
-      BackendState.Health h = switch (r.state()) {
-        case READY -> BackendState.Health.READY;
-        case LOADING -> BackendState.Health.LOADING;
-        case DOWN -> BackendState.Health.DOWN;
-      };
-      boolean becameReady = h == BackendState.Health.READY && before != BackendState.Health.READY;
-      if (!becameReady) {
-        fleet.probed(name, h, h == BackendState.Health.READY ? null : r.detail(), null);
-        return Future.<Void>succeededFuture();
-      }
-      return probe.discover(b.config()).map(d -> {
-        fleet.discoveredModels(name, d.models());
-        fleet.probed(name, h, null, d.window());
-        return (Void) null;
-      });
-    }).onComplete(ar -> {
+    Future<Void> round = b.deepFailure() != null ? recover(b) : probe.probe(b.config()).compose(r -> observed(b, r));
+    return round.recover(t -> Future.succeededFuture()).onComplete(ar -> {
       synchronized (busy) {
         busy.remove(name);
       }
+    });
+  }
+
+  private Future<Void> observed(BackendState b, ProbeResult r) {
+    if (stopped) {
+      return Future.succeededFuture(); // a probe cut by shutdown says nothing about the backend
+    }
+    String name = b.config().name();
+    BackendState.Health h = switch (r.state()) {
+      case READY -> BackendState.Health.READY;
+      case LOADING -> BackendState.Health.LOADING;
+      case DOWN -> BackendState.Health.DOWN;
+    };
+    if (h != BackendState.Health.READY) {
+      fleet.probed(name, h, r.detail());
+      return Future.succeededFuture();
+    }
+    if (b.health() != BackendState.Health.READY) {
+      // Names and window first, so the backend is routed with them from its first request on.
+      return discover(b).onComplete(ar -> fleet.probed(name, h, null));
+    }
+    long now = System.nanoTime();
+    boolean stalled = b.stalled(now, health.stallMs() * 1_000_000L);
+    Future<Void> verified = stalled || b.suspect() ? verify(b, now) : Future.succeededFuture();
+    return verified.compose(v -> b.deepFailure() == null && b.discovery.due(System.nanoTime()) ? discover(b)
+        : Future.succeededFuture());
+  }
+
+  /** A deep probe of a backend that looks ready; its failure takes the backend out. */
+  private Future<Void> verify(BackendState b, long since) {
+    return probe.deepProbe(b.config(), b.effectiveModel(), health.deepProbeTimeoutMs()).map(r -> {
+      if (stopped) {
+        return null;
+      }
+      String name = b.config().name();
+      if (r.state() == ProbeResult.State.READY) {
+        fleet.deepProbeSucceeded(name);
+      } else if (r.state() == ProbeResult.State.DOWN && !(r.timedOut() && b.activeSince(since))) {
+        // Unanswered while a stream moved means a saturated engine (every slot busy), not a wedged one.
+        fleet.deepProbeFailed(name, r.detail());
+      } else {
+        b.suspect(false);
+      }
+      return null;
+    });
+  }
+
+  /** A backend a deep probe took out comes back only when another deep probe succeeds. */
+  private Future<Void> recover(BackendState b) {
+    return probe.deepProbe(b.config(), b.effectiveModel(), health.deepProbeTimeoutMs()).compose(r -> {
+      if (stopped) {
+        return Future.succeededFuture();
+      }
+      String name = b.config().name();
+      if (r.state() == ProbeResult.State.READY) {
+        fleet.deepProbeSucceeded(name);
+        fleet.probed(name, BackendState.Health.READY, null);
+        return discover(b);
+      }
+      fleet.probed(name, BackendState.Health.DOWN, r.detail());
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<Void> discover(BackendState b) {
+    return probe.discover(b.config()).map(d -> {
+      if (!stopped) {
+        fleet.discovered(b.config().name(), d.models(), d.modelProblem(), d.window(), d.windowProblem());
+      }
+      return null;
     });
   }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Meters of the gateway. Labels only ever carry configured names (tier, backend, engine, scheme,
@@ -29,6 +30,7 @@ public final class GatewayMetrics implements AutoCloseable {
   private final Map<String, BackendMeters> backends = new HashMap<>();
   private final RequestCounters unrouted;
   private final RoutingCounters routing;
+  private final LimitMeters limits;
   private final List<Consumer<Sample>> observers = new CopyOnWriteArrayList<>();
   private ProcessMeters process;
 
@@ -48,6 +50,24 @@ public final class GatewayMetrics implements AutoCloseable {
     }
     tierInfo(config.tiers());
     routing = new RoutingCounters(registry, config);
+    limits = new LimitMeters(registry);
+  }
+
+  /** A protective limit refused or cut a request or connection. */
+  public void limitHit(Limit limit) {
+    limits.hit(limit);
+  }
+
+  /** An unexpected exception reached a client as a 500 (it was logged where it was caught). */
+  public void internalError() {
+    limits.internalErrors.increment();
+  }
+
+  /** Gauges of what the limits measure; the API layer owns the numbers. */
+  public void bindLimitGauges(LongSupplier openConnections, LongSupplier bufferedBytes) {
+    LimitMeters.gauge(registry, "tiergate_open_connections", "Client connections open now", openConnections);
+    LimitMeters.gauge(registry, "tiergate_buffered_bytes", "Bytes of request and response bodies held in memory now",
+        bufferedBytes);
   }
 
   public MeterRegistry registry() {

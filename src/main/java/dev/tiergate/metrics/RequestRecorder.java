@@ -15,7 +15,7 @@ import io.vertx.core.buffer.Buffer;
 public final class RequestRecorder implements StreamListener {
   private final GatewayMetrics metrics;
   private final String endpoint;
-  private final long receivedNanos;
+  private long receivedNanos;
   private final TokenUsage usage = new TokenUsage();
   private String tier = GatewayMetrics.NONE;
   private String backend = GatewayMetrics.NONE;
@@ -33,6 +33,11 @@ public final class RequestRecorder implements StreamListener {
     this.metrics = metrics;
     this.endpoint = endpoint;
     this.receivedNanos = receivedNanos;
+  }
+
+  /** The whole request has arrived: TTFT and the other latencies count from here. */
+  public void received(long nanos) {
+    this.receivedNanos = nanos;
   }
 
   /** The backend that answered, and when its request was written. */
@@ -137,9 +142,16 @@ public final class RequestRecorder implements StreamListener {
     return span > 0 ? completion * 1e9 / span : Double.NaN;
   }
 
+  /**
+   * Below this many uncached tokens the engine's fixed latency, not prefill, makes up the TTFT: a
+   * fully cached prompt (one new token in 150 ms) would record "7 tokens/s" and drag the tier's
+   * prefill histogram down.
+   */
+  static final long MIN_PREFILL_TOKENS = 256;
+
   private static double prefillTps(long prompt, long cached, long upstreamTtft) {
     long uncached = prompt - cached;
-    if (prompt < 0 || uncached <= 0 || upstreamTtft <= 0) {
+    if (prompt < 0 || uncached < MIN_PREFILL_TOKENS || upstreamTtft <= 0) {
       return Double.NaN;
     }
     return uncached * 1e9 / upstreamTtft;

@@ -4,14 +4,16 @@ package dev.tiergate.upstream;
 final class AttemptLease {
   private final BackendTracker tracker;
   private final String backend;
+  private final LiveAttempt attempt;
   private Admission admission;
   private boolean proven;
   private boolean finished;
 
-  AttemptLease(BackendTracker tracker, String backend) {
+  AttemptLease(BackendTracker tracker, String backend, LiveAttempt attempt) {
     this.tracker = tracker;
     this.backend = backend;
-    this.admission = tracker.start(backend);
+    this.attempt = attempt;
+    this.admission = tracker.start(backend, attempt);
     this.finished = admission == Admission.REFUSED;
   }
 
@@ -31,7 +33,7 @@ final class AttemptLease {
   void finish(AttemptResult result) {
     if (!finished) {
       finished = true;
-      tracker.finished(backend, admission, result);
+      tracker.finished(backend, attempt, admission, result);
     }
   }
 }

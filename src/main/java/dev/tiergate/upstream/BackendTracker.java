@@ -1,10 +1,10 @@
 package dev.tiergate.upstream;
 
-/** Told about every attempt so live state (in-flight, passive health) stays exact. */
+/** Told about every attempt so live state (in-flight, passive health, stalls) stays exact. */
 public interface BackendTracker {
   BackendTracker NONE = new BackendTracker() {
     @Override
-    public Admission start(String backend) {
+    public Admission start(String backend, LiveAttempt attempt) {
       return Admission.ADMITTED;
     }
 
@@ -12,11 +12,14 @@ public interface BackendTracker {
     public void proven(String backend, Admission admission) {}
 
     @Override
-    public void finished(String backend, Admission admission, AttemptResult result) {}
+    public void finished(String backend, LiveAttempt attempt, Admission admission, AttemptResult result) {}
   };
 
-  /** Admits an attempt (counting it in flight) unless the backend is half-open with its trial taken. */
-  Admission start(String backend);
+  /**
+   * Admits an attempt (counting it in flight and watching it for stalls) unless the backend is
+   * half-open with its trial taken.
+   */
+  Admission start(String backend, LiveAttempt attempt);
 
   /**
    * The attempt produced output (or a whole response): the backend works. A half-open circuit need
@@ -25,5 +28,5 @@ public interface BackendTracker {
   void proven(String backend, Admission admission);
 
   /** Called exactly once per admitted {@link #start}, never for a refused one. */
-  void finished(String backend, Admission admission, AttemptResult result);
+  void finished(String backend, LiveAttempt attempt, Admission admission, AttemptResult result);
 }

@@ -2,6 +2,7 @@ package dev.tiergate.upstream;
 
 import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.Engine;
+import dev.tiergate.stream.JsonBytes;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -59,14 +60,64 @@ public final class HealthProbe {
     return new ProbeResult(ProbeResult.State.DOWN, timedOut ? "/health did not answer within " + timeoutMs + " ms" : abbreviate(msg));
   }
 
-  /** What an engine says about itself: its model names and its real context window. */
-  public record Discovery(List<String> models, Integer window) {}
+  /**
+   * What an engine says about itself: its model names and its real context window. A null list or
+   * window means that lookup failed, and the matching problem says why.
+   */
+  public record Discovery(List<String> models, String modelProblem, Integer window, String windowProblem) {}
 
   /** Served model names from {@code /v1/models} and the window from wherever the engine reports it. */
   public Future<Discovery> discover(BackendConfig b) {
-    Future<List<String>> models = get(b, "/v1/models").map(r -> r.status == 200 ? modelIds(r.body) : List.<String>of())
-        .otherwise(List.of());
-    return models.compose(ids -> discoverWindow(b).map(w -> new Discovery(ids, w)));
+    Future<List<String>> models = get(b, "/v1/models").compose(r -> r.status == 200 ? Future.succeededFuture(modelIds(r.body))
+        : Future.failedFuture("/v1/models answered " + r.status));
+    return models.transform(m -> discoverWindow(b).transform(w -> Future.succeededFuture(new Discovery(
+        m.succeeded() ? m.result() : null, m.failed() ? problem(m.cause()) : null,
+        w.succeeded() ? w.result() : null, w.failed() ? problem(w.cause()) : null))));
+  }
+
+  /**
+   * One request the gateway knows is good, answered with one token: the only way to tell an engine
+   * that still answers {@code /health} but no longer serves from one that is fine.
+   */
+  public Future<ProbeResult> deepProbe(BackendConfig b, String model, long timeout) {
+    String body = "{\"model\":" + (model == null ? "null" : JsonBytes.quote(model))
+        + ",\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}],\"max_tokens\":1,\"temperature\":0,\"stream\":false}";
+    RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST)
+        .setAbsoluteURI(UpstreamCall.baseUrl(b.url()) + "/v1/chat/completions")
+        .putHeader("content-type", "application/json")
+        .setConnectTimeout(Math.min(timeout, timeoutMs))
+        .setIdleTimeout(timeout)
+        .setTimeout(timeout);
+    Credentials.apply(b, o);
+    Future<Reply> reply;
+    try {
+      reply = client.request(o).compose(req -> req.send(body)).compose(resp -> resp.body().map(x -> new Reply(resp.statusCode(), x)));
+    } catch (IllegalStateException closed) {
+      return Future.failedFuture(closed);
+    }
+    return reply.transform(ar -> {
+      if (ar.failed()) {
+        String why = problem(ar.cause());
+        boolean timedOut = why.toLowerCase().contains("timeout") || why.toLowerCase().contains("timed out");
+        return Future.succeededFuture(new ProbeResult(ProbeResult.State.DOWN, timedOut
+            ? "a one-token request got no answer within " + timeout + " ms while /health said ready"
+            : "a one-token request failed: " + why, timedOut));
+      }
+      int status = ar.result().status;
+      if (status / 100 == 2) {
+        return Future.succeededFuture(new ProbeResult(ProbeResult.State.READY, "ok"));
+      }
+      if (status == 503 || status == 429) {
+        return Future.succeededFuture(new ProbeResult(ProbeResult.State.LOADING, "busy: a one-token request was answered " + status));
+      }
+      return Future.succeededFuture(new ProbeResult(ProbeResult.State.DOWN, "a one-token request was answered " + status
+          + (ar.result().body.length() == 0 ? "" : ": " + abbreviate(ar.result().body.toString()))));
+    });
+  }
+
+  private static String problem(Throwable t) {
+    String m = t.getMessage();
+    return abbreviate(m == null ? t.getClass().getSimpleName() : m);
   }
 
   static List<String> modelIds(Buffer body) {
@@ -86,16 +137,21 @@ public final class HealthProbe {
     return List.copyOf(ids);
   }
 
-  /** The real context window, or null when the engine does not say. */
+  /** The real context window; fails when the lookup failed, null when the engine does not say. */
   public Future<Integer> discoverWindow(BackendConfig b) {
     String path = switch (b.engine()) {
       case LLAMACPP -> "/props";
       case SGLANG -> "/get_model_info";
       default -> "/v1/models";
     };
-    return get(b, path).map(r -> r.status == 200 ? window(b, r.body) : null).otherwise((Integer) null)
-        .compose(w -> w != null || b.engine() != Engine.SGLANG ? Future.succeededFuture(w)
-            : get(b, "/v1/models").map(r -> r.status == 200 ? window(b, r.body) : null).otherwise((Integer) null));
+    Future<Integer> first = get(b, path).compose(r -> r.status == 200 ? Future.succeededFuture(window(b, r.body))
+        : Future.failedFuture(path + " answered " + r.status));
+    if (b.engine() != Engine.SGLANG) {
+      return first;
+    }
+    return first.transform(ar -> ar.succeeded() && ar.result() != null ? Future.succeededFuture(ar.result())
+        : get(b, "/v1/models").compose(r -> r.status == 200 ? Future.succeededFuture(window(b, r.body))
+            : Future.failedFuture("/v1/models answered " + r.status)));
   }
 
   static Integer window(BackendConfig b, Buffer body) {

@@ -2,7 +2,9 @@ package dev.tiergate.upstream;
 
 import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
+import dev.tiergate.stream.BufferBudget;
 import dev.tiergate.stream.SseFramer;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -17,14 +19,26 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One client request's journey upstream: try the targets in order, each under its deadlines, and
- * move on after a refused connection, a 5xx/503, or a TTFT deadline — all before anything reached
- * the client. The first target that produces output (or a complete body) wins.
+ * One client request's journey upstream: try the targets in order, each under a deadline of its
+ * own, and move on after a refused connection, an engine failure or a first-output deadline — all
+ * before anything reached the client. The first target that produces output (or a whole body)
+ * wins. A backend is charged only for failures that are its own and only for time it was given.
  */
 public final class UpstreamCall {
-  /** What to send and how much to accept back; {@code clientHeaders} are filtered by {@link ForwardedHeaders}. */
+  /** A fallback is not tried with less than this (or the tier's TTFT deadline, if shorter) left. */
+  static final long MIN_ATTEMPT_MS = 1_000;
+
+  /**
+   * What to send and how much to accept back; {@code clientHeaders} are filtered by
+   * {@link ForwardedHeaders}; {@code budget} bounds the bytes of buffered responses.
+   */
   public record Spec(String path, RequestBody body, boolean stream, int maxTokens, long maxResponseBytes, int maxEventBytes,
-      MultiMap clientHeaders) {}
+      MultiMap clientHeaders, BufferBudget budget, Runnable onOversizedEvent) {
+    public Spec(String path, RequestBody body, boolean stream, int maxTokens, long maxResponseBytes, int maxEventBytes,
+        MultiMap clientHeaders, BufferBudget budget) {
+      this(path, body, stream, maxTokens, maxResponseBytes, maxEventBytes, clientHeaders, budget, () -> { });
+    }
+  }
 
   private final Vertx vertx;
   private final UpstreamClients clients;
@@ -34,8 +48,14 @@ public final class UpstreamCall {
   private final Promise<UpstreamResult> result = Promise.promise();
   private final List<String> failures = new ArrayList<>();
   private final long startNanos = System.nanoTime();
+  private final Context context;
+  /** Dropped once the call is decided, so a long stream does not keep its request body alive. */
+  private RequestBody body;
   private Attempt current;
+  private int lastAttempt = -1;
   private boolean cancelled;
+  /** The last engine error, to stop at the second backend that rejects the request the same way. */
+  private String lastEngineError;
 
   public UpstreamCall(Vertx vertx, UpstreamClients clients, BackendTracker tracker, Spec spec, List<Target> targets) {
     this.vertx = vertx;
@@ -43,6 +63,9 @@ public final class UpstreamCall {
     this.tracker = tracker;
     this.spec = spec;
     this.targets = targets;
+    this.body = spec.body();
+    this.context = vertx.getOrCreateContext();
+    result.future().onComplete(ar -> body = null);
   }
 
   public Future<UpstreamResult> open() {
@@ -53,6 +76,11 @@ public final class UpstreamCall {
   /** Backends that were tried and failed, as "name:why", in order. */
   public List<String> failures() {
     return failures;
+  }
+
+  /** Index of the target tried last (in flight or failed), -1 before the first attempt. */
+  public int lastAttempt() {
+    return lastAttempt;
   }
 
   /** The client left before the response was committed: abort whatever is in flight. */
@@ -75,25 +103,35 @@ public final class UpstreamCall {
       result.tryFail(last != null ? last : GatewayError.of(Kind.NO_BACKEND_AVAILABLE, "no backend to try"));
       return;
     }
-    current = new Attempt(index, targets.get(index));
+    Target t = targets.get(index);
+    if (index > 0 && remainingTotalMs(t) < Math.min(MIN_ATTEMPT_MS, t.timeouts().ttftMs())) {
+      // A fallback with almost no time left would fail and be blamed for it; the client hears why.
+      result.tryFail(last != null ? last : GatewayError.of(Kind.UPSTREAM_TIMEOUT, "the request's total deadline ran out"));
+      return;
+    }
+    lastAttempt = index;
+    current = new Attempt(index, t);
     current.start();
   }
 
-  private final class Attempt {
+  private final class Attempt implements LiveAttempt {
     private final int index;
     private final Target target;
     private final AttemptLease lease;
     private final EngineAdapter adapter;
+    private final long started = System.nanoTime();
     private HttpClientRequest request;
     private UpstreamStream stream;
     private long deadline = -1;
     private long sentNanos;
+    private volatile long headNanos;
+    private volatile boolean output;
     private boolean over;
 
     Attempt(int index, Target target) {
       this.index = index;
       this.target = target;
-      this.lease = new AttemptLease(tracker, target.backend().name());
+      this.lease = new AttemptLease(tracker, target.backend().name(), this);
       this.adapter = Adapters.of(target.backend().engine());
     }
 
@@ -105,7 +143,7 @@ public final class UpstreamCall {
             + "' is recovering (half-open circuit) and its one trial request is in flight"));
         return;
       }
-      Buffer body = adapter.requestBody(spec.body(), target.backend(), spec.stream());
+      Buffer payload = adapter.requestBody(body, target.backend(), spec.stream());
       RequestOptions options = new RequestOptions();
       ForwardedHeaders.copy(spec.clientHeaders(), options);
       clients.origin(target.backend()).target(options, spec.path())
@@ -114,13 +152,7 @@ public final class UpstreamCall {
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
           .putHeader(HttpHeaders.ACCEPT, spec.stream() ? "text/event-stream" : "application/json");
       Credentials.apply(target.backend(), options);
-      long budget = spec.stream() ? target.timeouts().ttftMs() : remainingTotalMs(target);
-      deadline = vertx.setTimer(Math.max(1, budget), id -> {
-        deadline = -1;
-        String what = spec.stream() ? "no output within the TTFT deadline of " : "no response within ";
-        failed(AttemptResult.TIMEOUT, GatewayError.of(Kind.UPSTREAM_TIMEOUT,
-            "backend '" + target.backend().name() + "' sent " + what + budget + " ms"));
-      });
+      armFirstOutputDeadline();
       Future<HttpClientRequest> requested;
       try {
         requested = clients.of(target.backend()).request(options);
@@ -141,14 +173,34 @@ public final class UpstreamCall {
           return;
         }
         sentNanos = System.nanoTime();
-        request.send(body).onComplete(r -> {
+        request.send(payload).onComplete(r -> {
           if (r.failed()) {
             failed(AttemptResult.SERVER_ERROR, GatewayError.of(Kind.UPSTREAM_ERROR,
                 "backend '" + target.backend().name() + "' closed the connection: " + r.cause().getMessage()));
           } else if (!over) {
+            headNanos = System.nanoTime();
             onResponse(r.result());
           }
         });
+      });
+    }
+
+    /**
+     * Streams must show output, whole responses must start, within the tier's TTFT deadline (engines
+     * send a non-streamed answer's head only when it is complete). When the request's own total
+     * time leaves less than that, the shorter deadline is the request's, not the backend's failure.
+     */
+    private void armFirstOutputDeadline() {
+      long full = target.timeouts().ttftMs();
+      long remaining = remainingTotalMs(target);
+      long budget = Math.min(full, remaining);
+      AttemptResult verdict = budget < full ? AttemptResult.OUT_OF_TIME : AttemptResult.TIMEOUT;
+      deadline = vertx.setTimer(Math.max(1, budget), id -> {
+        deadline = -1;
+        String what = spec.stream() ? "no output within " : "no response within ";
+        String why = verdict == AttemptResult.TIMEOUT ? "the TTFT deadline of " : "the time left of the request's total deadline, ";
+        failed(verdict, GatewayError.of(Kind.UPSTREAM_TIMEOUT,
+            "backend '" + target.backend().name() + "' sent " + what + why + budget + " ms"));
       });
     }
 
@@ -157,30 +209,49 @@ public final class UpstreamCall {
       String type = response.getHeader(HttpHeaders.CONTENT_TYPE);
       boolean sse = type != null && type.startsWith("text/event-stream");
       if (status / 100 != 2) {
-        readBounded(response, 64 * 1024).onComplete(ar -> {
-          GatewayError err = adapter.error(status, ar.succeeded() ? ar.result() : Buffer.buffer());
-          failed(err.retryable() ? AttemptResult.SERVER_ERROR : AttemptResult.CLIENT_ERROR, err);
-        });
+        readBounded(response, 64 * 1024, false).onComplete(ar -> engineRefused(status, ar.succeeded() ? ar.result() : Buffer.buffer()));
       } else if (spec.stream() && sse) {
         stream = new UpstreamStream(vertx, request, response, new SseFramer(spec.maxEventBytes()), lease, adapter,
-            target.timeouts().idleMs(), remainingTotalMs(target));
+            target.timeouts().idleMs(), remainingTotalMs(target), spec.onOversizedEvent());
         stream.open().onComplete(ar -> {
           if (ar.succeeded()) {
+            output = true;
             succeed(new UpstreamResult.Streaming(target, index, sentNanos, stream, ar.result()));
           } else {
             GatewayError err = GatewayError.from(ar.cause());
-            failed(err.retryable() ? AttemptResult.SERVER_ERROR : AttemptResult.CLIENT_ERROR, err);
+            failed(err.retryable() ? AttemptResult.ENGINE_ERROR : AttemptResult.CLIENT_ERROR, err);
           }
         });
       } else {
-        readBounded(response, spec.maxResponseBytes()).onComplete(ar -> {
+        readBounded(response, spec.maxResponseBytes(), true).onComplete(ar -> {
           if (ar.failed()) {
-            failed(AttemptResult.SERVER_ERROR, GatewayError.from(ar.cause()));
+            GatewayError err = GatewayError.from(ar.cause());
+            failed(err.kind() == Kind.OVERLOADED ? AttemptResult.CANCELLED
+                : err.kind() == Kind.UPSTREAM_TIMEOUT ? AttemptResult.TIMEOUT : AttemptResult.SERVER_ERROR, err);
           } else {
+            Buffer whole = ar.result();
+            output = true;
             lease.finish(AttemptResult.OK);
-            succeed(new UpstreamResult.Complete(target, index, sentNanos, status, ar.result()));
+            succeed(new UpstreamResult.Complete(target, index, sentNanos, status, whole,
+                () -> spec.budget().release(whole.length())));
           }
         });
+      }
+    }
+
+    /** A non-2xx answer: the client's fault, the gateway's credentials, or the engine's own error. */
+    private void engineRefused(int status, Buffer text) {
+      GatewayError err = adapter.error(status, text);
+      if (status == 401 || status == 403) {
+        Log.credentialsRefused(target.backend().name(), status);
+        failed(AttemptResult.SERVER_ERROR, GatewayError.of(Kind.UPSTREAM_AUTH, "backend '" + target.backend().name()
+            + "' refused the gateway's credentials (HTTP " + status + "); the operator must check its apiKey"));
+      } else if (!err.retryable()) {
+        failed(AttemptResult.CLIENT_ERROR, err);
+      } else if (status >= 500 && status != 503 && looksLikeJson(text)) {
+        failed(AttemptResult.ENGINE_ERROR, err);
+      } else {
+        failed(AttemptResult.SERVER_ERROR, err);
       }
     }
 
@@ -191,17 +262,30 @@ public final class UpstreamCall {
       over = true;
       clearDeadline();
       lease.proven();
-      if (!result.tryComplete(r) && stream != null) {
-        stream.cancel();
+      if (!result.tryComplete(r)) {
+        if (stream != null) {
+          stream.cancel();
+        } else if (r instanceof UpstreamResult.Complete c) {
+          c.release();
+        }
       }
     }
 
-    private void failed(AttemptResult why, GatewayError err) {
+    private void failed(AttemptResult why, GatewayError raw) {
       if (over) {
         return;
       }
+      GatewayError err = clients.secrets().redact(raw);
       abort(why);
       failures.add(target.backend().name() + ":" + why.name().toLowerCase());
+      if (why == AttemptResult.ENGINE_ERROR) {
+        if (err.getMessage().equals(lastEngineError)) {
+          // Two backends rejected the request in the same words: it is the request, not them; stop here.
+          result.tryFail(err);
+          return;
+        }
+        lastEngineError = err.getMessage();
+      }
       if (err.retryable()) {
         next(index + 1, err);
       } else {
@@ -230,22 +314,95 @@ public final class UpstreamCall {
       }
     }
 
-    private Future<Buffer> readBounded(HttpClientResponse response, long cap) {
+    /**
+     * Reads a whole response. A 2xx body is held against the shared buffer budget, and from its head
+     * on the deadline is the tier's idle gap between chunks: the engine has answered, it must not stall.
+     */
+    private Future<Buffer> readBounded(HttpClientResponse response, long cap, boolean reserve) {
       Promise<Buffer> p = Promise.promise();
       Buffer acc = Buffer.buffer();
+      if (reserve) {
+        armIdleDeadline(p, acc);
+      }
       response.handler(chunk -> {
+        if (p.future().isComplete()) {
+          return;
+        }
         if (acc.length() + chunk.length() > cap) {
-          if (p.tryFail(GatewayError.of(Kind.UPSTREAM_ERROR, "upstream response exceeds " + cap + " bytes"))) {
-            request.reset();
-          }
+          fail(p, acc, reserve, GatewayError.of(Kind.UPSTREAM_ERROR, "upstream response exceeds " + cap + " bytes"));
+          return;
+        }
+        if (reserve && !spec.budget().tryReserve(chunk.length())) {
+          fail(p, acc, reserve, GatewayError.of(Kind.OVERLOADED, "the gateway is holding its maximum of request and"
+              + " response bodies in memory (server.maxBufferedBytes); retry shortly"));
           return;
         }
         acc.appendBuffer(chunk);
+        headNanos = System.nanoTime();
+        if (reserve) {
+          armIdleDeadline(p, acc);
+        }
       });
-      response.exceptionHandler(t -> p.tryFail(GatewayError.of(Kind.UPSTREAM_ERROR, "connection to upstream lost: " + t.getMessage())));
+      response.exceptionHandler(t -> fail(p, acc, reserve,
+          GatewayError.of(Kind.UPSTREAM_ERROR, "connection to upstream lost: " + t.getMessage())));
       response.endHandler(v -> p.tryComplete(acc));
       return p.future();
     }
+
+    private void armIdleDeadline(Promise<Buffer> p, Buffer acc) {
+      clearDeadline();
+      long idle = target.timeouts().idleMs();
+      deadline = vertx.setTimer(Math.max(1, idle), id -> {
+        deadline = -1;
+        fail(p, acc, true, GatewayError.of(Kind.UPSTREAM_TIMEOUT, "backend '" + target.backend().name()
+            + "' stopped sending its response for " + idle + " ms (idle deadline)"));
+      });
+    }
+
+    private void fail(Promise<Buffer> p, Buffer acc, boolean reserved, GatewayError e) {
+      if (p.tryFail(e)) {
+        if (reserved) {
+          spec.budget().release(acc.length());
+        }
+        request.reset();
+      }
+    }
+
+    @Override
+    public long startedNanos() {
+      return started;
+    }
+
+    @Override
+    public long lastActivityNanos() {
+      UpstreamStream s = stream;
+      return Math.max(Math.max(started, headNanos), s == null ? 0 : s.lastDataNanos());
+    }
+
+    @Override
+    public boolean hasOutput() {
+      return output;
+    }
+
+    @Override
+    public void stalled(String why) {
+      context.runOnContext(v -> {
+        if (!output) {
+          failed(AttemptResult.TIMEOUT, GatewayError.of(Kind.UPSTREAM_TIMEOUT,
+              "backend '" + target.backend().name() + "' stopped serving: " + why));
+        }
+      });
+    }
+  }
+
+  private static boolean looksLikeJson(Buffer b) {
+    for (int i = 0; i < b.length(); i++) {
+      byte c = b.getByte(i);
+      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+        return c == '{';
+      }
+    }
+    return false;
   }
 
   /** The total deadline runs from the call's start, with the answering tier's own limit. */

@@ -20,10 +20,17 @@ public final class UpstreamClients {
   private final int maxConnections;
   private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
   private final Map<String, Origin> origins = new ConcurrentHashMap<>();
+  private final Secrets secrets;
 
-  public UpstreamClients(Vertx vertx, int maxConnectionsPerBackend) {
+  public UpstreamClients(Vertx vertx, int maxConnectionsPerBackend, Secrets secrets) {
     this.vertx = vertx;
     this.maxConnections = maxConnectionsPerBackend;
+    this.secrets = secrets;
+  }
+
+  /** What an engine's error text must never show a client. */
+  public Secrets secrets() {
+    return secrets;
   }
 
   public HttpClient of(BackendConfig backend) {

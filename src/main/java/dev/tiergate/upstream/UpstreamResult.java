@@ -14,8 +14,13 @@ public sealed interface UpstreamResult {
   /** When the request to the answering backend was written (System.nanoTime). */
   long sentNanos();
 
-  /** A whole (non-streamed) response body and its status. */
-  record Complete(Target target, int attempt, long sentNanos, int status, Buffer body) implements UpstreamResult {}
+  /** A whole (non-streamed) response body and its status; {@code release} returns its bytes to the budget. */
+  record Complete(Target target, int attempt, long sentNanos, int status, Buffer body, Runnable onRelease)
+      implements UpstreamResult {
+    public void release() {
+      onRelease.run();
+    }
+  }
 
   /** An SSE stream whose first output has arrived; {@code held} are the events read so far. */
   record Streaming(Target target, int attempt, long sentNanos, UpstreamStream stream, List<SseEvent> held)

@@ -32,6 +32,7 @@ public final class UpstreamStream implements EventSource {
   private final AttemptLease lease;
   private final EngineAdapter adapter;
   private final long idleMs;
+  private final Runnable onOversized;
   private final ArrayDeque<SseEvent> queue = new ArrayDeque<>();
   private final Promise<List<SseEvent>> opened = Promise.promise();
   private Handler<SseEvent> handler;
@@ -46,11 +47,14 @@ public final class UpstreamStream implements EventSource {
   private boolean sawError;
   private long idleTimer = -1;
   private long totalTimer = -1;
-  /** When the upstream last sent bytes; the idle timer re-arms itself from it instead of per chunk. */
-  private long lastDataNanos;
+  /**
+   * When the upstream last sent bytes; the idle timer re-arms itself from it instead of per chunk.
+   * Volatile because the prober reads it from another thread to tell a busy engine from a wedged one.
+   */
+  private volatile long lastDataNanos = System.nanoTime();
 
   UpstreamStream(Vertx vertx, HttpClientRequest request, HttpClientResponse response, SseFramer framer,
-      AttemptLease lease, EngineAdapter adapter, long idleMs, long totalRemainingMs) {
+      AttemptLease lease, EngineAdapter adapter, long idleMs, long totalRemainingMs, Runnable onOversized) {
     this.vertx = vertx;
     this.request = request;
     this.response = response;
@@ -58,8 +62,15 @@ public final class UpstreamStream implements EventSource {
     this.lease = lease;
     this.adapter = adapter;
     this.idleMs = idleMs;
+    this.onOversized = onOversized;
     this.totalTimer = vertx.setTimer(Math.max(1, totalRemainingMs),
-        id -> fail(GatewayError.of(Kind.UPSTREAM_TIMEOUT, "upstream exceeded the total deadline of this tier")));
+        // The request's own time ran out; a stream that ran that long says nothing bad about the engine.
+        id -> fail(GatewayError.of(Kind.UPSTREAM_TIMEOUT, "upstream exceeded the total deadline of this tier"),
+            AttemptResult.OUT_OF_TIME));
+  }
+
+  long lastDataNanos() {
+    return lastDataNanos;
   }
 
   /** Reads until the first output event (or the end); fails on an error event before output. */
@@ -78,7 +89,9 @@ public final class UpstreamStream implements EventSource {
     try {
       framer.feed(chunk, this::take);
     } catch (SseFramer.OversizedEventException e) {
-      fail(GatewayError.of(Kind.UPSTREAM_ERROR, e.getMessage()));
+      // Our limit, not the engine's failure: the backend is not charged for it.
+      onOversized.run();
+      fail(GatewayError.of(Kind.UPSTREAM_ERROR, e.getMessage() + " (server.maxEventBytes)"), AttemptResult.CANCELLED);
       return;
     }
     afterData();
@@ -92,9 +105,9 @@ public final class UpstreamStream implements EventSource {
     ended = true;
     terminal = true;
     clearTimers();
-    // An engine that reported an error, or closed without [DONE], failed this request even though
-    // the connection ended cleanly: the circuit breaker must see it like a 5xx.
-    lease.finish(sawError || !sawDone ? AttemptResult.SERVER_ERROR : AttemptResult.OK);
+    // An engine that reported an error is alive and answering (the request may be the cause): the
+    // fleet checks it with a known-good request. One that closed without [DONE] broke the stream.
+    lease.finish(sawError ? AttemptResult.ENGINE_ERROR : sawDone ? AttemptResult.OK : AttemptResult.SERVER_ERROR);
     afterData();
   }
 
@@ -120,7 +133,7 @@ public final class UpstreamStream implements EventSource {
     for (SseEvent e : queue) {
       if (e.is(SseEvent.ERROR) && !e.is(SseEvent.OUTPUT)) {
         GatewayError err = adapter.error(500, e.data());
-        cancelQuietly(err.kind() == Kind.CONTEXT_LENGTH_EXCEEDED ? AttemptResult.CLIENT_ERROR : AttemptResult.SERVER_ERROR);
+        cancelQuietly(err.retryable() ? AttemptResult.ENGINE_ERROR : AttemptResult.CLIENT_ERROR);
         opened.tryFail(err);
         return;
       }
@@ -160,11 +173,15 @@ public final class UpstreamStream implements EventSource {
   }
 
   void fail(Throwable t) {
+    boolean timeout = t instanceof GatewayError g && g.kind() == Kind.UPSTREAM_TIMEOUT;
+    fail(t, timeout ? AttemptResult.TIMEOUT : AttemptResult.SERVER_ERROR);
+  }
+
+  private void fail(Throwable t, AttemptResult result) {
     if (terminal) {
       return;
     }
-    boolean timeout = t instanceof GatewayError g && g.kind() == Kind.UPSTREAM_TIMEOUT;
-    cancelQuietly(timeout ? AttemptResult.TIMEOUT : AttemptResult.SERVER_ERROR);
+    cancelQuietly(result);
     failure = t;
     if (!opened.future().isComplete()) {
       opened.tryFail(t);

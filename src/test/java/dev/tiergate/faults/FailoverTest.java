@@ -145,7 +145,7 @@ class FailoverTest {
   @ValueSource(booleans = {true, false})
   void a500BeforeTheFirstByteFailsOver(boolean stream) {
     TestGateway.Reply r = gw.post("/v1/chat/completions", chat(stream), "x-tiergate-tier", "err");
-    assertEquals("err-1:server_error", r.header("x-tiergate-failed"));
+    assertEquals("err-1:engine_error", r.header("x-tiergate-failed"), "the engine answered with an error of its own");
     assertEquals(1, gw.sim("err-1").stats().requests(), "the failing backend was asked once");
     servedByBeta(r, stream, "fallback:err-failed");
   }

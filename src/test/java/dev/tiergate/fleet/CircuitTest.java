@@ -31,9 +31,9 @@ class CircuitTest {
   void openTheCircuit() {
     fleet = new Fleet(CONFIG, now::get);
     for (int i = 0; i < 2; i++) {
-      Admission a = fleet.start("b");
+      Admission a = fleet.start("b", null);
       assertEquals(Admission.ADMITTED, a);
-      fleet.finished("b", a, AttemptResult.CONNECT_FAILURE);
+      fleet.finished("b", null, a, AttemptResult.CONNECT_FAILURE);
     }
     assertEquals("open", fleet.get("b").circuit(now.get()));
     assertFalse(fleet.routable("b"));
@@ -44,42 +44,42 @@ class CircuitTest {
   @Test
   void aHalfOpenCircuitAdmitsOneTrialAndRefusesTheRest() {
     assertTrue(fleet.routable("b"));
-    Admission trial = fleet.start("b");
+    Admission trial = fleet.start("b", null);
     assertEquals(Admission.TRIAL, trial);
     assertFalse(fleet.routable("b"), "the router skips it while the trial runs");
-    assertEquals(Admission.REFUSED, fleet.start("b"), "a request routed in the same instant is refused, not sent");
+    assertEquals(Admission.REFUSED, fleet.start("b", null), "a request routed in the same instant is refused, not sent");
     assertEquals(1, fleet.inflight("b"), "a refused attempt is not in flight");
 
     fleet.proven("b", trial);
     assertEquals("closed", fleet.get("b").circuit(now.get()), "the trial's first output closes the circuit");
-    assertEquals(Admission.ADMITTED, fleet.start("b"));
-    fleet.finished("b", trial, AttemptResult.OK);
+    assertEquals(Admission.ADMITTED, fleet.start("b", null));
+    fleet.finished("b", null, trial, AttemptResult.OK);
   }
 
   @Test
   void aFailedTrialReopensTheCircuitForAnotherCoolDown() {
-    Admission trial = fleet.start("b");
-    fleet.finished("b", trial, AttemptResult.TIMEOUT);
+    Admission trial = fleet.start("b", null);
+    fleet.finished("b", null, trial, AttemptResult.TIMEOUT);
     assertEquals("open", fleet.get("b").circuit(now.get()));
     now.addAndGet(100 * MS);
-    assertEquals(Admission.TRIAL, fleet.start("b"), "after the next cool-down, a new trial");
+    assertEquals(Admission.TRIAL, fleet.start("b", null), "after the next cool-down, a new trial");
   }
 
   @Test
   void aCancelledTrialLetsTheNextRequestTry() {
-    Admission trial = fleet.start("b");
-    fleet.finished("b", trial, AttemptResult.CANCELLED);
+    Admission trial = fleet.start("b", null);
+    fleet.finished("b", null, trial, AttemptResult.CANCELLED);
     assertEquals("half-open", fleet.get("b").circuit(now.get()), "a client leaving says nothing about the backend");
-    assertEquals(Admission.TRIAL, fleet.start("b"));
+    assertEquals(Admission.TRIAL, fleet.start("b", null));
   }
 
   @Test
   void streamsThatBreakAfterTheirFirstOutputStillOpenTheCircuit() {
     Fleet fresh = new Fleet(CONFIG, now::get);
     for (int i = 0; i < 2; i++) {
-      Admission a = fresh.start("b");
+      Admission a = fresh.start("b", null);
       fresh.proven("b", a);
-      fresh.finished("b", a, AttemptResult.SERVER_ERROR); // e.g. the connection dropped mid-stream
+      fresh.finished("b", null, a, AttemptResult.SERVER_ERROR); // e.g. the connection dropped mid-stream
     }
     assertEquals("open", fresh.get("b").circuit(now.get()), "first output alone does not clear the failure count");
   }
@@ -97,8 +97,9 @@ class CircuitTest {
     Fleet fleet = new Fleet(config, now::get);
     assertTrue(fleet.routable("named"), "a configured name can be sent before any probe");
     assertFalse(fleet.routable("unnamed"), "the client's name would reach vLLM and get a 404");
-    fleet.discoveredModels("unnamed", java.util.List.of("Qwen/Qwen3-8B-AWQ"));
-    fleet.probed("unnamed", BackendState.Health.READY, null, 32768);
+    fleet.probed("unnamed", BackendState.Health.READY, null);
+    assertFalse(fleet.routable("unnamed"), "ready, but its served name is not known yet");
+    fleet.discovered("unnamed", java.util.List.of("Qwen/Qwen3-8B-AWQ"), null, 32768, null);
     assertTrue(fleet.routable("unnamed"));
     assertEquals("Qwen/Qwen3-8B-AWQ", fleet.get("unnamed").effectiveModel());
   }

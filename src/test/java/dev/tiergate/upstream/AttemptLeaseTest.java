@@ -26,7 +26,7 @@ class AttemptLeaseTest {
   final Fleet fleet = new Fleet(CONFIG, now::get);
 
   private void openThenHalfOpen() {
-    new AttemptLease(fleet, "b").finish(AttemptResult.CONNECT_FAILURE);
+    new AttemptLease(fleet, "b", null).finish(AttemptResult.CONNECT_FAILURE);
     assertEquals("open", fleet.get("b").circuit(now.get()));
     now.addAndGet(100 * MS);
   }
@@ -34,23 +34,23 @@ class AttemptLeaseTest {
   @Test
   void aLongTrialThatProvedTheBackendDoesNotReleaseALaterTrial() {
     openThenHalfOpen();
-    AttemptLease longStream = new AttemptLease(fleet, "b");
+    AttemptLease longStream = new AttemptLease(fleet, "b", null);
     longStream.proven();
     assertEquals("closed", fleet.get("b").circuit(now.get()));
 
     // While that stream runs for minutes, the backend fails again and a new trial starts.
     openThenHalfOpen();
-    AttemptLease secondTrial = new AttemptLease(fleet, "b");
+    AttemptLease secondTrial = new AttemptLease(fleet, "b", null);
     assertFalse(secondTrial.refused());
     longStream.finish(AttemptResult.CANCELLED);
-    assertTrue(new AttemptLease(fleet, "b").refused(), "still one trial at a time");
+    assertTrue(new AttemptLease(fleet, "b", null).refused(), "still one trial at a time");
     secondTrial.finish(AttemptResult.CANCELLED);
-    assertFalse(new AttemptLease(fleet, "b").refused());
+    assertFalse(new AttemptLease(fleet, "b", null).refused());
   }
 
   @Test
   void eachAdmittedAttemptIsCountedOnceAndARefusedOneNever() {
-    AttemptLease a = new AttemptLease(fleet, "b");
+    AttemptLease a = new AttemptLease(fleet, "b", null);
     assertEquals(1, fleet.inflight("b"));
     a.finish(AttemptResult.OK);
     a.finish(AttemptResult.SERVER_ERROR);
@@ -58,8 +58,8 @@ class AttemptLeaseTest {
     assertEquals(0, fleet.get("b").consecutiveFailures(), "the second finish was ignored");
 
     openThenHalfOpen();
-    AttemptLease trial = new AttemptLease(fleet, "b");
-    AttemptLease refused = new AttemptLease(fleet, "b");
+    AttemptLease trial = new AttemptLease(fleet, "b", null);
+    AttemptLease refused = new AttemptLease(fleet, "b", null);
     assertTrue(refused.refused());
     refused.finish(AttemptResult.SERVER_ERROR);
     assertEquals(1, fleet.inflight("b"), "only the trial is in flight");

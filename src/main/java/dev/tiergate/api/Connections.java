@@ -1,0 +1,142 @@
+package dev.tiergate.api;
+
+import dev.tiergate.config.ServerConfig;
+import dev.tiergate.errors.GatewayError;
+import dev.tiergate.errors.GatewayError.Kind;
+import dev.tiergate.metrics.GatewayMetrics;
+import dev.tiergate.metrics.Limit;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The client connections of one event loop, bounded in number and in idle time. A connection must
+ * present a request head within {@code headerTimeoutMs} of opening, and its next one within
+ * {@code keepAliveTimeoutMs} of the last response; past {@code maxConnections} (counted across all
+ * event loops) a new connection's first request is answered 503 and the connection closed, so
+ * idle or slow clients cannot hold every file descriptor. Confined to its event loop.
+ */
+final class Connections {
+  /** How long the rest of an unread body is drained before its connection is closed anyway. */
+  private static final long LINGER_MS = 5_000;
+  /** A connection over the limit gets this long to send the request we answer with 503. */
+  private static final long OVER_LIMIT_GRACE_MS = 1_000;
+
+  private final Vertx vertx;
+  private final ServerConfig server;
+  private final AtomicInteger open;
+  private final GatewayMetrics metrics;
+  private final Map<HttpConnection, Conn> conns = new HashMap<>();
+
+  Connections(Vertx vertx, ServerConfig server, AtomicInteger open, GatewayMetrics metrics) {
+    this.vertx = vertx;
+    this.server = server;
+    this.open = open;
+    this.metrics = metrics;
+  }
+
+  void accept(HttpConnection c) {
+    boolean over = open.incrementAndGet() > server.maxConnections();
+    Conn s = new Conn(c, over);
+    conns.put(c, s);
+    c.closeHandler(v -> {
+      open.decrementAndGet();
+      s.cancel();
+      conns.remove(c);
+    });
+    if (over) {
+      metrics.limitHit(Limit.CONNECTIONS);
+      s.arm(Math.min(OVER_LIMIT_GRACE_MS, server.headerTimeoutMs()), null);
+    } else {
+      s.arm(server.headerTimeoutMs(), Limit.HEADER_TIMEOUT);
+    }
+  }
+
+  /** A request head arrived; false when it was answered here because its connection is over the limit. */
+  boolean begin(HttpServerRequest req) {
+    Conn s = conns.get(req.connection());
+    if (s == null) {
+      return true;
+    }
+    s.cancel();
+    s.active++;
+    req.response().endHandler(v -> s.ended());
+    if (s.over) {
+      GatewayError e = GatewayError.of(Kind.OVERLOADED, "the gateway has " + server.maxConnections()
+          + " client connections open (server.maxConnections); retry shortly");
+      req.response().putHeader(HttpHeaders.CONNECTION, "close");
+      Responses.error(req.response(), e, 1);
+      return false;
+    }
+    return true;
+  }
+
+  int open() {
+    return open.get();
+  }
+
+  /**
+   * The rest of a body is still on the wire, so the connection cannot carry another request.
+   * Closing at once would make the kernel reset it and the client could lose our answer; like
+   * nginx, read and drop the rest for a while, then close.
+   */
+  static void lingeringClose(Exchange x) {
+    HttpServerRequest req = x.request;
+    x.response.putHeader(HttpHeaders.CONNECTION, "close");
+    if (req.isEnded()) {
+      return;
+    }
+    Vertx vertx = x.ctx.vertx();
+    long timer = vertx.setTimer(LINGER_MS, id -> req.connection().close());
+    req.handler(dropped -> { });
+    req.endHandler(v -> {
+      vertx.cancelTimer(timer);
+      req.connection().close();
+    });
+    req.exceptionHandler(t -> vertx.cancelTimer(timer));
+    req.resume();
+  }
+
+  private final class Conn {
+    private final HttpConnection connection;
+    private final boolean over;
+    private int active;
+    private long timer = -1;
+
+    Conn(HttpConnection connection, boolean over) {
+      this.connection = connection;
+      this.over = over;
+    }
+
+    void ended() {
+      if (--active == 0) {
+        arm(server.keepAliveTimeoutMs(), Limit.KEEP_ALIVE_IDLE);
+      }
+    }
+
+    /** @param limit what to count when the timer closes the connection; null counts nothing more */
+    void arm(long ms, Limit limit) {
+      cancel();
+      timer = vertx.setTimer(ms, id -> {
+        timer = -1;
+        if (active == 0) {
+          if (limit != null) {
+            metrics.limitHit(limit);
+          }
+          connection.close();
+        }
+      });
+    }
+
+    void cancel() {
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+        timer = -1;
+      }
+    }
+  }
+}

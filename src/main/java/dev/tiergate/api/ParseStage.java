@@ -1,0 +1,37 @@
+package dev.tiergate.api;
+
+import dev.tiergate.config.GatewayConfig;
+import dev.tiergate.errors.GatewayError;
+import dev.tiergate.errors.GatewayError.Kind;
+import io.vertx.core.Future;
+
+/** The body's facts in one validating pass, and the client's tier hints from headers and model name. */
+final class ParseStage implements Stage {
+  private final Services services;
+  private final GatewayConfig config;
+  private final FactsParser parser;
+
+  ParseStage(Services services) {
+    this.services = services;
+    this.config = services.config();
+    this.parser = new FactsParser(config.routing().charsPerToken());
+  }
+
+  @Override
+  public Future<Void> apply(Exchange x) {
+    if (x.body == null || x.body.length() == 0) {
+      throw GatewayError.invalid("The request body is empty; send a JSON object.", null);
+    }
+    x.facts = parser.parse(x.endpoint, x.body);
+    x.hints = Hints.read(x.request.headers(), x.facts.model(), config.routing());
+    if (config.routing().rejectUnknownModels() && x.hints.tier() == null && !knownModel(x.facts.model())) {
+      throw GatewayError.of(Kind.MODEL_NOT_FOUND, "The model '" + x.facts.model() + "' does not exist; see GET /v1/models.", "model");
+    }
+    return Future.succeededFuture();
+  }
+
+  private boolean knownModel(String model) {
+    return model == null || services.fleet().all().stream()
+        .anyMatch(b -> model.equals(b.effectiveModel()) || b.servedModels().contains(model));
+  }
+}

@@ -1,0 +1,35 @@
+package dev.tiergate.api;
+
+import dev.tiergate.errors.GatewayError;
+import dev.tiergate.errors.GatewayError.Kind;
+import dev.tiergate.routing.Candidate;
+import dev.tiergate.routing.RouteInput;
+import io.vertx.core.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The policy's decision for this request: which tiers and backends to try, in order, and why. */
+final class RouteStage implements Stage {
+  private static final AtomicInteger TIE_BREAK = new AtomicInteger();
+
+  private final Services services;
+
+  RouteStage(Services services) {
+    this.services = services;
+  }
+
+  @Override
+  public Future<Void> apply(Exchange x) {
+    if (services.lifecycle().draining()) {
+      // The body was still arriving when the drain began: no new work starts now.
+      throw GatewayError.of(Kind.SHUTTING_DOWN, "the gateway is shutting down; retry on another instance");
+    }
+    RequestFacts f = x.facts;
+    Hints h = x.hints;
+    RouteInput in = new RouteInput(f.promptTokens(), f.maxTokens(), x.endpoint.id, f.stream(), f.hasTools(),
+        h.tier(), h.source(), h.strict(), TIE_BREAK.getAndIncrement());
+    x.decision = services.router().decide(in, services.fleet());
+    Candidate first = x.decision.candidates().get(0);
+    services.metrics().decision(first.tier(), first.reason());
+    return Future.succeededFuture();
+  }
+}
