@@ -7,13 +7,17 @@ import dev.tiergate.config.TierConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
 
-/** {@code tiergate check-config FILE}: exit 0 and a summary when valid, 1 and every problem when not. */
+/** {@code tiergate check-config [--config] FILE}: exit 0 and a summary when valid, 1 and every problem when not. */
 final class CheckConfig {
   private CheckConfig() {}
 
   static int run(String[] args, PrintStream out, PrintStream err) {
-    if (args.length != 1) {
-      err.println("usage: tiergate check-config FILE");
+    // `serve` takes --config FILE; the same words must work here.
+    if (args.length == 2 && (args[0].equals("--config") || args[0].equals("-c"))) {
+      args = new String[] {args[1]};
+    }
+    if (args.length != 1 || args[0].startsWith("-")) {
+      err.println("usage: tiergate check-config FILE   (or: check-config --config FILE)");
       return 2;
     }
     try {

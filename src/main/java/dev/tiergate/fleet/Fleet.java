@@ -144,7 +144,7 @@ public final class Fleet implements FleetView, BackendTracker {
     LOG.log(System.Logger.Level.INFO, "backend {0} (tier {1}): circuit closed, traffic flows again", backend, s.tier());
   }
 
-  /** The engine said the prompt does not fit where our window said it would: its window may have changed. */
+  @Override
   public void windowContradicted(String backend) {
     BackendState s = backends.get(backend);
     if (s != null && s.config().contextWindow() == null) {

@@ -22,6 +22,7 @@ public final class TierRouter {
   private final Map<String, List<String>> fallbacks = new LinkedHashMap<>();
   private final List<RuleConfig> rules;
   private final String defaultTier;
+  private final int outputReserve;
 
   public TierRouter(GatewayConfig config) {
     for (TierConfig t : config.tiers()) {
@@ -32,6 +33,12 @@ public final class TierRouter {
     }
     this.rules = config.routing().rules();
     this.defaultTier = config.routing().defaultTier();
+    this.outputReserve = config.routing().outputReserveTokens();
+  }
+
+  /** The output a request must leave room for: its max_tokens, else the configured reserve. */
+  int outputTokens(RouteInput in) {
+    return in.maxTokens() > 0 ? in.maxTokens() : outputReserve;
   }
 
   public boolean hasTier(String name) {
@@ -68,19 +75,21 @@ public final class TierRouter {
   }
 
   private RouteDecision collect(RouteInput in, FleetView fleet, String tier, String reason, List<String> order) {
-    long need = (long) in.promptTokens() + Math.max(0, in.maxTokens());
+    long need = (long) in.promptTokens() + outputTokens(in);
     List<Candidate> candidates = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     String fallbackReason = null;
     int largestWindow = 0;
-    boolean anyDown = false;
+    boolean unavailableMightFit = false;
     for (String name : order) {
       List<BackendConfig> fits = new ArrayList<>();
+      boolean knownFit = false;
       for (BackendConfig b : tiers.get(name).backends()) {
         OptionalInt w = fleet.contextWindow(b.name());
         largestWindow = Math.max(largestWindow, w.orElse(0));
         if (w.isEmpty() || need <= w.getAsInt()) {
           fits.add(b);
+          knownFit |= w.isPresent();
         }
       }
       List<BackendConfig> up = new ArrayList<>();
@@ -92,7 +101,7 @@ public final class TierRouter {
       String why = fits.isEmpty() ? "context" : up.isEmpty() ? (fits.stream().anyMatch(b -> fleet.busy(b.name())) ? "busy" : "down") : null;
       if (why != null) {
         skipped.add(name + ":" + why);
-        anyDown |= !why.equals("context");
+        unavailableMightFit |= !why.equals("context") && knownFit;
         if (name.equals(tier)) {
           fallbackReason = "fallback:" + tier + "-" + why;
         }
@@ -104,19 +113,25 @@ public final class TierRouter {
       }
     }
     if (candidates.isEmpty()) {
-      throw noCandidate(in, tier, need, largestWindow, anyDown, skipped);
+      throw noCandidate(in, tier, need, largestWindow, unavailableMightFit, skipped);
     }
     return new RouteDecision(tier, reason, List.copyOf(candidates), List.copyOf(skipped));
   }
 
-  private static GatewayError noCandidate(
-      RouteInput in, String tier, long need, int largestWindow, boolean anyDown, List<String> skipped) {
-    if (!anyDown) {
+  /**
+   * Nothing can serve now. It is the request's size (400) when every window we know is too small
+   * and no unavailable tier is known to hold it; an unavailable tier whose window was never learned
+   * cannot promise to, and a client told 503 would retry a prompt that can never fit.
+   */
+  private GatewayError noCandidate(
+      RouteInput in, String tier, long need, int largestWindow, boolean unavailableMightFit, List<String> skipped) {
+    if (!unavailableMightFit && largestWindow > 0) {
       return GatewayError.of(
           Kind.CONTEXT_LENGTH_EXCEEDED,
-          "This request needs about " + need + " tokens (prompt ≈" + in.promptTokens() + " + max_tokens "
-              + Math.max(0, in.maxTokens()) + "), more than the largest context window that may serve it ("
-              + largestWindow + " tokens). Shorten the conversation or lower max_tokens.",
+          "This request needs about " + need + " tokens (prompt ≈" + in.promptTokens() + " + "
+              + (in.maxTokens() > 0 ? "max_tokens " : "reserved output ") + outputTokens(in)
+              + "), more than the largest context window that may serve it (" + largestWindow
+              + " tokens). Shorten the conversation or lower max_tokens.",
           "messages");
     }
     String scope = in.strict() ? "tier '" + tier + "' (strict)" : "tier '" + tier + "' or its fallbacks";
@@ -148,10 +163,10 @@ public final class TierRouter {
     return null;
   }
 
-  static boolean matches(RuleConfig.RuleCondition c, RouteInput in) {
+  boolean matches(RuleConfig.RuleCondition c, RouteInput in) {
     return (c.promptTokensAtLeast() == null || in.promptTokens() >= c.promptTokensAtLeast())
         && (c.promptTokensBelow() == null || in.promptTokens() < c.promptTokensBelow())
-        && (c.maxTokensAtLeast() == null || in.maxTokens() >= c.maxTokensAtLeast())
+        && (c.maxTokensAtLeast() == null || outputTokens(in) >= c.maxTokensAtLeast())
         && (c.stream() == null || c.stream() == in.stream())
         && (c.endpoint() == null || c.endpoint().equals(in.endpoint()))
         && (c.hasTools() == null || c.hasTools() == in.hasTools());

@@ -29,4 +29,7 @@ public interface BackendTracker {
 
   /** Called exactly once per admitted {@link #start}, never for a refused one. */
   void finished(String backend, LiveAttempt attempt, Admission admission, AttemptResult result);
+
+  /** The engine said a prompt does not fit that its known window should have held: ask it again. */
+  default void windowContradicted(String backend) {}
 }

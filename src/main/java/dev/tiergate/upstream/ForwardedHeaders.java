@@ -10,13 +10,14 @@ import java.util.Set;
  * The client's end-to-end headers passed on upstream, as a reverse proxy does: tracing ids, engine
  * extensions and the simulator's fault headers reach the engine. Dropped: hop-by-hop headers, the
  * body's framing and encoding (the gateway reframes SSE and cannot read a compressed stream), the
- * client's credentials (they are for the gateway, not the engine), and the gateway's own hints.
+ * client's credentials in every spelling SDKs use (they are for the gateway, not the engine), and
+ * the gateway's own hints.
  */
 final class ForwardedHeaders {
   private static final Set<String> DROP = Set.of(
       "host", "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
       "proxy-authorization", "proxy-authenticate", "expect", "content-length", "content-type", "accept",
-      "accept-encoding", "authorization", "cookie");
+      "accept-encoding", "authorization", "cookie", "x-api-key", "api-key");
 
   private ForwardedHeaders() {}
 

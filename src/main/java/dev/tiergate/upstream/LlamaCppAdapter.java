@@ -1,8 +1,16 @@
 package dev.tiergate.upstream;
 
 import dev.tiergate.config.Engine;
+import dev.tiergate.errors.GatewayError;
+import dev.tiergate.errors.GatewayError.Kind;
+import io.vertx.core.buffer.Buffer;
+import java.util.Locale;
 
-/** llama.cpp {@code llama-server}: {@code repeat_penalty} is its name for the repetition penalty. */
+/**
+ * llama.cpp {@code llama-server}: {@code repeat_penalty} is its name for the repetition penalty, and
+ * it answers input it cannot parse with HTTP 500 ("Failed to parse messages: [json.exception…]"),
+ * which is the client's error, not a broken engine's.
+ */
 class LlamaCppAdapter extends OpenAiAdapter {
   LlamaCppAdapter() {
     super(Engine.LLAMACPP);
@@ -17,5 +25,21 @@ class LlamaCppAdapter extends OpenAiAdapter {
     if (body.field("repetition_penalty") != null) {
       edit.rename("repetition_penalty", "repeat_penalty");
     }
+  }
+
+  @Override
+  public GatewayError error(int status, Buffer body) {
+    GatewayError e = super.error(status, body);
+    if (status == 500 && inputError(e.getMessage())) {
+      return GatewayError.of(Kind.INVALID_REQUEST, "The engine could not parse the request: " + e.getMessage()
+          .replaceFirst("^upstream error: ", ""));
+    }
+    return e;
+  }
+
+  /** The JSON library's type errors and the server's own parse failures, as the captured 500s word them. */
+  static boolean inputError(String message) {
+    String m = message.toLowerCase(Locale.ROOT);
+    return m.contains("failed to parse") || m.contains("[json.exception.") || m.contains("type must be");
   }
 }

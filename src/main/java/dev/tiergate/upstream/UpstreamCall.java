@@ -247,6 +247,9 @@ public final class UpstreamCall {
         failed(AttemptResult.SERVER_ERROR, GatewayError.of(Kind.UPSTREAM_AUTH, "backend '" + target.backend().name()
             + "' refused the gateway's credentials (HTTP " + status + "); the operator must check its apiKey"));
       } else if (!err.retryable()) {
+        if (err.kind() == Kind.CONTEXT_LENGTH_EXCEEDED) {
+          tracker.windowContradicted(target.backend().name());
+        }
         failed(AttemptResult.CLIENT_ERROR, err);
       } else if (status >= 500 && status != 503 && looksLikeJson(text)) {
         failed(AttemptResult.ENGINE_ERROR, err);
