@@ -84,7 +84,9 @@ final class GenerateRoute {
         : Plan.text(b.maxTokens, chat ? options.reasoningTokens() : 0, naturalTokens);
     Output out = output(r, resp, plan);
     long hold = engine == Engine.IKLLAMA ? core.loadingRemainingMs() : 0;
-    new Generation(core, plan, out, resp, b.promptTokens, fault, faultAfter, decodeTps).start(hold);
+    Integer asked = r.requestedMaxTokens(engine);
+    new Generation(core, plan, out, resp, b.promptTokens, fault, faultAfter, decodeTps, asked == null ? -1 : asked,
+        r.stream).start(hold);
   }
 
   private record Budget(int promptTokens, int maxTokens) {
