@@ -18,6 +18,7 @@ final class Generation implements Seq.Sink {
   private final int promptTokens;
   private final Fault fault;
   private final int faultAfter;
+  private final double roleDelayMs;
   private final Seq seq;
 
   private Phase phase = Phase.HOLD;
@@ -25,13 +26,15 @@ final class Generation implements Seq.Sink {
   private int emitted;
   private long prefillStartNanos;
   private long firstTokenNanos;
+  private boolean begun;
   private boolean paused;
 
   /**
    * @param maxTokens the limit the request set, -1 for none (only reported, the plan already honours it)
+   * @param roleDelayMs send the role chunk at once and the first token no sooner than this later
    */
   Generation(SimCore core, Plan plan, Output out, HttpServerResponse response, int promptTokens, Fault fault,
-      int faultAfter, double decodeTps, int maxTokens, boolean stream) {
+      int faultAfter, double decodeTps, int maxTokens, boolean stream, double roleDelayMs) {
     this.core = core;
     this.plan = plan;
     this.out = out;
@@ -39,6 +42,7 @@ final class Generation implements Seq.Sink {
     this.promptTokens = promptTokens;
     this.fault = fault;
     this.faultAfter = Math.max(0, faultAfter);
+    this.roleDelayMs = roleDelayMs;
     this.seq = new Seq(core.nextTaskId(), promptTokens, decodeTps / core.options.decodeTps(), maxTokens, stream,
         this);
   }
@@ -67,8 +71,12 @@ final class Generation implements Seq.Sink {
     phase = Phase.FRONT;
     prefillStartNanos = System.nanoTime();
     out.open();
+    if (roleDelayMs > 0) {
+      out.begin();
+      begun = true;
+    }
     // the fixed part of TTFT (tokenizing, scheduling) happens outside the engine's steps and slows nobody
-    long ms = Math.round(core.options.ttftBaseMs());
+    long ms = Math.round(core.options.ttftBaseMs() + roleDelayMs);
     if (ms > 0) {
       timerId = core.vertx.setTimer(ms, t -> enterEngine());
     } else {
@@ -129,7 +137,10 @@ final class Generation implements Seq.Sink {
     core.prefillSecondsSum += ttft;
     core.ttftCount++;
     core.promptTokensTotal += promptTokens;
-    out.begin();
+    if (!begun) {
+      out.begin();
+      begun = true;
+    }
   }
 
   private void resume() {

@@ -98,6 +98,7 @@ public final class SimCli {
       case "--default-max-tokens" -> o.withDefaultMaxTokens(intValue(flag, v));
       case "--step-tokens" -> o.withStepTokens(intValue(flag, v));
       case "--max-running" -> o.withMaxRunning(intValue(flag, v));
+      case "--role-delay-ms" -> o.withRoleDelayMs(doubleValue(flag, v));
       default -> throw new IllegalArgumentException(flag + " is not a sim flag (see --help)");
     };
   }
@@ -177,8 +178,10 @@ public final class SimCli {
           --max-running N                sequences running at once, later ones wait in arrival order (default:
                                          vllm 256 max_num_seqs, sglang 2048 max_running_requests, llamacpp 4 -np
                                          slots, ikllama 1)
+          --role-delay-ms X              chat streams send the role chunk at once, the first token X ms later
+                                         (default 0: role chunk right before the first token)
           --help                         print this text
-        per-request headers: x-sim-fault, x-sim-fault-after (default 3), x-sim-decode-tps,
+        per-request headers: x-sim-fault, x-sim-fault-after (default 3), x-sim-decode-tps, x-sim-role-delay-ms,
                              x-sim-tool-call: true, x-sim-output-tokens (stop naturally after N tokens)
         load signals: GET /metrics (every engine), GET /slots (llamacpp, ikllama)""";
   }

@@ -11,6 +11,8 @@ package dev.tiergate.sim;
  *     prefills and decodes as if it had the engine to itself
  * @param maxRunning sequences running at once (vLLM max_num_seqs, SGLang max_running_requests, llama.cpp -np);
  *     later requests wait in arrival order
+ * @param roleDelayMs when above 0, a chat stream sends its role chunk as soon as it opens and its first token no
+ *     sooner than this many milliseconds later
  */
 public record SimOptions(
     String engine,
@@ -30,7 +32,8 @@ public record SimOptions(
     double charsPerToken,
     int defaultMaxTokens,
     int stepTokens,
-    int maxRunning) {
+    int maxRunning,
+    double roleDelayMs) {
 
   public SimOptions {
     Engine.parse(engine); // fail at construction, not at the first request
@@ -64,6 +67,9 @@ public record SimOptions(
     if (maxRunning <= 0) {
       throw new IllegalArgumentException("maxRunning must be > 0: " + maxRunning);
     }
+    if (!(roleDelayMs >= 0) || Double.isInfinite(roleDelayMs)) {
+      throw new IllegalArgumentException("roleDelayMs must be >= 0: " + roleDelayMs);
+    }
     if (fault != null && fault.isBlank()) {
       fault = null;
     }
@@ -76,7 +82,7 @@ public record SimOptions(
   public static SimOptions defaults(String engine) {
     Engine e = Engine.parse(engine);
     return new SimOptions(engine, "127.0.0.1", 0, "qwen3.6-27b", 262144, 2000, 80000, 120, 70, true, 0, 0, null,
-        false, 4.0, 256, e.defaultStepTokens, e.defaultMaxRunning);
+        false, 4.0, 256, e.defaultStepTokens, e.defaultMaxRunning, 0);
   }
 
   Engine engineKind() {
@@ -86,108 +92,114 @@ public record SimOptions(
   public SimOptions withEngine(String v) {
     return new SimOptions(v, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withHost(String v) {
     return new SimOptions(engine, v, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withPort(int v) {
     return new SimOptions(engine, host, v, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withModel(String v) {
     return new SimOptions(engine, host, port, v, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withContextWindow(int v) {
     return new SimOptions(engine, host, port, model, v, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withPrefillTps(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, v, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withPrefillHalfRateTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, v, ttftBaseMs, decodeTps,
         denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken, defaultMaxTokens,
-        stepTokens, maxRunning);
+        stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withTtftBaseMs(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, v,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withDecodeTps(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, v, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withDenseBatching(boolean v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, v, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withReasoningTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, v, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withLoadingSeconds(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, v, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withFault(String v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, v, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withStampEvents(boolean v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, v, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withCharsPerToken(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, v,
-        defaultMaxTokens, stepTokens, maxRunning);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withDefaultMaxTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, v, stepTokens, maxRunning);
+        charsPerToken, v, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withStepTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, defaultMaxTokens, v, maxRunning);
+        charsPerToken, defaultMaxTokens, v, maxRunning, roleDelayMs);
   }
 
   public SimOptions withMaxRunning(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, defaultMaxTokens, stepTokens, v);
+        charsPerToken, defaultMaxTokens, stepTokens, v, roleDelayMs);
+  }
+
+  public SimOptions withRoleDelayMs(double v) {
+    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
+        ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
+        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, v);
   }
 }
