@@ -12,6 +12,7 @@ final class GenerateRoute {
   static final String H_DECODE_TPS = "x-sim-decode-tps";
   static final String H_TOOL_CALL = "x-sim-tool-call";
   static final String H_OUTPUT_TOKENS = "x-sim-output-tokens";
+  static final String H_ROLE_DELAY_MS = "x-sim-role-delay-ms";
   private static final int DEFAULT_FAULT_AFTER = 3;
 
   private final SimCore core;
@@ -35,6 +36,7 @@ final class GenerateRoute {
     Fault fault;
     int faultAfter;
     double decodeTps;
+    double roleDelayMs;
     int naturalTokens;
     try {
       String f = h.get(H_FAULT);
@@ -44,6 +46,10 @@ final class GenerateRoute {
       decodeTps = h.get(H_DECODE_TPS) == null ? options.decodeTps() : Double.parseDouble(h.get(H_DECODE_TPS));
       if (!(decodeTps > 0)) {
         throw new IllegalArgumentException(H_DECODE_TPS + " must be > 0");
+      }
+      roleDelayMs = h.get(H_ROLE_DELAY_MS) == null ? options.roleDelayMs() : Double.parseDouble(h.get(H_ROLE_DELAY_MS));
+      if (!(roleDelayMs >= 0) || Double.isInfinite(roleDelayMs)) {
+        throw new IllegalArgumentException(H_ROLE_DELAY_MS + " must be >= 0");
       }
     } catch (IllegalArgumentException e) {
       SimServer.error(engine, resp, 400, "bad sim header: " + e.getMessage());
@@ -84,7 +90,9 @@ final class GenerateRoute {
         : Plan.text(b.maxTokens, chat ? options.reasoningTokens() : 0, naturalTokens);
     Output out = output(r, resp, plan);
     long hold = engine == Engine.IKLLAMA ? core.loadingRemainingMs() : 0;
-    new Generation(core, plan, out, resp, b.promptTokens, fault, faultAfter, decodeTps).start(hold);
+    Integer asked = r.requestedMaxTokens(engine);
+    new Generation(core, plan, out, resp, b.promptTokens, fault, faultAfter, decodeTps, asked == null ? -1 : asked,
+        r.stream, roleDelayMs).start(hold);
   }
 
   private record Budget(int promptTokens, int maxTokens) {

@@ -3,15 +3,13 @@ package dev.tiergate.sim;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
- * One request's life on the simulated engine: optional loading hold, prefill, then one token per decode
- * interval until the plan is spent, a fault fires, or the peer goes away. Runs on the sim's event loop only;
- * exactly one timer is pending at a time, so cancelling it is all a teardown needs.
+ * One request's life on the simulated engine: optional loading hold, the fixed front part of the time to first
+ * token, then the engine's {@link Scheduler} hands it its first token and the rest, step by step, until the plan
+ * is spent, a fault fires, or the peer goes away. Runs on the sim's event loop only; at most one timer of its own
+ * is pending (hold or front delay), so cancelling it and leaving the scheduler is all a teardown needs.
  */
-final class Generation {
-  private enum Phase { HOLD, PREFILL, DECODE, STALLED, DONE }
-
-  /** Cap on tokens written in one timer callback, so a very fast rate cannot monopolise the loop. */
-  private static final int MAX_BURST = 64;
+final class Generation implements Seq.Sink {
+  private enum Phase { HOLD, FRONT, ENGINE, DECODE, STALLED, DONE }
 
   private final SimCore core;
   private final Plan plan;
@@ -20,20 +18,23 @@ final class Generation {
   private final int promptTokens;
   private final Fault fault;
   private final int faultAfter;
-  private final double decodeTps;
+  private final double roleDelayMs;
+  private final Seq seq;
 
   private Phase phase = Phase.HOLD;
   private long timerId = -1;
   private int emitted;
-  private long nextDueNanos;
   private long prefillStartNanos;
   private long firstTokenNanos;
+  private boolean begun;
   private boolean paused;
-  private boolean countedPrefill;
-  private boolean countedDecode;
 
+  /**
+   * @param maxTokens the limit the request set, -1 for none (only reported, the plan already honours it)
+   * @param roleDelayMs send the role chunk at once and the first token no sooner than this later
+   */
   Generation(SimCore core, Plan plan, Output out, HttpServerResponse response, int promptTokens, Fault fault,
-      int faultAfter, double decodeTps) {
+      int faultAfter, double decodeTps, int maxTokens, boolean stream, double roleDelayMs) {
     this.core = core;
     this.plan = plan;
     this.out = out;
@@ -41,26 +42,24 @@ final class Generation {
     this.promptTokens = promptTokens;
     this.fault = fault;
     this.faultAfter = Math.max(0, faultAfter);
-    this.decodeTps = decodeTps;
+    this.roleDelayMs = roleDelayMs;
+    this.seq = new Seq(core.nextTaskId(), promptTokens, decodeTps / core.options.decodeTps(), maxTokens, stream,
+        this);
   }
 
-  /** @param holdMs time the engine keeps the request unanswered before prefill (ik_llama while loading) */
+  /** @param holdMs time the engine keeps the request unanswered before it starts (ik_llama while loading) */
   void start(long holdMs) {
     core.register(this);
     core.stats.streamStarted();
     response.closeHandler(v -> onPeerClosed());
     if (holdMs > 0) {
-      timerId = core.vertx.setTimer(holdMs, t -> beginPrefill());
+      timerId = core.vertx.setTimer(holdMs, t -> open());
     } else {
-      beginPrefill();
+      open();
     }
   }
 
-  int contextTokens() {
-    return promptTokens + emitted;
-  }
-
-  private void beginPrefill() {
+  private void open() {
     timerId = -1;
     if (phase != Phase.HOLD) {
       return;
@@ -69,89 +68,94 @@ final class Generation {
       phase = Phase.STALLED; // accepted, then silence: not even a status line
       return;
     }
-    phase = Phase.PREFILL;
-    core.prefilling++;
-    countedPrefill = true;
+    phase = Phase.FRONT;
     prefillStartNanos = System.nanoTime();
     out.open();
-    long ms = Math.max(1, Math.round(RateModel.ttftMs(core.options, promptTokens)));
-    timerId = core.vertx.setTimer(ms, t -> beginDecode());
+    if (roleDelayMs > 0) {
+      out.begin();
+      begun = true;
+    }
+    // the fixed part of TTFT (tokenizing, scheduling) happens outside the engine's steps and slows nobody
+    long ms = Math.round(core.options.ttftBaseMs() + roleDelayMs);
+    if (ms > 0) {
+      timerId = core.vertx.setTimer(ms, t -> enterEngine());
+    } else {
+      enterEngine();
+    }
   }
 
-  private void beginDecode() {
+  private void enterEngine() {
     timerId = -1;
-    if (phase != Phase.PREFILL) {
+    if (phase != Phase.FRONT) {
       return;
     }
-    leavePrefill();
+    phase = Phase.ENGINE;
+    core.scheduler.submit(seq);
+    core.kick();
+  }
+
+  @Override
+  public boolean token() {
+    if (phase == Phase.ENGINE) {
+      firstToken();
+    }
+    if (phase != Phase.DECODE) {
+      return false;
+    }
+    int total = plan.total();
+    if (fault.mid && emitted == faultAfter) {
+      midFault();
+      return false;
+    }
+    out.token(emitted, emitted == total - 1);
+    emitted++;
+    core.generationTokensTotal++;
+    if (emitted == total) {
+      if (fault.mid) {
+        midFault(); // asked to fail after more tokens than the plan has: fail instead of finishing
+      } else {
+        complete();
+      }
+      return false;
+    }
+    if (out.writeQueueFull()) {
+      // a slow reader holds the engine back instead of letting the sim buffer without bound
+      paused = true;
+      core.stats.streamPaused();
+      core.scheduler.hold(seq);
+      out.onDrain(this::resume);
+      return false;
+    }
+    return true;
+  }
+
+  private void firstToken() {
     phase = Phase.DECODE;
-    core.decoding++;
-    countedDecode = true;
     firstTokenNanos = System.nanoTime();
     double ttft = (firstTokenNanos - prefillStartNanos) / 1e9;
     core.ttftSecondsSum += ttft;
     core.prefillSecondsSum += ttft;
     core.ttftCount++;
     core.promptTokensTotal += promptTokens;
-    out.begin();
-    nextDueNanos = firstTokenNanos;
-    pump();
-  }
-
-  private void pump() {
-    timerId = -1;
-    if (phase != Phase.DECODE || paused) {
-      return;
+    if (!begun) {
+      out.begin();
+      begun = true;
     }
-    long now = System.nanoTime();
-    int total = plan.total();
-    for (int burst = 0; nextDueNanos <= now && burst < MAX_BURST; burst++) {
-      if (fault.mid && emitted == Math.min(faultAfter, total)) {
-        midFault();
-        return;
-      }
-      if (emitted == total) {
-        complete();
-        return;
-      }
-      boolean last = emitted == total - 1;
-      out.token(emitted, last);
-      emitted++;
-      core.generationTokensTotal++;
-      if (!last) {
-        nextDueNanos += intervalNanos();
-      }
-      if (out.writeQueueFull()) {
-        // a slow reader holds the engine back instead of letting the sim buffer without bound
-        paused = true;
-        core.stats.streamPaused();
-        out.onDrain(this::resume);
-        return;
-      }
-    }
-    long delayMs = Math.max(1, (nextDueNanos - now + 999_999) / 1_000_000);
-    timerId = core.vertx.setTimer(delayMs, t -> pump());
   }
 
   private void resume() {
     if (phase == Phase.DECODE && paused) {
       paused = false;
       core.stats.streamResumed();
-      nextDueNanos = Math.max(nextDueNanos, System.nanoTime());
-      pump();
+      core.scheduler.release(seq);
+      core.kick();
     }
-  }
-
-  /** Recomputed per token, so streams speed up or slow down as others join or leave the batch. */
-  private long intervalNanos() {
-    double tps = RateModel.perStreamTps(decodeTps, core.decoding, core.options.denseBatching());
-    return (long) (1e9 / tps);
   }
 
   private void midFault() {
     switch (fault) {
       case STALL_MID -> {
-        leaveDecode(); // silent but still holding the connection; only the peer can end it
+        leaveEngine(); // silent but still holding the connection; only the peer can end it
         phase = Phase.STALLED;
       }
       case DROP_MID -> {
@@ -172,6 +176,7 @@ final class Generation {
     double predictedMs = (now - firstTokenNanos) / 1e6;
     core.decodeSecondsSum += predictedMs / 1000.0;
     core.successTotal++;
+    core.noteSequenceLength(promptTokens + emitted);
     Outcome o = new Outcome(core.engine, promptTokens, emitted, plan.finishReason(core.engine), promptMs,
         predictedMs, core.options.contextWindow());
     end(); // counters first: a test that sees the response end must also see them settled
@@ -198,8 +203,7 @@ final class Generation {
       core.vertx.cancelTimer(timerId);
       timerId = -1;
     }
-    leavePrefill();
-    leaveDecode();
+    leaveEngine();
     if (paused) {
       paused = false;
       core.stats.streamResumed();
@@ -209,17 +213,11 @@ final class Generation {
     core.stats.streamEnded();
   }
 
-  private void leavePrefill() {
-    if (countedPrefill) {
-      countedPrefill = false;
-      core.prefilling--;
-    }
-  }
-
-  private void leaveDecode() {
-    if (countedDecode) {
-      countedDecode = false;
-      core.decoding--;
+  /** Frees the slot at once, so the next request in line starts without waiting for a timer. */
+  private void leaveEngine() {
+    if (seq.state != Seq.State.GONE) {
+      core.scheduler.remove(seq);
+      core.kick();
     }
   }
 }

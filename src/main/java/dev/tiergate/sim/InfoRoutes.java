@@ -6,11 +6,8 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-/** The engine's side routes a gateway probes: health, model list, context window, metrics, tokenize. */
+/** The engine's side routes a gateway probes: health, model list, context window, tokenize. */
 final class InfoRoutes {
-  /** Parallel slots the llama.cpp family reports; load beyond it shows as zero idle slots. */
-  private static final int SLOTS = 8;
-
   private final SimCore core;
   private final Engine engine;
   private final SimOptions options;
@@ -27,9 +24,9 @@ final class InfoRoutes {
       case VLLM, SGLANG -> resp.setStatusCode(200).end();
       case LLAMACPP -> SimServer.json(engine, resp, 200, "{\"status\":\"ok\"}");
       case IKLLAMA -> {
-        int busy = core.liveCount();
+        int busy = core.scheduler.load().admitted();
         SimServer.json(engine, resp, 200, new JsonObject().put("status", "ok")
-            .put("slots_idle", Math.max(0, SLOTS - busy)).put("slots_processing", busy).encode());
+            .put("slots_idle", core.scheduler.maxRunning() - busy).put("slots_processing", busy).encode());
       }
     }
   }
@@ -72,7 +69,7 @@ final class InfoRoutes {
     JsonObject dgs = new JsonObject()
         .put("params", new JsonObject().put("n_predict", -1).put("max_tokens", -1).put("temperature", 0.8))
         .put("n_ctx", options.contextWindow());
-    JsonObject body = new JsonObject().put("default_generation_settings", dgs).put("total_slots", SLOTS)
+    JsonObject body = new JsonObject().put("default_generation_settings", dgs).put("total_slots", core.scheduler.maxRunning())
         .put("model_alias", options.model()).put("model_path", options.model())
         .put("modalities", new JsonObject().put("vision", false).put("audio", false))
         .put("build_info", Outcome.FINGERPRINT).put("is_sleeping", false);
@@ -122,99 +119,5 @@ final class InfoRoutes {
       case LLAMACPP, IKLLAMA -> new JsonObject().put("tokens", tokens);
     };
     SimServer.json(engine, resp, 200, out.encode());
-  }
-
-  void metrics(HttpServerResponse resp) {
-    String text = switch (engine) {
-      case VLLM -> vllmMetrics();
-      case SGLANG -> sglangMetrics();
-      case LLAMACPP, IKLLAMA -> llamaMetrics();
-    };
-    resp.setStatusCode(200).putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(text);
-  }
-
-  private String vllmMetrics() {
-    String l = "{engine=\"0\",model_name=\"" + options.model() + "\"}";
-    StringBuilder sb = new StringBuilder();
-    gauge(sb, "vllm:num_requests_running", "Number of requests in model execution batches.", l, core.decoding);
-    gauge(sb, "vllm:num_requests_waiting", "Number of requests waiting to be processed.", l, core.prefilling);
-    gauge(sb, "vllm:kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage.", l, kvUsage());
-    counter(sb, "vllm:prompt_tokens_total", "Number of prefill tokens processed.", l, core.promptTokensTotal);
-    counter(sb, "vllm:generation_tokens_total", "Number of generation tokens processed.", l,
-        core.generationTokensTotal);
-    counter(sb, "vllm:prefix_cache_hits_total", "Prefix cache hits, in terms of number of cached tokens.", l, 0);
-    histogram(sb, "vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", l,
-        core.ttftSecondsSum, core.ttftCount);
-    return sb.toString();
-  }
-
-  private String sglangMetrics() {
-    String l = "{model_name=\"" + options.model() + "\"}";
-    StringBuilder sb = new StringBuilder();
-    gauge(sb, "sglang:num_running_reqs", "The number of running requests.", l, core.decoding);
-    gauge(sb, "sglang:num_queue_reqs", "The number of requests in the waiting queue.", l, core.prefilling);
-    gauge(sb, "sglang:token_usage", "The token usage.", l, kvUsage());
-    counter(sb, "sglang:prompt_tokens_total", "Number of prefill tokens processed.", l, core.promptTokensTotal);
-    counter(sb, "sglang:generation_tokens_total", "Number of generation tokens processed.", l,
-        core.generationTokensTotal);
-    histogram(sb, "sglang:time_to_first_token_seconds", "Histogram of time to first token in seconds.", l,
-        core.ttftSecondsSum, core.ttftCount);
-    return sb.toString();
-  }
-
-  private String llamaMetrics() {
-    StringBuilder sb = new StringBuilder();
-    counter(sb, "llamacpp:prompt_tokens_total", "Number of prompt tokens processed.", "", core.promptTokensTotal);
-    counter(sb, "llamacpp:prompt_seconds_total", "Prompt process time", "", core.prefillSecondsSum);
-    counter(sb, "llamacpp:tokens_predicted_total", "Number of generation tokens processed.", "",
-        core.generationTokensTotal);
-    counter(sb, "llamacpp:tokens_predicted_seconds_total", "Predict process time", "", core.decodeSecondsSum);
-    gauge(sb, "llamacpp:prompt_tokens_seconds", "Average prompt throughput in tokens/s.", "",
-        core.prefillSecondsSum > 0 ? core.promptTokensTotal / core.prefillSecondsSum : 0);
-    gauge(sb, "llamacpp:predicted_tokens_seconds", "Average generation throughput in tokens/s.", "",
-        core.decodeSecondsSum > 0 ? core.generationTokensTotal / core.decodeSecondsSum : 0);
-    gauge(sb, "llamacpp:requests_processing", "Number of requests processing.", "",
-        Math.min(SLOTS, core.liveCount()));
-    gauge(sb, "llamacpp:requests_deferred", "Number of requests deferred.", "",
-        Math.max(0, core.liveCount() - SLOTS));
-    if (engine == Engine.IKLLAMA) {
-      gauge(sb, "llamacpp:kv_cache_usage_ratio", "KV-cache usage. 1 means 100 percent usage.", "", kvUsage());
-      gauge(sb, "llamacpp:kv_cache_tokens", "KV-cache tokens.", "", core.kvTokens());
-    }
-    return sb.toString();
-  }
-
-  /** Fraction of a pool sized like the seed's 8-bit tiers (a bit more than one full window). */
-  private double kvUsage() {
-    double pool = options.contextWindow() * 1.125;
-    return Math.min(1.0, core.kvTokens() / pool);
-  }
-
-  private static void gauge(StringBuilder sb, String name, String help, String labels, double v) {
-    metric(sb, name, help, "gauge", labels, v);
-  }
-
-  private static void counter(StringBuilder sb, String name, String help, String labels, double v) {
-    metric(sb, name, help, "counter", labels, v);
-  }
-
-  private static void metric(StringBuilder sb, String name, String help, String type, String labels, double v) {
-    sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
-    sb.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-    sb.append(name).append(labels).append(' ').append(num(v)).append('\n');
-  }
-
-  /** Only the +Inf bucket: the sim keeps sums, not distributions. */
-  private static void histogram(StringBuilder sb, String name, String help, String labels, double sum, long n) {
-    String inner = labels.isEmpty() ? "" : labels.substring(1, labels.length() - 1) + ",";
-    sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
-    sb.append("# TYPE ").append(name).append(" histogram\n");
-    sb.append(name).append("_bucket{").append(inner).append("le=\"+Inf\"} ").append(n).append('\n');
-    sb.append(name).append("_sum").append(labels).append(' ').append(num(sum)).append('\n');
-    sb.append(name).append("_count").append(labels).append(' ').append(n).append('\n');
-  }
-
-  private static String num(double v) {
-    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
   }
 }

@@ -5,13 +5,21 @@ final class RateModel {
   private RateModel() {
   }
 
-  /** Time to first token in milliseconds for a prompt of {@code promptTokens}. */
+  /** Time to first token in milliseconds for a prompt of {@code promptTokens} that has the engine to itself. */
   static double ttftMs(SimOptions o, int promptTokens) {
+    return o.ttftBaseMs() + promptTokens / prefillTps(o, promptTokens) * 1000.0;
+  }
+
+  /**
+   * Prompt tokens per second for a prompt of {@code promptTokens}: attention over a longer prompt costs more per
+   * token, so every chunk of a long prompt is slower, not only its last one.
+   */
+  static double prefillTps(SimOptions o, int promptTokens) {
     double rate = o.prefillTps();
     if (o.prefillHalfRateTokens() > 0) {
       rate = rate / (1.0 + (double) promptTokens / o.prefillHalfRateTokens());
     }
-    return o.ttftBaseMs() + promptTokens / rate * 1000.0;
+    return rate;
   }
 
   /** Aggregate throughput factor relative to one stream, fitted to the seed rig (≈104 tok/s at 2, ≈54 at 8). */

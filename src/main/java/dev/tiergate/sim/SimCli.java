@@ -96,6 +96,9 @@ public final class SimCli {
       case "--stamp-events" -> o.withStampEvents(boolValue(flag, v));
       case "--chars-per-token" -> o.withCharsPerToken(doubleValue(flag, v));
       case "--default-max-tokens" -> o.withDefaultMaxTokens(intValue(flag, v));
+      case "--step-tokens" -> o.withStepTokens(intValue(flag, v));
+      case "--max-running" -> o.withMaxRunning(intValue(flag, v));
+      case "--role-delay-ms" -> o.withRoleDelayMs(doubleValue(flag, v));
       default -> throw new IllegalArgumentException(flag + " is not a sim flag (see --help)");
     };
   }
@@ -168,8 +171,18 @@ public final class SimCli {
           --stamp-events                 add "sim_ts_us" (epoch microseconds) to every streamed chunk
           --chars-per-token X            prompt tokens = ceil(chars / X) (default 4.0)
           --default-max-tokens N         output tokens when the request sets no limit (default 256)
+          --step-tokens N                tokens one engine step carries, decodes first, then prompt chunks, so a
+                                         long prompt slows every decode; 0 = requests never slow each other
+                                         (default: vllm 2048 max_num_batched_tokens, sglang 2048
+                                         chunked_prefill_size, llamacpp and ikllama 2048 -b)
+          --max-running N                sequences running at once, later ones wait in arrival order (default:
+                                         vllm 256 max_num_seqs, sglang 2048 max_running_requests, llamacpp 4 -np
+                                         slots, ikllama 1)
+          --role-delay-ms X              chat streams send the role chunk at once, the first token X ms later
+                                         (default 0: role chunk right before the first token)
           --help                         print this text
-        per-request headers: x-sim-fault, x-sim-fault-after (default 3), x-sim-decode-tps,
-                             x-sim-tool-call: true, x-sim-output-tokens (stop naturally after N tokens)""";
+        per-request headers: x-sim-fault, x-sim-fault-after (default 3), x-sim-decode-tps, x-sim-role-delay-ms,
+                             x-sim-tool-call: true, x-sim-output-tokens (stop naturally after N tokens)
+        load signals: GET /metrics (every engine), GET /slots (llamacpp, ikllama)""";
   }
 }

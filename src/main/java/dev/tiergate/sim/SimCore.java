@@ -6,19 +6,21 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * The engine-wide state every request shares. Confined to the sim's event loop (plain fields, no locks);
- * only {@link SimStats} is read from other threads.
+ * The engine-wide state every request shares, and the one timer that drives the {@link Scheduler}. Confined to
+ * the sim's event loop (plain fields, no locks); only {@link SimStats} is read from other threads.
  */
 final class SimCore {
   final Vertx vertx;
   final SimOptions options;
   final Engine engine;
   final SimStats stats = new SimStats();
+  final Scheduler scheduler;
   private final long loadingUntilNanos;
 
   private final Set<Generation> live = new HashSet<>();
-  int prefilling;
-  int decoding;
+  private long timerId = -1;
+  private boolean closed;
+  private long taskIds;
   long promptTokensTotal;
   long generationTokensTotal;
   long successTotal;
@@ -26,11 +28,13 @@ final class SimCore {
   long ttftCount;
   double prefillSecondsSum;
   double decodeSecondsSum;
+  long longestSequence;
 
   SimCore(Vertx vertx, SimOptions options) {
     this.vertx = vertx;
     this.options = options;
     this.engine = options.engineKind();
+    this.scheduler = new Scheduler(options, System::nanoTime);
     this.loadingUntilNanos = System.nanoTime() + (long) (options.loadingSeconds() * 1e9);
   }
 
@@ -43,6 +47,14 @@ final class SimCore {
     return ns <= 0 ? 0 : Math.max(1, (ns + 999_999) / 1_000_000);
   }
 
+  long nextTaskId() {
+    return taskIds++;
+  }
+
+  void noteSequenceLength(long tokens) {
+    longestSequence = Math.max(longestSequence, tokens);
+  }
+
   void register(Generation g) {
     live.add(g);
   }
@@ -51,21 +63,39 @@ final class SimCore {
     live.remove(g);
   }
 
-  int liveCount() {
-    return live.size();
+  /**
+   * Work may have appeared (a request arrived, a reader drained, a slot freed): run the scheduler now and re-arm
+   * the timer for its next step. From inside the scheduler's own run this is a no-op, since that run looks again.
+   */
+  void kick() {
+    if (closed || scheduler.advancing()) {
+      return;
+    }
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+      timerId = -1;
+    }
+    tick();
   }
 
-  /** KV cache occupancy for the metrics: prompt plus tokens generated so far, over every live request. */
-  long kvTokens() {
-    long sum = 0;
-    for (Generation g : live) {
-      sum += g.contextTokens();
+  /** One timer for the whole engine, however many streams: each firing runs every step that fell due. */
+  private void tick() {
+    timerId = -1;
+    long next = scheduler.advance();
+    if (next == Scheduler.IDLE || closed) {
+      return;
     }
-    return sum;
+    long delayMs = Math.max(1, (next - System.nanoTime() + 999_999) / 1_000_000);
+    timerId = vertx.setTimer(delayMs, t -> tick());
   }
 
   /** Server shutdown: stop every timer without counting the ends as client aborts. */
   void shutdownAll() {
+    closed = true;
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+      timerId = -1;
+    }
     for (Generation g : new ArrayList<>(live)) {
       g.shutdown();
     }

@@ -3,6 +3,16 @@ package dev.tiergate.sim;
 /**
  * Everything that shapes one simulated engine. Immutable so a running server can hand out its options safely;
  * the withX methods exist because tests usually tweak one or two knobs of {@link #defaults(String)}.
+ * {@link #withEngine} changes the wire format only: step budget and slots stay what they were, so a caller that
+ * wants another engine's limits starts from {@code defaults(thatEngine)}.
+ *
+ * @param stepTokens tokens one engine step carries, decodes and prefill chunks together (vLLM
+ *     max_num_batched_tokens, SGLang chunked_prefill_size, llama.cpp -b); 0 = no shared step: every request
+ *     prefills and decodes as if it had the engine to itself
+ * @param maxRunning sequences running at once (vLLM max_num_seqs, SGLang max_running_requests, llama.cpp -np);
+ *     later requests wait in arrival order
+ * @param roleDelayMs when above 0, a chat stream sends its role chunk as soon as it opens and its first token no
+ *     sooner than this many milliseconds later
  */
 public record SimOptions(
     String engine,
@@ -20,7 +30,10 @@ public record SimOptions(
     String fault,
     boolean stampEvents,
     double charsPerToken,
-    int defaultMaxTokens) {
+    int defaultMaxTokens,
+    int stepTokens,
+    int maxRunning,
+    double roleDelayMs) {
 
   public SimOptions {
     Engine.parse(engine); // fail at construction, not at the first request
@@ -48,6 +61,15 @@ public record SimOptions(
     if (defaultMaxTokens <= 0) {
       throw new IllegalArgumentException("defaultMaxTokens must be > 0: " + defaultMaxTokens);
     }
+    if (stepTokens < 0) {
+      throw new IllegalArgumentException("stepTokens must be >= 0: " + stepTokens);
+    }
+    if (maxRunning <= 0) {
+      throw new IllegalArgumentException("maxRunning must be > 0: " + maxRunning);
+    }
+    if (!(roleDelayMs >= 0) || Double.isInfinite(roleDelayMs)) {
+      throw new IllegalArgumentException("roleDelayMs must be >= 0: " + roleDelayMs);
+    }
     if (fault != null && fault.isBlank()) {
       fault = null;
     }
@@ -56,10 +78,11 @@ public record SimOptions(
     }
   }
 
-  /** Numbers from the seed rig (Qwen3.6-27B class, W8A8 on two 24 GB cards). */
+  /** Numbers from the seed rig (Qwen3.6-27B class, W8A8 on two 24 GB cards); step budget and slots per engine. */
   public static SimOptions defaults(String engine) {
+    Engine e = Engine.parse(engine);
     return new SimOptions(engine, "127.0.0.1", 0, "qwen3.6-27b", 262144, 2000, 80000, 120, 70, true, 0, 0, null,
-        false, 4.0, 256);
+        false, 4.0, 256, e.defaultStepTokens, e.defaultMaxRunning, 0);
   }
 
   Engine engineKind() {
@@ -68,81 +91,115 @@ public record SimOptions(
 
   public SimOptions withEngine(String v) {
     return new SimOptions(v, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
-        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken, defaultMaxTokens);
+        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withHost(String v) {
     return new SimOptions(engine, v, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
-        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken, defaultMaxTokens);
+        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withPort(int v) {
     return new SimOptions(engine, host, v, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
-        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken, defaultMaxTokens);
+        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withModel(String v) {
     return new SimOptions(engine, host, port, v, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
-        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken, defaultMaxTokens);
+        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withContextWindow(int v) {
     return new SimOptions(engine, host, port, model, v, prefillTps, prefillHalfRateTokens, ttftBaseMs,
-        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken, defaultMaxTokens);
+        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withPrefillTps(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, v, prefillHalfRateTokens, ttftBaseMs,
-        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken, defaultMaxTokens);
+        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withPrefillHalfRateTokens(int v) {
-    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, v, ttftBaseMs,
-        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken, defaultMaxTokens);
+    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, v, ttftBaseMs, decodeTps,
+        denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken, defaultMaxTokens,
+        stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withTtftBaseMs(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, v,
-        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken, defaultMaxTokens);
+        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withDecodeTps(double v) {
-    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
-        v, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken, defaultMaxTokens);
+    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
+        ttftBaseMs, v, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withDenseBatching(boolean v) {
-    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
-        decodeTps, v, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken, defaultMaxTokens);
+    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
+        ttftBaseMs, decodeTps, v, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withReasoningTokens(int v) {
-    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
-        decodeTps, denseBatching, v, loadingSeconds, fault, stampEvents, charsPerToken, defaultMaxTokens);
+    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
+        ttftBaseMs, decodeTps, denseBatching, v, loadingSeconds, fault, stampEvents, charsPerToken,
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withLoadingSeconds(double v) {
-    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
-        decodeTps, denseBatching, reasoningTokens, v, fault, stampEvents, charsPerToken, defaultMaxTokens);
+    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
+        ttftBaseMs, decodeTps, denseBatching, reasoningTokens, v, fault, stampEvents, charsPerToken,
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withFault(String v) {
-    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
-        decodeTps, denseBatching, reasoningTokens, loadingSeconds, v, stampEvents, charsPerToken, defaultMaxTokens);
+    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
+        ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, v, stampEvents, charsPerToken,
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withStampEvents(boolean v) {
-    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
-        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, v, charsPerToken, defaultMaxTokens);
+    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
+        ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, v, charsPerToken,
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withCharsPerToken(double v) {
-    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
-        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, v, defaultMaxTokens);
+    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
+        ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, v,
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
   }
 
   public SimOptions withDefaultMaxTokens(int v) {
-    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
-        decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken, v);
+    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
+        ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
+        charsPerToken, v, stepTokens, maxRunning, roleDelayMs);
+  }
+
+  public SimOptions withStepTokens(int v) {
+    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
+        ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
+        charsPerToken, defaultMaxTokens, v, maxRunning, roleDelayMs);
+  }
+
+  public SimOptions withMaxRunning(int v) {
+    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
+        ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
+        charsPerToken, defaultMaxTokens, stepTokens, v, roleDelayMs);
+  }
+
+  public SimOptions withRoleDelayMs(double v) {
+    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
+        ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
+        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, v);
   }
 }

@@ -19,6 +19,7 @@ public final class SimServer {
   private final SimCore core;
   private final GenerateRoute generate;
   private final InfoRoutes info;
+  private final LoadRoutes load;
   private volatile HttpServer http;
   private volatile String deploymentId;
   private volatile Future<Void> closing;
@@ -28,6 +29,7 @@ public final class SimServer {
     this.core = new SimCore(vertx, options);
     this.generate = new GenerateRoute(core);
     this.info = new InfoRoutes(core);
+    this.load = new LoadRoutes(core);
   }
 
   public static Future<SimServer> start(Vertx vertx, SimOptions options) {
@@ -155,7 +157,14 @@ public final class SimServer {
       }
       case "/metrics" -> {
         if (expect(req, HttpMethod.GET)) {
-          info.metrics(resp);
+          load.metrics(resp);
+        }
+      }
+      case "/slots" -> {
+        if (!e.llamaFamily()) {
+          notFound(e, resp);
+        } else if (expect(req, HttpMethod.GET)) {
+          load.slots(resp);
         }
       }
       case "/tokenize" -> {

@@ -24,14 +24,35 @@ class SimCliTest {
         "--model", "m", "--context=4096", "--prefill-tps", "1500", "--prefill-half-rate-tokens", "0",
         "--ttft-base-ms", "50", "--decode-tps", "90.5", "--flat-batching", "--reasoning-tokens", "7",
         "--loading-seconds", "2.5", "--fault", "stall-mid", "--stamp-events", "--chars-per-token", "3.5",
-        "--default-max-tokens", "64"});
+        "--default-max-tokens", "64", "--step-tokens", "512", "--max-running=3", "--role-delay-ms", "250"});
     assertEquals(new SimOptions("sglang", "0.0.0.0", 8013, "m", 4096, 1500, 0, 50, 90.5, false, 7, 2.5,
-        "stall-mid", true, 3.5, 64), o);
+        "stall-mid", true, 3.5, 64, 512, 3, 250), o);
   }
 
   @Test
   void defaultsWhenOnlyEngine() {
     assertEquals(SimOptions.defaults("vllm"), SimCli.parse(new String[] {"--engine", "vllm"}));
+  }
+
+  @Test
+  void engineLimitsDefaultPerEngine() {
+    SimOptions vllm = SimCli.parse(new String[] {"--engine", "vllm"});
+    assertEquals(2048, vllm.stepTokens());
+    assertEquals(256, vllm.maxRunning());
+    SimOptions llama = SimCli.parse(new String[] {"--engine", "llamacpp"});
+    assertEquals(4, llama.maxRunning(), "llama-server's automatic -np");
+    assertEquals(1, SimCli.parse(new String[] {"--engine", "ikllama"}).maxRunning());
+    assertEquals(2048, SimCli.parse(new String[] {"--engine", "sglang"}).maxRunning());
+    assertEquals(0, SimCli.parse(new String[] {"--engine", "vllm", "--step-tokens", "0"}).stepTokens());
+    for (String flag : new String[] {"--step-tokens", "--max-running", "--role-delay-ms"}) {
+      assertTrue(SimCli.usage().contains(flag), flag + " in --help");
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SimCli.parse(new String[] {"--engine", "vllm", "--max-running", "0"}));
+    assertTrue(e.getMessage().contains("--max-running"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> SimCli.parse(new String[] {"--engine", "vllm", "--role-delay-ms", "-5"}));
+    assertTrue(e.getMessage().contains("--role-delay-ms"), e.getMessage());
   }
 
   @Test

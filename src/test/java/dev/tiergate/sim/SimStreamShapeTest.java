@@ -315,4 +315,38 @@ class SimStreamShapeTest {
           return r;
         }));
   }
+
+  /** Role chunk and first token, with the time the sim stamped on each (epoch microseconds). */
+  private static long[] roleThenFirstToken(SimTesting.Reply r) {
+    List<JsonObject> ev = r.events();
+    JsonObject role = delta(ev.get(0));
+    assertEquals("assistant", role.getString("role"), r.body());
+    assertContentTokens(ev, 1, 2);
+    return new long[] {ev.get(0).getLong("sim_ts_us"), ev.get(1).getLong("sim_ts_us")};
+  }
+
+  @Test
+  void roleDelaySendsTheRoleChunkAtOnceAndTheFirstTokenLater(Vertx vertx, VertxTestContext ctx) {
+    SimTesting.run(vertx, ctx, fast("vllm").withStampEvents(true), (sim, http) -> http
+        .post("/v1/chat/completions", chat("Say hi.", 3, true, null), "x-sim-role-delay-ms", "300")
+        .map(r -> {
+          long[] ts = roleThenFirstToken(r);
+          assertTrue(ts[1] - ts[0] >= 300_000, "role chunk " + (ts[1] - ts[0]) + " us before the first token");
+          return r;
+        })
+        .compose(x -> http.post("/v1/chat/completions", chat("Say hi.", 3, true, null), "x-sim-role-delay-ms", "-1"))
+        .map(r -> {
+          assertEquals(400, r.status(), r.body());
+          return r;
+        })
+        .compose(x -> SimServer.start(vertx, fast("llamacpp").withStampEvents(true).withRoleDelayMs(300)))
+        .compose(other -> new SimTesting.Http(vertx, http.client(), other.port())
+            .post("/v1/chat/completions", chat("Say hi.", 3, true, null))
+            .map(r -> {
+              long[] ts = roleThenFirstToken(r);
+              assertTrue(ts[1] - ts[0] >= 300_000, "the option does what the header does: " + (ts[1] - ts[0]));
+              return r;
+            })
+            .eventually(other::close)));
+  }
 }
