@@ -118,12 +118,12 @@ final class CallStage implements Stage {
         config.server().reasoningField());
     SseRelay relay = new SseRelay(s.stream(), resp, e -> toClient(e, events, adapter),
         t -> ErrorJson.sseEvent(GatewayError.from(t)), x.recorder);
-    Lifecycle lifecycle = services.lifecycle();
-    Object handle = lifecycle.track(x.ctx.vertx().getOrCreateContext(),
+    Shutdown shutdown = services.shutdown();
+    Object handle = shutdown.track(x.ctx.vertx().getOrCreateContext(), x.recorder.tier(),
         why -> relay.cut(GatewayError.of(Kind.SHUTTING_DOWN, why)));
     Promise<Void> done = Promise.promise();
     relay.start(s.held()).onComplete(ar -> {
-      lifecycle.untrack(handle);
+      shutdown.untrack(handle);
       done.complete();
     });
     return done.future();

@@ -58,7 +58,7 @@ class DrainTest {
       pause(200);
 
       var drained = gw.gateway().drain(1_500);
-      Wire.await("the gateway is draining", 2_000, () -> gw.gateway().services().lifecycle().draining());
+      Wire.await("the gateway is draining", 2_000, () -> gw.gateway().services().shutdown().draining());
       TestGateway.Reply refused = TestGateway.await(gw.onLoop(() -> late.end(chat(3).substring(1))
           .compose(v -> late.response())
           .compose(resp -> resp.body().map(b -> new TestGateway.Reply(resp.statusCode(), resp.headers(), b.toString())))));
@@ -94,7 +94,7 @@ class DrainTest {
       Wire.await("the cut stream's upstream was closed", 2_000, () -> sim.aborted() == 1);
       assertEquals(1, sim.completed(), "the short one completed upstream");
       Wire.awaitNothingInFlight(gw);
-      assertEquals(0, gw.gateway().services().lifecycle().openStreams());
+      assertEquals(0, gw.gateway().services().shutdown().openStreams());
       // The cut stream is the gateway's doing, counted like the requests refused while draining.
       int rejected = refusedByTheGateway + 1;
       Wire.await("every outcome counted", 5_000, () -> outcomes.delta("ok") == 1 && outcomes.delta("rejected") == rejected);
