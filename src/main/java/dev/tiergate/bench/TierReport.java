@@ -63,6 +63,18 @@ public final class TierReport {
     return sb.toString();
   }
 
+  /** One line per tier that produced no value on any axis, with what its notes say went wrong. */
+  public static List<String> failures(TierBench.Report report) {
+    List<String> out = new ArrayList<>();
+    for (TierBench.TierResult r : report.tiers()) {
+      if (r.axes().values().stream().allMatch(Stats.Summary::isEmpty)) {
+        String why = r.notes().isEmpty() ? "no call produced output, and none reported an error" : String.join("; ", r.notes());
+        out.add("bench tiers: tier '" + r.tier() + "' produced no measurement: " + why);
+      }
+    }
+    return out;
+  }
+
   private static Double finite(double v) {
     return Double.isNaN(v) || Double.isInfinite(v) ? null : v;
   }

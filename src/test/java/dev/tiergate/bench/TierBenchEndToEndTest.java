@@ -8,9 +8,13 @@ import dev.tiergate.sim.SimOptions;
 import dev.tiergate.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,7 +29,7 @@ class TierBenchEndToEndTest {
   private static TestGateway gw;
 
   @BeforeAll
-  static void start() {
+  static void start() throws IOException {
     SimOptions base = SimOptions.defaults("vllm").withModel("m").withTtftBaseMs(5).withPrefillHalfRateTokens(0);
     gw = TestGateway.builder()
         .sim("fast-1", base.withPrefillTps(20_000).withDecodeTps(900))
@@ -40,8 +44,17 @@ class TierBenchEndToEndTest {
                 backends: [{ name: max-1, url: "${SIM_MAX_1}", engine: vllm, model: m, contextWindow: 3000 }]
               - name: prefill
                 backends: [{ name: prefill-1, url: "${SIM_PREFILL_1}", engine: vllm, model: m, contextWindow: 262144 }]
-            """)
+              - name: down
+                backends: [{ name: down-1, url: "http://127.0.0.1:%d", engine: vllm, model: m }]
+            """.formatted(closedPort()))
         .start();
+  }
+
+  /** A port nothing listens on: the down tier's connections are refused. */
+  private static int closedPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
   }
 
   @AfterAll
@@ -54,7 +67,7 @@ class TierBenchEndToEndTest {
     TierBench.Plan plan = new TierBench.Plan(List.of(1_000, 4_000), 2, 1, 4, 60, 20_000);
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
     TierBench bench = new TierBench(gw.vertx(), gw.baseUrl(), plan, new PrintStream(progress, true, StandardCharsets.UTF_8));
-    TierBench.Report report = bench.run(null);
+    TierBench.Report report = bench.run(List.of("fast", "max", "prefill"));
     bench.close();
 
     assertEquals(List.of("fast", "max", "prefill"), report.tiers().stream().map(TierBench.TierResult::tier).toList());
@@ -79,5 +92,31 @@ class TierBenchEndToEndTest {
     assertEquals(3, json.getJsonArray("tiers").size());
     assertTrue(TierReport.csv(report).startsWith("tier,axis,median,min,max,n,wins\n"));
     assertTrue(progress.toString(StandardCharsets.UTF_8).contains("prefill decode code"), "progress bar drawn");
+  }
+
+  @Test
+  void exitsNonZeroNamingATierThatMeasuredNothing() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    Map<String, String> flags = Map.of("url", gw.baseUrl(), "tiers", "fast,down", "quick", "true", "depths", "500",
+        "repeats", "1", "decode-tokens", "8");
+    int code = BenchCli.tiers(flags, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+
+    String stderr = err.toString(StandardCharsets.UTF_8);
+    assertEquals(1, code, stderr);
+    assertTrue(stderr.contains("tier 'down' produced no measurement: HTTP 503"), stderr);
+    assertFalse(stderr.contains("tier 'fast'"), "the measured tier is not blamed: " + stderr);
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("| fast "), "the report is still printed");
+  }
+
+  @Test
+  void exitsZeroWhenEveryRequestedTierMeasuredSomething() {
+    Map<String, String> flags = Map.of("url", gw.baseUrl(), "tiers", "fast", "quick", "true", "depths", "500",
+        "repeats", "1", "decode-tokens", "8");
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = BenchCli.tiers(flags, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
   }
 }
