@@ -74,13 +74,26 @@ public final class TierBench {
   }
 
   static String depthLabel(int tokens) {
-    return "prefill@" + Math.max(1, Math.round(tokens / 1000.0)) + "K t/s";
+    return "prefill@" + kilo(tokens) + "K t/s";
   }
 
-  /** The axes of a plan, in table order. */
+  static String longTtftLabel(int tokens) {
+    return "TTFT@" + kilo(tokens) + "K ms";
+  }
+
+  private static long kilo(int tokens) {
+    return Math.max(1, Math.round(tokens / 1000.0));
+  }
+
+  /**
+   * The axes of a plan, in table order. TTFT at a long prompt is what a user waits, so it is shown; it is
+   * not judged because prefill t/s at the same prompt is the same measurement per token, and a prompt clipped
+   * to a smaller window would make a slow tier look fast in milliseconds.
+   */
   public static List<Verdict.Axis> axes(Plan plan) {
     List<Verdict.Axis> a = new ArrayList<>();
     a.add(new Verdict.Axis(TTFT, false));
+    plan.depths().forEach(d -> a.add(new Verdict.Axis(longTtftLabel(d), false, false)));
     plan.depths().forEach(d -> a.add(new Verdict.Axis(depthLabel(d), true)));
     a.add(new Verdict.Axis(PROSE, true));
     a.add(new Verdict.Axis(CODE, true));
@@ -173,6 +186,7 @@ public final class TierBench {
     }
     for (int depth : plan.depths()) {
       String axis = depthLabel(depth);
+      String ttftAxis = longTtftLabel(depth);
       int size = depth;
       for (int i = 0; i < plan.repeats(); i++) {
         progress.show(tier + " " + axis);
@@ -182,8 +196,11 @@ public final class TierBench {
           size = clip(tier, size);
           r = call(tier, Prompts.longPrompt(size, random), 1, notes);
         }
-        add(raw, axis, r == null || r.error() != null ? Double.NaN : r.prefillTps(size));
+        boolean ok = r != null && r.error() == null;
+        add(raw, ttftAxis, ok ? r.ttftMs() : Double.NaN);
+        add(raw, axis, ok ? r.prefillTps(size) : Double.NaN);
         if (r != null && r.promptTokens() > 0) {
+          depths.put(ttftAxis, r.promptTokens());
           depths.put(axis, r.promptTokens());
         }
         progress.step(tier + " " + axis);

@@ -31,6 +31,10 @@ public final class TierReport {
     }
     sb.append("cells: median ±half-range over repeats; TTFT and prefill measured on the client, so they include "
         + "the gateway and loopback.\n");
+    if (report.axes().stream().anyMatch(a -> !a.judged())) {
+      sb.append("TTFT@NK: TTFT at the long prompt, shown but not judged (prefill t/s is the same measurement per token, "
+          + "and a clipped prompt shortens it).\n");
+    }
     return sb.toString();
   }
 

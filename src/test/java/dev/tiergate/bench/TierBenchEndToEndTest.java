@@ -84,6 +84,9 @@ class TierBenchEndToEndTest {
     TierBench.TierResult max = report.tiers().get(1);
     assertTrue(max.notes().stream().anyMatch(n -> n.contains("clipped")), max.notes().toString());
     assertTrue(max.depths().get("prefill@4K t/s") < 3000, max.depths().toString());
+    // ...so its TTFT at that prompt is shorter: shown, not judged (max wins nothing, above)
+    assertTrue(report.axes().contains(new Verdict.Axis("TTFT@4K ms", false, false)), report.axes().toString());
+    assertEquals(max.depths().get("prefill@4K t/s"), max.depths().get("TTFT@4K ms"));
 
     String table = TierReport.table(report);
     assertTrue(table.contains("| fast "), table);
