@@ -12,6 +12,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +22,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
 
 /**
  * {@code bench tiers} end to end through an in-process gateway, against three sims whose corners are
@@ -26,6 +31,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class TierBenchEndToEndTest {
+  private static final TierBench.Plan PLAN = new TierBench.Plan(List.of(1_000, 4_000), 2, 1, 4, 60, 20_000);
   private static TestGateway gw;
 
   @BeforeAll
@@ -65,8 +71,8 @@ class TierBenchEndToEndTest {
   }
 
   @Test
-  void measuresEveryTierAndNamesItsCorner() {
-    TierBench.Plan plan = new TierBench.Plan(List.of(1_000, 4_000), 2, 1, 4, 60, 20_000);
+  void measuresEveryTierAndNamesItsCorner() throws Exception {
+    TierBench.Plan plan = PLAN;
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
     TierBench bench = new TierBench(gw.vertx(), gw.baseUrl(), plan, new PrintStream(progress, true, StandardCharsets.UTF_8));
     TierBench.Report report = bench.run(List.of("fast", "max", "prefill"));
@@ -97,6 +103,31 @@ class TierBenchEndToEndTest {
     assertEquals(3, json.getJsonArray("tiers").size());
     assertTrue(TierReport.csv(report).startsWith("tier,axis,median,min,max,n,wins\n"));
     assertTrue(progress.toString(StandardCharsets.UTF_8).contains("prefill decode code"), "progress bar drawn");
+    chartOf(report);
+  }
+
+  /** The chart of a real run: every cell drawn, each axis' winner marked, the clipped prompt flagged. */
+  private static void chartOf(TierBench.Report report) throws Exception {
+    String svg = TierChart.svg(report, BenchCli.caption(gw.baseUrl(), PLAN, Instant.now()));
+    String html = TierPage.html(report, null);
+    // kept for a person to look at after the build (target/ is the build's own folder)
+    Files.writeString(Path.of("target", "tier-chart-e2e.svg"), svg);
+    Files.writeString(Path.of("target", "tier-chart-e2e.html"), html);
+    Document d = TierChartTest.parse(svg);
+    for (Verdict.Axis a : report.axes()) {
+      String winner = report.wins().entrySet().stream().filter(e -> e.getValue().contains(a.name())).map(Map.Entry::getKey)
+          .findFirst().orElse("");
+      assertEquals(winner, TierChartTest.panel(d, a.name()).getAttribute("data-winner"), a.name());
+      for (TierBench.TierResult r : report.tiers()) {
+        Element bar = TierChartTest.find(d, "g", "bar", r.tier(), a.name());
+        assertEquals(r.axes().get(a.name()).median(), Double.parseDouble(bar.getAttribute("data-median")));
+      }
+    }
+    Element maxLong = TierChartTest.find(d, "g", "bar", "max", "prefill@4K t/s");
+    assertTrue(TierChartTest.child(maxLong, "text", "label").getTextContent().contains("†"), "clipped prompt flagged");
+    Element fastLong = TierChartTest.find(d, "g", "bar", "fast", "prefill@4K t/s");
+    assertFalse(TierChartTest.child(fastLong, "text", "label").getTextContent().contains("†"));
+    assertEquals(1, TierChartTest.parse(html).getElementsByTagName("svg").getLength());
   }
 
   @Test
