@@ -11,9 +11,14 @@ import java.util.Map;
  * nothing but a browser or a printer to read; the data-* attributes let tests and scripts read it back.
  */
 final class TierChart {
-  /** Okabe-Ito: told apart by colour-blind readers, and by lightness in grey print; tiers are also named on every row. */
-  static final String[] COLOURS = {"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#7F7F7F", "#F0E442"};
+  /**
+   * Paul Tol's high-contrast scheme first (dark blue, yellow, red: told apart by colour-blind readers and, by
+   * lightness, in grey print), then his bright scheme for a fourth tier on. Tiers are named on every row too.
+   */
+  static final String[] COLOURS = {"#004488", "#DDAA33", "#BB5566", "#228833", "#66CCEE", "#AA3377", "#BBBBBB", "#000000"};
   static final String NO_DATA = "no data";
+  /** Notes drawn under the chart; the HTML page lists them all when there are more. */
+  static final int MAX_NOTES = 10;
   private static final int WIDTH = 1000;
   private static final int MARGIN = 24;
   private static final int GAP = 28;
@@ -238,8 +243,8 @@ final class TierChart {
     y += 20;
     int shown = 0;
     for (String n : notes) {
-      if (shown == 10) {
-        text(MARGIN, y + 12, 12, "fill=\"#333\"", "… " + (notes.size() - shown) + " more in the JSON report");
+      if (shown == MAX_NOTES) {
+        text(MARGIN, y + 12, 12, "fill=\"#333\"", "… " + (notes.size() - shown) + " more in the HTML and JSON reports");
         y += 16;
         break;
       }

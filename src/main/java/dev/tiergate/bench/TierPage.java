@@ -3,7 +3,7 @@ package dev.tiergate.bench;
 import java.util.List;
 
 /**
- * The report as one standalone HTML page: the chart's SVG inline, the table, the verdict and the notes.
+ * The report as one standalone HTML page: the chart's SVG inline (with the verdict and notes) and the table.
  * Plain HTML and CSS with no external resource, so it opens offline, mails as one file and prints as is.
  * Written well-formed (polyglot HTML) so the tests can read it with an XML parser.
  */
@@ -18,6 +18,7 @@ final class TierPage {
       table { border-collapse: collapse; font-size: 14px; }
       th, td { border: 1px solid #bbb; padding: 4px 8px; }
       th { background: #f0f0f0; text-align: left; }
+      tbody th { white-space: nowrap; }
       td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
       td.none { color: #555; font-style: italic; }
       td.best { font-weight: bold; }
@@ -40,14 +41,9 @@ final class TierPage {
     sb.append(TierChart.element(report, null));
     sb.append("<h2>Table</h2>\n");
     table(sb, report);
-    sb.append("<h2>Verdict</h2>\n<ul class=\"verdict\">\n");
-    List<String> lines = Verdict.lines(report.wins());
-    for (int i = 0; i < lines.size(); i++) {
-      sb.append("<li><span class=\"swatch\" style=\"background:").append(TierChart.colour(i)).append("\"></span>")
-          .append(Markup.escape(lines.get(i))).append("</li>\n");
+    if (report.tiers().stream().mapToInt(r -> r.notes().size()).sum() > TierChart.MAX_NOTES) {
+      notes(sb, report);
     }
-    sb.append("</ul>\n");
-    notes(sb, report);
     sb.append("<p class=\"foot\">Cells: median ± half the range of the repeats, relative to the median. TTFT and prefill are "
         + "measured on the client, so they include the gateway and loopback. TTFT@NK columns are shown, not judged: "
         + "prefill t/s at the same prompt is the same measurement per token. No data: the tier produced no value.</p>\n");
@@ -82,11 +78,9 @@ final class TierPage {
     sb.append("</tbody>\n</table>\n");
   }
 
+  /** The chart shows the verdict and the first notes; a long list of notes is given here in full. */
   private static void notes(StringBuilder sb, TierBench.Report report) {
-    if (report.tiers().stream().allMatch(r -> r.notes().isEmpty())) {
-      return;
-    }
-    sb.append("<h2>Notes</h2>\n<ul class=\"notes\">\n");
+    sb.append("<h2>All notes</h2>\n<ul class=\"notes\">\n");
     for (TierBench.TierResult r : report.tiers()) {
       for (String n : r.notes()) {
         sb.append("<li>").append(Markup.escape(r.tier() + ": " + n)).append("</li>\n");

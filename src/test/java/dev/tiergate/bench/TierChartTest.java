@@ -155,6 +155,20 @@ class TierChartTest {
   }
 
   @Test
+  void theChartShowsTheFirstNotesAndThePageListsThemAll() throws Exception {
+    String[] notes = {"n1", "n2", "n3", "n4", "n5", "n6"};
+    TierBench.Report report = report(Map.of(
+        "fast", new double[] {196, 2600, 5900, 1313, 1391, 77.5, 80.2},
+        "max", new double[] {193, 2700, 6100, 1277, 1342, 69.1, 69.0}), List.of("fast", "max"), notes);
+    List<String> drawn = texts(parse(TierChart.svg(report, null))).stream().filter(t -> t.matches("(fast|max): n\\d")).toList();
+    assertEquals(TierChart.MAX_NOTES, drawn.size(), drawn.toString());
+    assertTrue(texts(parse(TierChart.svg(report, null))).contains("… 2 more in the HTML and JSON reports"));
+    Document html = parse(TierPage.html(report, null));
+    Element list = byAttr(html, "ul", "class", "notes");
+    assertEquals(12, list.getElementsByTagName("li").getLength());
+  }
+
+  @Test
   void scalesEndOnARoundNumberPastTheLargestValue() {
     ChartScale s = ChartScale.upTo(2066, 5);
     assertEquals(2500, s.max());
