@@ -1,6 +1,7 @@
 package dev.tiergate.bench;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,14 +22,13 @@ final class TierChart {
   static final int MAX_NOTES = 10;
   private static final int WIDTH = 1000;
   private static final int MARGIN = 24;
+  private static final int TEXT_WIDTH = WIDTH - 2 * MARGIN - 20;
   private static final int GAP = 28;
   private static final int ROW = 26;
   private static final int BAR = 16;
   private static final int PANEL_HEAD = 46;
   private static final int PANEL_FOOT = 44;
   private static final int VALUE_ROOM = 140;
-  /** Rough advance of one character at 1 px font size, generous so estimated widths never overlap. */
-  private static final double CHAR_EM = 0.6;
   private static final String FONT = "Arial, Helvetica, 'Liberation Sans', 'DejaVu Sans', sans-serif";
 
   private final TierBench.Report report;
@@ -36,13 +36,14 @@ final class TierChart {
   private final int panelWidth = (WIDTH - 2 * MARGIN - GAP) / 2;
   private final int labelWidth;
   private final StringBuilder out = new StringBuilder(16_384);
+  private final SvgCanvas svg = new SvgCanvas(out);
   private int y;
 
   private TierChart(TierBench.Report report) {
     this.report = report;
     this.tiers = report.tiers().stream().map(TierBench.TierResult::tier).toList();
     int longest = tiers.stream().mapToInt(String::length).max().orElse(4);
-    this.labelWidth = (int) Math.ceil(Math.min(150, Math.max(48, (Math.min(longest, 24) + 1) * 13 * CHAR_EM)));
+    this.labelWidth = (int) Math.ceil(Math.min(150, Math.max(48, (Math.min(longest, 24) + 1) * 13 * SvgCanvas.CHAR_EM)));
   }
 
   /** A standalone SVG file. {@code caption} (what was measured, when) may be null. */
@@ -82,11 +83,11 @@ final class TierChart {
   }
 
   private void header(String caption) {
-    text(MARGIN, y + 20, 22, "font-weight=\"bold\"", "Tier trade-space");
+    svg.text(MARGIN, y + 20, 22, "font-weight=\"bold\"", "Tier trade-space");
     y += 30;
     if (caption != null && !caption.isBlank()) {
-      for (String line : wrap(caption, 12)) {
-        text(MARGIN, y + 14, 12, "fill=\"#444\"", line);
+      for (String line : SvgCanvas.wrap(caption, 12, TEXT_WIDTH)) {
+        svg.text(MARGIN, y + 14, 12, "fill=\"#444\"", line);
         y += 16;
       }
     }
@@ -97,15 +98,14 @@ final class TierChart {
     int x = MARGIN;
     for (int i = 0; i < tiers.size(); i++) {
       String name = Markup.fit(tiers.get(i), 40);
-      int w = 18 + width(name, 13) + 22;
+      int w = 18 + SvgCanvas.width(name, 13) + 22;
       if (x + w > WIDTH - MARGIN && x > MARGIN) {
         x = MARGIN;
         y += 20;
       }
       out.append("<g class=\"legend\" data-tier=\"").append(Markup.escape(tiers.get(i))).append("\">");
-      out.append("<rect x=\"").append(x).append("\" y=\"").append(y + 3).append("\" width=\"12\" height=\"12\" fill=\"")
-          .append(colour(i)).append("\" stroke=\"#111\" stroke-width=\"0.5\"/>");
-      text(x + 18, y + 14, 13, "", name);
+      svg.swatch(x, y + 3, colour(i));
+      svg.text(x + 18, y + 14, 13, "", name);
       out.append("</g>\n");
       x += w;
     }
@@ -118,8 +118,8 @@ final class TierChart {
     out.append("<g class=\"panel\" data-axis=\"").append(Markup.escape(axis.name())).append("\" data-better=\"")
         .append(axis.higherIsBetter() ? "higher" : "lower").append("\" data-winner=\"")
         .append(winner == null ? "" : Markup.escape(winner)).append("\">\n");
-    text(px, py + 16, 15, "font-weight=\"bold\"", TierBench.title(axis.name()));
-    text(px, py + 34, 12, "fill=\"#333\"", judgement(axis, values, winner));
+    svg.text(px, py + 16, 15, "font-weight=\"bold\"", TierBench.title(axis.name()));
+    svg.text(px, py + 34, 12, "fill=\"#333\"", judgement(axis, values, winner));
     int plotX = px + labelWidth + 10;
     int plotWidth = panelWidth - labelWidth - 10 - VALUE_ROOM;
     int top = py + PANEL_HEAD;
@@ -127,10 +127,10 @@ final class TierChart {
     ChartScale scale = scale(values, plotWidth);
     for (double t : scale.ticks()) {
       double x = plotX + scale.fraction(t) * plotWidth;
-      line(x, top - 2, x, bottom, t == 0 ? "#555" : "#d6d6d6", 1);
-      text(x, bottom + 14, 11, "text-anchor=\"middle\" fill=\"#444\"", Markup.tick(t));
+      svg.line(x, top - 2, x, bottom, t == 0 ? "#555" : "#d6d6d6", 1);
+      svg.text(x, bottom + 14, 11, "text-anchor=\"middle\" fill=\"#444\"", Markup.tick(t));
     }
-    text(plotX + plotWidth / 2.0, bottom + 32, 12, "text-anchor=\"middle\" fill=\"#222\"",
+    svg.text(plotX + plotWidth / 2.0, bottom + 32, 12, "text-anchor=\"middle\" fill=\"#222\"",
         TierBench.unit(axis.name()) + "   (column " + axis.name() + ")");
     for (int i = 0; i < tiers.size(); i++) {
       row(axis, i, values.get(tiers.get(i)), tiers.get(i).equals(winner), clipped(axis, tiers.get(i)), plotX, plotWidth,
@@ -146,7 +146,7 @@ final class TierChart {
     ChartScale scale = ChartScale.upTo(largest, 5);
     for (int intervals = 4; intervals >= 1; intervals--) {
       double spacing = plotWidth * scale.step() / scale.max();
-      if (spacing >= width(Markup.tick(scale.max()), 11) + 10) {
+      if (spacing >= SvgCanvas.width(Markup.tick(scale.max()), 11) + 10) {
         break;
       }
       scale = ChartScale.upTo(largest, intervals);
@@ -178,11 +178,11 @@ final class TierChart {
           .append(s.max()).append("\" data-n=\"").append(s.n()).append('"');
     }
     out.append(">");
-    String label = Markup.fit(tier, (int) Math.round(labelWidth / (13 * CHAR_EM)) - 1);
+    String label = Markup.fit(tier, (int) Math.round(labelWidth / (13 * SvgCanvas.CHAR_EM)) - 1);
     out.append("<title>").append(Markup.escape(tier)).append("</title>");
-    text(plotX - 8, mid + 4.5, 13, "text-anchor=\"end\"", label);
+    svg.text(plotX - 8, mid + 4.5, 13, "text-anchor=\"end\"", label);
     if (empty) {
-      text(plotX + 6, mid + 4.5, 13, "font-style=\"italic\" fill=\"#555\"", NO_DATA);
+      svg.text(plotX + 6, mid + 4.5, 13, "font-style=\"italic\" fill=\"#555\"", NO_DATA);
       out.append("</g>\n");
       return;
     }
@@ -194,9 +194,9 @@ final class TierChart {
     if (s.n() > 1 && s.max() > s.min()) {
       double lo = plotX + scale.fraction(s.min()) * plotWidth;
       far = plotX + scale.fraction(s.max()) * plotWidth;
-      line(lo, mid, far, mid, "#111", 1.5);
-      line(lo, mid - 5, lo, mid + 5, "#111", 1.5);
-      line(far, mid - 5, far, mid + 5, "#111", 1.5);
+      svg.line(lo, mid, far, mid, "#111", 1.5);
+      svg.line(lo, mid - 5, lo, mid + 5, "#111", 1.5);
+      svg.line(far, mid - 5, far, mid + 5, "#111", 1.5);
     }
     out.append("<text class=\"label\" x=\"").append(Markup.px(Math.max(end, far) + 6)).append("\" y=\"")
         .append(Markup.px(mid + 4.5)).append("\" font-size=\"13\">").append(Markup.escape(TextTable.summary(s)))
@@ -217,15 +217,14 @@ final class TierChart {
   }
 
   private void verdict() {
-    text(MARGIN, y + 16, 16, "font-weight=\"bold\"", "Verdict");
+    svg.text(MARGIN, y + 16, 16, "font-weight=\"bold\"", "Verdict");
     y += 26;
     List<String> lines = Verdict.lines(report.wins());
     for (int i = 0; i < lines.size(); i++) {
       out.append("<g class=\"verdict\">");
-      out.append("<rect x=\"").append(MARGIN).append("\" y=\"").append(y + 3).append("\" width=\"12\" height=\"12\" fill=\"")
-          .append(colour(i)).append("\" stroke=\"#111\" stroke-width=\"0.5\"/>");
-      for (String part : wrap(lines.get(i), 14)) {
-        text(MARGIN + 20, y + 14, 14, "", part);
+      svg.swatch(MARGIN, y + 3, colour(i));
+      for (String part : SvgCanvas.wrap(lines.get(i), 14, TEXT_WIDTH)) {
+        svg.text(MARGIN + 20, y + 14, 14, "", part);
         y += 19;
       }
       out.append("</g>\n");
@@ -239,17 +238,17 @@ final class TierChart {
     if (notes.isEmpty()) {
       return;
     }
-    text(MARGIN, y + 14, 13, "font-weight=\"bold\"", "Notes");
+    svg.text(MARGIN, y + 14, 13, "font-weight=\"bold\"", "Notes");
     y += 20;
     int shown = 0;
     for (String n : notes) {
       if (shown == MAX_NOTES) {
-        text(MARGIN, y + 12, 12, "fill=\"#333\"", "… " + (notes.size() - shown) + " more in the HTML and JSON reports");
+        svg.text(MARGIN, y + 12, 12, "fill=\"#333\"", "… " + (notes.size() - shown) + " more in the HTML and JSON reports");
         y += 16;
         break;
       }
-      for (String part : wrap(n, 12)) {
-        text(MARGIN, y + 12, 12, "class=\"note\" fill=\"#333\"", part);
+      for (String part : SvgCanvas.wrap(n, 12, TEXT_WIDTH)) {
+        svg.text(MARGIN, y + 12, 12, "class=\"note\" fill=\"#333\"", part);
         y += 16;
       }
       shown++;
@@ -262,50 +261,15 @@ final class TierChart {
         + "TTFT and prefill are measured on the client, so they include the gateway and loopback. Best: leads the "
         + "runner-up by at least " + Math.round(Verdict.MIN_GAP * 100) + "% and their repeats do not overlap. "
         + "†: prompt clipped to the tier's context window, so not comparable. No data: the tier produced no value.";
-    for (String part : wrap(f, 12)) {
-      text(MARGIN, y + 12, 12, "fill=\"#444\"", part);
+    for (String part : SvgCanvas.wrap(f, 12, TEXT_WIDTH)) {
+      svg.text(MARGIN, y + 12, 12, "fill=\"#444\"", part);
       y += 16;
     }
   }
 
   private Map<String, Stats.Summary> valuesOf(Verdict.Axis axis) {
-    Map<String, Stats.Summary> m = new java.util.LinkedHashMap<>();
+    Map<String, Stats.Summary> m = new LinkedHashMap<>();
     report.tiers().forEach(r -> m.put(r.tier(), r.axes().getOrDefault(axis.name(), Stats.Summary.empty())));
     return m;
-  }
-
-  private void text(double x, double baseline, int size, String attrs, String content) {
-    out.append("<text x=\"").append(Markup.px(x)).append("\" y=\"").append(Markup.px(baseline)).append("\" font-size=\"")
-        .append(size).append('"').append(attrs.isEmpty() ? "" : " " + attrs).append('>').append(Markup.escape(content))
-        .append("</text>");
-  }
-
-  private void line(double x1, double y1, double x2, double y2, String colour, double width) {
-    out.append("<line x1=\"").append(Markup.px(x1)).append("\" y1=\"").append(Markup.px(y1)).append("\" x2=\"")
-        .append(Markup.px(x2)).append("\" y2=\"").append(Markup.px(y2)).append("\" stroke=\"").append(colour)
-        .append("\" stroke-width=\"").append(Markup.px(width)).append("\"/>");
-  }
-
-  private static int width(String s, int fontSize) {
-    return (int) Math.ceil(s.length() * fontSize * CHAR_EM);
-  }
-
-  /** SVG text does not wrap: break at spaces to fit the chart's width. */
-  private static List<String> wrap(String s, int fontSize) {
-    int max = (int) ((WIDTH - 2 * MARGIN - 20) / (fontSize * CHAR_EM));
-    List<String> lines = new ArrayList<>();
-    StringBuilder cur = new StringBuilder();
-    for (String word : s.split(" ")) {
-      if (cur.length() > 0 && cur.length() + 1 + word.length() > max) {
-        lines.add(cur.toString());
-        cur.setLength(0);
-      }
-      if (cur.length() > 0) {
-        cur.append(' ');
-      }
-      cur.append(word.length() > max ? Markup.fit(word, max) : word);
-    }
-    lines.add(cur.toString());
-    return lines;
   }
 }
