@@ -24,9 +24,9 @@ public final class BenchCli {
 
         tiers --url URL [--tiers fast,max,prefill] [--quick] [--repeats N] [--depths 10000,90000]
               [--decode-tokens N] [--json FILE] [--csv FILE] [--svg FILE] [--html FILE]
-            per-tier trade-space: TTFT at a short prompt, prefill tok/s at long prompts (fresh salt per
-            request), decode tok/s on prose and code; median ±half-range over repeats; names the axis each
-            tier wins. URL is a tiergate gateway (tiers from GET /v1/models) or one engine. --svg draws the
+            per-tier trade-space: TTFT at a short prompt, prefill tok/s and TTFT at long prompts (fresh salt
+            per request; TTFT there is shown, not judged), decode tok/s on prose and code; median ±half-range
+            over repeats; names the axis each tier wins. URL is a tiergate gateway (tiers from GET /v1/models) or one engine. --svg draws the
             trade-space as a chart with the verdict; --html is a standalone page with that chart and the table.
             Exits 1 when a tier produced no value at all, naming it and its errors on stderr.
         stream --url URL [--direct URL] [--streams N] [--duration S] [--warmup S] [--ramp S]
