@@ -99,6 +99,7 @@ public final class SimCli {
       case "--step-tokens" -> o.withStepTokens(intValue(flag, v));
       case "--max-running" -> o.withMaxRunning(intValue(flag, v));
       case "--role-delay-ms" -> o.withRoleDelayMs(doubleValue(flag, v));
+      case "--profile" -> Profiles.apply(v, o);
       default -> throw new IllegalArgumentException(flag + " is not a sim flag (see --help)");
     };
   }
@@ -179,6 +180,7 @@ public final class SimCli {
                                          vllm 256 max_num_seqs, sglang 2048 max_running_requests, llamacpp 4 -np
                                          slots, ikllama 1)
           --role-delay-ms X              chat streams send the role chunk at once, the first token X ms later
+          --profile fast|max|prefill     the demo's calibration of that tier (seed rig measurements)
                                          (default 0: role chunk right before the first token)
           --help                         print this text
         per-request headers: x-sim-fault, x-sim-fault-after (default 3), x-sim-decode-tps, x-sim-role-delay-ms,
