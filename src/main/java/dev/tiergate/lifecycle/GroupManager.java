@@ -269,7 +269,8 @@ final class GroupManager {
         if (booted.succeeded()) {
           rec.finish("ok", null);
           observer.swapped(group.name(), from, to, "ok", rec.phases);
-          LOG.log(System.Logger.Level.INFO, "group {0}: tier {1} live after {2} ms", group.name(), to, String.valueOf(rec.totalNanos() / 1_000_000));
+          LOG.log(System.Logger.Level.INFO, "group {0}: tier {1} live after {2} ms", group.name(), to,
+              String.valueOf(rec.totalNanos() / 1_000_000));
           becameLive(to);
           busy = false;
           release(to);

@@ -48,7 +48,11 @@ public final class Lifecycles {
     Lifecycles l = new Lifecycles(vertx, context, probes);
     HealthProbe probe = new HealthProbe(probes, config.health().timeoutMs());
     Promise<Lifecycles> started = Promise.promise();
-    context.runOnContext(v -> {
+    // The HTTP client's first request loads a few hundred classes: let that happen on the caller's
+    // thread (start-up), not on the event loop the managers run on.
+    Future<?> warm = config.groups().isEmpty() && config.tiers().stream().allMatch(t -> t.lifecycle() == null)
+        ? Future.succeededFuture() : probe.probe(config.tiers().get(0).backends().get(0));
+    warm.onComplete(w -> context.runOnContext(v -> {
       List<Future<Void>> all = new ArrayList<>();
       for (GroupConfig g : config.groups()) {
         all.add(l.manage(g, units(l, config, g.tiers(), fleet, probe), fleet, drainer, observer, false));
@@ -61,7 +65,7 @@ public final class Lifecycles {
         }
       }
       Future.join(new ArrayList<>(all)).onComplete(ar -> started.complete(l));
-    });
+    }));
     return started.future();
   }
 
