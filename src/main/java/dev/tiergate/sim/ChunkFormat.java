@@ -16,6 +16,8 @@ final class ChunkFormat {
   private final boolean stamp;
   private final String head;
   private final String mid;
+  /** llama.cpp's completions events carry their id after the usage (capture 07b); empty elsewhere. */
+  private final String idAfterUsage;
   private final String toolStartCall;
 
   ChunkFormat(Engine engine, boolean chat, String id, long created, String model, boolean stamp, Plan plan) {
@@ -30,11 +32,13 @@ final class ChunkFormat {
           ? "],\"created\":" + created + ",\"id\":\"" + id + "\",\"model\":" + m + ",\"system_fingerprint\":\""
               + Outcome.FINGERPRINT + "\",\"object\":\"" + object + "\""
           : "],\"created\":" + created + ",\"model\":" + m + ",\"system_fingerprint\":\"" + Outcome.FINGERPRINT
-              + "\",\"object\":\"" + object + "\",\"id\":\"" + id + "\"";
+              + "\",\"object\":\"" + object + "\"";
+      idAfterUsage = chat ? "" : ",\"id\":\"" + id + "\"";
     } else {
       head = "data: {\"id\":\"" + id + "\",\"object\":\"" + object + "\",\"created\":" + created + ",\"model\":" + m
           + ",\"choices\":[";
       mid = "]";
+      idAfterUsage = "";
     }
     toolStartCall = plan.tool
         ? "{\"index\":0,\"id\":\"" + plan.toolCallId + "\",\"type\":\"function\",\"function\":{\"name\":"
@@ -141,6 +145,7 @@ final class ChunkFormat {
     } else if (engine == Engine.SGLANG) {
       sb.append(",\"usage\":null");
     }
+    sb.append(idAfterUsage);
     if (timings != null) {
       sb.append(",\"timings\":").append(timings);
     }
