@@ -153,6 +153,21 @@ class SimMatchesLlamaCppCapturesTest {
     assertEquals(real.getJsonArray("choices").size(), simulated.getJsonArray("choices").size());
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"08a_chat_prompt_6k_nonstream", "08b_chat_prompt_6k_stream", "08c_completions_prompt_6k",
+      "08d_completions_prompt_2k", "09a_bad_json", "09b_missing_messages", "09c_unknown_route", "09d_get_on_post_route"})
+  void anErrorHasTheEnginesStatusAndEnvelope(String capture) {
+    Transcript t = Transcript.llamacpp(capture);
+    Answer a = send(t);
+    assertEquals(t.status(), a.status(), a.body());
+    assertEquals(t.header("content-type"), a.headers().get("content-type"));
+    JsonObject real = new JsonObject(t.bodyText());
+    JsonObject simulated = new JsonObject(a.body());
+    assertEquals(shape(real), shape(simulated));
+    assertEquals(real.getJsonObject("error").getString("type"), simulated.getJsonObject("error").getString("type"));
+    assertEquals(real.getJsonObject("error").getValue("code"), simulated.getJsonObject("error").getValue("code"));
+  }
+
   // 05e (tools) is not compared: the captured model has random weights and answered with text,
   // where the sim, by design, calls the weather tool it was offered.
 
