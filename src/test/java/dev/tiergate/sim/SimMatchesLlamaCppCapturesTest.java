@@ -35,6 +35,7 @@ class SimMatchesLlamaCppCapturesTest {
   static Vertx vertx;
   static SimServer sim;
   static HttpClient client;
+  static io.vertx.core.Context context;
 
   @BeforeAll
   static void start() {
@@ -44,6 +45,7 @@ class SimMatchesLlamaCppCapturesTest {
         .withContextWindow(1024).withTtftBaseMs(1).withPrefillTps(1_000_000).withDecodeTps(5000)
         .withDenseBatching(false)));
     client = vertx.createHttpClient();
+    context = vertx.getOrCreateContext();
   }
 
   @AfterAll
@@ -53,8 +55,15 @@ class SimMatchesLlamaCppCapturesTest {
 
   record Answer(int status, Map<String, String> headers, String body) {}
 
+  /** One exchange, run on one event loop (from the test thread its steps could race: see TestGateway.onLoop). */
   static Answer send(Transcript t) {
-    return TestGateway.await(client.request(HttpMethod.valueOf(t.requestMethod()), sim.port(), "127.0.0.1", t.requestPath())
+    io.vertx.core.Promise<Answer> p = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> exchange(t).onComplete(p));
+    return TestGateway.await(p.future());
+  }
+
+  static io.vertx.core.Future<Answer> exchange(Transcript t) {
+    return client.request(HttpMethod.valueOf(t.requestMethod()), sim.port(), "127.0.0.1", t.requestPath())
         .compose(req -> {
           if (!t.requestBody().isEmpty()) {
             req.putHeader("Content-Type", "application/json");
@@ -65,7 +74,7 @@ class SimMatchesLlamaCppCapturesTest {
           Map<String, String> h = new java.util.LinkedHashMap<>();
           resp.headers().forEach(e -> h.put(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue()));
           return new Answer(resp.statusCode(), h, b.toString());
-        })));
+        }));
   }
 
   /** The shape of a JSON value: keys in order with the shapes of their values, and the kind of each scalar. */
