@@ -84,6 +84,42 @@ public final class RawHttp implements AutoCloseable {
     return readUntil(s -> false, timeoutMs);
   }
 
+  /**
+   * The body of the first response in {@code raw}, its chunked framing removed when it has one; a
+   * response cut short gives what arrived.
+   */
+  public static String body(String raw) {
+    int head = raw.indexOf("\r\n\r\n");
+    if (head < 0) {
+      return "";
+    }
+    String rest = raw.substring(head + 4);
+    if (!raw.substring(0, head).toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked")) {
+      return rest;
+    }
+    byte[] bytes = rest.getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int i = 0;
+    while (i < bytes.length) {
+      int eol = i;
+      while (eol + 1 < bytes.length && !(bytes[eol] == '\r' && bytes[eol + 1] == '\n')) {
+        eol++;
+      }
+      if (eol + 1 >= bytes.length) {
+        break;
+      }
+      int size = Integer.parseInt(new String(bytes, i, eol - i, StandardCharsets.US_ASCII).trim(), 16);
+      if (size == 0) {
+        break;
+      }
+      int start = eol + 2;
+      int end = Math.min(bytes.length, start + size);
+      out.write(bytes, start, end - start);
+      i = end + 2;
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
   public synchronized String text() {
     return received.toString(StandardCharsets.UTF_8);
   }
