@@ -12,9 +12,10 @@ import io.vertx.core.json.Json;
  * {@code SimMatchesLlamaCppCapturesTest}. vLLM and SGLang: their source, not captures, so these can drift:
  * <ul>
  *   <li>vLLM: {@code vllm/entrypoints/openai/serving_chat.py}, {@code chat_completion_stream_generator}
- *       (read at commit 003fe59, the 0.10.x line): a role chunk {@code DeltaMessage(role, content="")}, the
- *       finish reason and {@code stop_reason} on the last token's chunk, then {@code choices: []} + usage only
- *       when a {@code stream_options} object is sent (its {@code include_usage} defaults to true), and {@code [DONE]} always, also after an error event;
+ *       (read at commit 003fe59, the 0.10.x line): a role chunk {@code DeltaMessage(role, content="")},
+ *       the finish reason and {@code stop_reason} on the last token's chunk, then {@code choices: []} + usage
+ *       only when a {@code stream_options} object is sent (its {@code include_usage} defaults to true), and
+ *       {@code [DONE]} always, also after an error event;
  *       {@code model_dump_json(exclude_unset=True)} is why absent fields are not sent as null.
  *   <li>SGLang: {@code python/sglang/srt/entrypoints/openai/serving_chat.py} and {@code protocol.py}
  *       (SGLang 0.5, pydantic models dumped with their nulls, hence every delta field present and
