@@ -62,10 +62,10 @@ class ReadinessTest {
         RawHttp http = RawHttp.connect(gw.port())) {
       Wire.warmUp(gw, "main");
       assertEquals(200, gw.get("/ready").status(), "ready before the drain");
-      // One connection: a stream of ≈ 0.6 s, and a readiness check pipelined behind it. The check is
+      // One connection: a stream of ≈ 2 s, and a readiness check pipelined behind it. The check is
       // answered after the stream, by which time the gateway is draining. (A new connection would be
       // refused outright: the listener stops accepting at once.)
-      http.send(RawHttp.post("/v1/chat/completions", "{\"model\":\"m\",\"stream\":true,\"max_tokens\":12,"
+      http.send(RawHttp.post("/v1/chat/completions", "{\"model\":\"m\",\"stream\":true,\"max_tokens\":40,"
           + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}") + RawHttp.get("/ready"));
       http.readUntil(s -> s.contains("\"content\":\""), 5_000);
       var drained = gw.gateway().drain(5_000);
