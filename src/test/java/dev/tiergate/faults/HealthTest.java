@@ -104,7 +104,7 @@ class HealthTest {
   @CsvSource({"llamacpp,LOADING", "sglang,LOADING", "ikllama,LOADING", "vllm,DOWN"})
   void aLoadingBackendIsRoutedOnceAProbeSeesItReady(String engine, Health whileLoading) {
     try (TestGateway gw = TestGateway.builder()
-        .sim("first-1", SIM.withEngine(engine).withLoadingSeconds(1.5))
+        .sim("first-1", SIM.withEngine(engine).withLoadingSeconds(3))
         .sim("backup-1", SIM)
         .config(config(engine, "${SIM_FIRST_1}", "{ intervalMs: 100, timeoutMs: 500 }"))
         .start()) {
