@@ -83,7 +83,7 @@ class HealthTest {
         .config(config(engine, "${SIM_FIRST_1}", "{ intervalMs: 100, timeoutMs: 500 }"))
         .start()) {
       BackendState first = gw.gateway().services().fleet().get("first-1");
-      Wire.await("the probe saw first-1 " + whileLoading, 2_000, () -> first.health() == whileLoading);
+      Wire.await("the probe saw first-1 " + whileLoading, 5_000, () -> first.health() == whileLoading);
       JsonObject s = status(gw, "first-1");
       assertEquals(whileLoading.name().toLowerCase(Locale.ROOT), s.getString("state"), s.encode());
       assertFalse(s.getBoolean("routable"));
@@ -104,13 +104,13 @@ class HealthTest {
   @CsvSource({"llamacpp,LOADING", "sglang,LOADING", "ikllama,LOADING", "vllm,DOWN"})
   void aLoadingBackendIsRoutedOnceAProbeSeesItReady(String engine, Health whileLoading) {
     try (TestGateway gw = TestGateway.builder()
-        .sim("first-1", SIM.withEngine(engine).withLoadingSeconds(3))
+        .sim("first-1", SIM.withEngine(engine).withLoadingSeconds(6))
         .sim("backup-1", SIM)
         .config(config(engine, "${SIM_FIRST_1}", "{ intervalMs: 100, timeoutMs: 500 }"))
         .start()) {
       BackendState first = gw.gateway().services().fleet().get("first-1");
-      Wire.await("the probe saw first-1 " + whileLoading, 2_000, () -> first.health() == whileLoading);
-      Wire.await("a probe saw first-1 ready", 5_000, () -> first.health() == Health.READY);
+      Wire.await("the probe saw first-1 " + whileLoading, 5_000, () -> first.health() == whileLoading);
+      Wire.await("a probe saw first-1 ready", 15_000, () -> first.health() == Health.READY);
       Wire.Outcomes outcomes = Wire.Outcomes.snapshot(gw);
       served(gw.post("/v1/chat/completions", chat()), "first-1", "default");
       assertEquals(1, gw.sim("first-1").stats().requests());
