@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -112,9 +111,6 @@ class HttpSurfaceTest {
   }
 
   @Test
-  @Disabled("KNOWN GAP against the README ('except hop-by-hop headers'): ForwardedHeaders drops a fixed list only, so a "
-      + "header the client names in Connection reaches the engine. ForwardedHeaders is being rewritten by the lead; "
-      + "remove this line when it drops them")
   void headersTheClientNamesInConnectionAreHopByHopToo() {
     // RFC 9110 7.6.1: a proxy drops the headers the Connection header names, not only the fixed list.
     MultiMap seen = engineSaw(false, "Connection: keep-alive, X-Hop-Secret", "X-Hop-Secret: for-the-next-hop-only");

@@ -13,7 +13,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -74,8 +73,6 @@ class CapturedLlamaCppAdapterTest {
    */
   @ParameterizedTest
   @ValueSource(strings = {"15a_bad_role_type", "15b_bad_content_part_text", "15c_null_tool_call_id"})
-  @Disabled("KNOWN BUG (issue 15, the lead is fixing it): OpenAiAdapter.error maps llama.cpp's 500 'Failed to parse "
-      + "messages' to UPSTREAM_ERROR (502, retryable); remove this line when the fix lands")
   void aBodyTheEngineCannotParseIsTheClientsError(String capture) {
     for (EngineAdapter adapter : List.of(LLAMA, IK)) {
       GatewayError e = error(adapter, capture);
