@@ -18,7 +18,7 @@ import java.util.List;
  * first request routed to it finds the names and window already known.
  */
 final class TierUnit {
-  private static final long POLL_MS = 250;
+  private static final long POLL_MS = 100;
 
   final TierConfig config;
   final EngineControl control;
