@@ -368,7 +368,10 @@ final class GroupManager {
         return Future.succeededFuture();
       }
       if (triesLeft <= 0) {
-        return Future.failedFuture("its engine still answers after the stop");
+        return Future.failedFuture(u.control instanceof OwnedProcess p && p.pid() < 0
+            ? "its engine was already running when tiergate started (adopted), so tiergate has no process to stop;"
+                + " stop it by hand once and tiergate starts and stops it from then on"
+            : "its engine still answers after the stop");
       }
       Promise<Void> later = Promise.promise();
       vertx.setTimer(500, id -> gone(u, triesLeft - 1).onComplete(later));
