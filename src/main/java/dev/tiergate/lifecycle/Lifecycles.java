@@ -84,7 +84,8 @@ public final class Lifecycles {
     Map<String, TierUnit> units = new LinkedHashMap<>();
     for (String name : tiers) {
       TierConfig t = config.tier(name).orElseThrow();
-      units.put(name, new TierUnit(t, l.control(t.name(), t.lifecycle()), l.vertx, fleet, probe));
+      WarmEngine warm = t.lifecycle().warm() == null ? null : new WarmEngine(l.vertx, l.client, t);
+      units.put(name, new TierUnit(t, l.control(t.name(), t.lifecycle()), warm, l.vertx, fleet, probe));
     }
     return units;
   }
