@@ -3,8 +3,11 @@ package dev.tiergate.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tiergate.config.ConfigException;
+import dev.tiergate.config.ConfigLoader;
 import dev.tiergate.fleet.BackendState.Health;
 import dev.tiergate.testing.BlockedLoopGuard;
 import dev.tiergate.testing.FakeEngine;
@@ -28,11 +31,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The gateway's credentials for an engine never reach a client, the status page or a log line, even
  * when the engine echoes them; an engine refusing them is the operator's problem, said plainly; the
- * client's own credentials stay with the gateway.
+ * client's own credentials stay with the gateway; and a password in a backend URL is refused
+ * without being repeated.
  */
 @ExtendWith(BlockedLoopGuard.class)
 class SecretsTest {
@@ -203,5 +209,27 @@ class SecretsTest {
     }
     assertEquals("Bearer " + KEY, got.get("authorization"), "only the gateway's own credentials");
     assertEquals("trace-77", got.get("x-trace-id"), "end-to-end headers do pass");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "http://admin:Pw9secretX@127.0.0.1:8000",
+      "http://:Pw9secretX@127.0.0.1:8000/v1",
+      "http://admin:Pw9secretX@vllm_fast:8000",
+      "http://admin:Pw9@secretX@127.0.0.1:8000",
+      "http://admin:Pw9secretX@/v1",
+      "https://admin:Pw9secretX@127.0.0.1:80a",
+      "ftp://admin:Pw9secretX@127.0.0.1",
+      "http://admin:Pw9 secretX@127.0.0.1:8000",
+  })
+  void aBackendUrlWithAPasswordIsRefusedWithoutRepeatingIt(String url) {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.withEnv(Map.of("URL", url)).parse("test", """
+        routing: { defaultTier: fast }
+        tiers:
+          - name: fast
+            backends: [{ name: fast-1, url: "${URL}", engine: vllm, model: m }]
+        """));
+    assertTrue(e.getMessage().contains("tiers[0].backends[0].url"), e.getMessage());
+    assertFalse(e.getMessage().contains("secretX"), "the password is repeated: " + e.getMessage());
   }
 }
