@@ -127,6 +127,8 @@ public final class UpstreamCall {
     private volatile long headNanos;
     private volatile boolean output;
     private boolean over;
+    /** A whole answer passed maxResponseBytes: a limit of ours, which a long answer (logprobs) reaches honestly. */
+    private boolean overCap;
 
     Attempt(int index, Target target) {
       this.index = index;
@@ -226,7 +228,8 @@ public final class UpstreamCall {
         readBounded(response, spec.maxResponseBytes(), true).onComplete(ar -> {
           if (ar.failed()) {
             GatewayError err = GatewayError.from(ar.cause());
-            failed(err.kind() == Kind.OVERLOADED ? AttemptResult.CANCELLED
+            // Our limits (the shared budget, maxResponseBytes) are no fault of the engine that produced the answer.
+            failed(err.kind() == Kind.OVERLOADED || overCap ? AttemptResult.CANCELLED
                 : err.kind() == Kind.UPSTREAM_TIMEOUT ? AttemptResult.TIMEOUT : AttemptResult.SERVER_ERROR, err);
           } else {
             Buffer whole = ar.result();
@@ -332,6 +335,7 @@ public final class UpstreamCall {
           return;
         }
         if (acc.length() + chunk.length() > cap) {
+          overCap = reserve;
           fail(p, acc, reserve, GatewayError.of(Kind.UPSTREAM_ERROR, "upstream response exceeds " + cap + " bytes"));
           return;
         }
