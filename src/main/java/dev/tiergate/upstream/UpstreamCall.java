@@ -30,13 +30,14 @@ public final class UpstreamCall {
 
   /**
    * What to send and how much to accept back; {@code clientHeaders} are filtered by
-   * {@link ForwardedHeaders}; {@code budget} bounds the bytes of buffered responses.
+   * {@link ForwardedHeaders}; {@code budget} bounds the bytes of buffered responses; the two callbacks
+   * tell the caller that an oversized event or the budget cut an answer (upstream cannot count them).
    */
   public record Spec(String path, RequestBody body, boolean stream, int maxTokens, long maxResponseBytes, int maxEventBytes,
-      MultiMap clientHeaders, BufferBudget budget, Runnable onOversizedEvent) {
+      MultiMap clientHeaders, BufferBudget budget, Runnable onOversizedEvent, Runnable onBudgetRefused) {
     public Spec(String path, RequestBody body, boolean stream, int maxTokens, long maxResponseBytes, int maxEventBytes,
         MultiMap clientHeaders, BufferBudget budget) {
-      this(path, body, stream, maxTokens, maxResponseBytes, maxEventBytes, clientHeaders, budget, () -> { });
+      this(path, body, stream, maxTokens, maxResponseBytes, maxEventBytes, clientHeaders, budget, () -> { }, () -> { });
     }
   }
 
@@ -340,6 +341,7 @@ public final class UpstreamCall {
           return;
         }
         if (reserve && !spec.budget().tryReserve(chunk.length())) {
+          spec.onBudgetRefused().run();
           fail(p, acc, reserve, GatewayError.of(Kind.OVERLOADED, "the gateway is holding its maximum of request and"
               + " response bodies in memory (server.maxBufferedBytes); retry shortly"));
           return;

@@ -11,7 +11,12 @@ import dev.tiergate.testing.JvmWarmUp;
 import dev.tiergate.testing.TestGateway;
 import dev.tiergate.testing.Wire;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,9 +40,10 @@ class ResponseBoundsTest {
     JvmWarmUp.once();
     engines = Vertx.vertx();
     // A whole answer of ~300 kB (a long answer with logprobs looks like this), or with x-fake: slow one of
-    // ~150 kB sent as 100 kB, then the rest 300 ms later.
+    // ~140 kB: 100 kB at once, 40 kB more once a second such request got its first 100 kB too, then the end.
     String answer = FakeEngine.completion("z".repeat(300_000));
-    String slow = FakeEngine.completion("z".repeat(150_000));
+    String slow = FakeEngine.completion("z".repeat(140_000));
+    List<HttpServerRequest> started = new ArrayList<>();
     big = FakeEngine.start(engines).on("POST", "/v1/chat/completions", (req, body) -> {
       if (!"slow".equals(req.getHeader("x-fake"))) {
         FakeEngine.json(req, 200, answer);
@@ -45,7 +51,14 @@ class ResponseBoundsTest {
       }
       req.response().setStatusCode(200).putHeader("content-type", "application/json").setChunked(true);
       req.response().write(slow.substring(0, 100_000));
-      engines.setTimer(300, id -> req.response().end(slow.substring(100_000)));
+      started.add(req);
+      if (started.size() == 2) {
+        List<HttpServerRequest> pair = List.copyOf(started);
+        started.clear();
+        // Both grow past the budget together while neither is complete, then end a little later.
+        engines.setTimer(100, id -> pair.forEach(r -> r.response().write(slow.substring(100_000, 140_000))));
+        engines.setTimer(400, id -> pair.forEach(r -> r.response().end(slow.substring(140_000))));
+      }
     });
     gw = TestGateway.builder()
         .config("""
@@ -102,5 +115,22 @@ class ResponseBoundsTest {
     }
     uncharged("big-1");
     uncharged("big-2");
+  }
+
+  @Test
+  void answersThatTogetherPassTheSharedBufferBudgetGetA503ForTheOneThatDoesNotFit() throws Exception {
+    long hits = GatewayState.limitHits(gw, "buffered_bytes");
+    // Each (~140 kB) fits maxResponseBytes; both held at once (~280 kB) would pass the 250 kB budget.
+    CompletableFuture<TestGateway.Reply> a = CompletableFuture.supplyAsync(() -> gw.post("/v1/chat/completions", chat(),
+        "x-tiergate-tier", "roomy", "x-fake", "slow"));
+    CompletableFuture<TestGateway.Reply> b = CompletableFuture.supplyAsync(() -> gw.post("/v1/chat/completions", chat(),
+        "x-tiergate-tier", "roomy", "x-fake", "slow"));
+    List<TestGateway.Reply> replies = List.of(a.get(20, TimeUnit.SECONDS), b.get(20, TimeUnit.SECONDS));
+    List<Integer> statuses = replies.stream().map(TestGateway.Reply::status).sorted().toList();
+    assertEquals(List.of(200, 503), statuses);
+    TestGateway.Reply refused = replies.stream().filter(r -> r.status() == 503).findFirst().orElseThrow();
+    assertEquals("server_overloaded", new JsonObject(refused.body()).getJsonObject("error").getString("code"), refused.body());
+    assertEquals(hits + 1, GatewayState.limitHits(gw, "buffered_bytes"));
+    uncharged("big-3");
   }
 }
