@@ -9,10 +9,12 @@ import dev.tiergate.fleet.BackendState.Health;
 import dev.tiergate.sim.SimOptions;
 import dev.tiergate.sim.SimServer;
 import dev.tiergate.testing.BlockedLoopGuard;
+import dev.tiergate.testing.FakeEngine;
 import dev.tiergate.testing.GatewayState;
 import dev.tiergate.testing.JvmWarmUp;
 import dev.tiergate.testing.TestGateway;
 import dev.tiergate.testing.Wire;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,6 +80,41 @@ class EngineErrorTest {
       assertTrue(s.getBoolean("routable"), s.encode());
       assertEquals(0, GatewayState.backend(gw, "ok-1").getInteger("consecutiveFailures"));
       Wire.awaitNothingInFlight(gw);
+    }
+  }
+
+  @Test
+  void anErrorEventBeforeTheFirstOutputIsAnEngineErrorToo() {
+    Vertx engines = Vertx.vertx();
+    // 200, a role chunk, then an error event in the engine's words, before any output.
+    FakeEngine err = FakeEngine.start(engines).on("POST", "/v1/chat/completions", (req, body) -> {
+      FakeEngine.sseHead(req);
+      req.response().write(FakeEngine.event(FakeEngine.chunk(null)));
+      req.response().end(FakeEngine.event("{\"error\":{\"message\":\"CUDA error: an illegal memory access\",\"type\":\"server_error\","
+          + "\"code\":500}}"));
+    });
+    try (TestGateway gw = TestGateway.builder()
+        .sim("ok-1", SIM)
+        .config(config("{ intervalMs: 600000, timeoutMs: 1000, failureThreshold: 2, cooldownMs: 60000 }")
+            .replace("${SIM_ERR_1}", err.url()))
+        .start()) {
+      var fleet = gw.gateway().services().fleet();
+      Wire.await("the first probes finished", 5_000, () -> fleet.all().stream().allMatch(b -> b.health() == Health.READY));
+      for (int i = 0; i < 4; i++) {
+        TestGateway.Reply r = gw.post("/v1/chat/completions", chat(true));
+        assertEquals(200, r.status(), r.body());
+        assertEquals("ok-1", r.header("x-tiergate-backend"));
+        assertEquals("err-1:engine_error", r.header("x-tiergate-failed"));
+        assertTrue(Wire.errors(r.body()).isEmpty(), "the client saw none of it: " + r.body());
+      }
+      assertEquals(4, err.generations().size(), "its circuit never opened: every request tried it first");
+      JsonObject s = GatewayState.backend(gw, "err-1");
+      assertEquals("closed", s.getString("circuit"), s.encode());
+      assertEquals(0, s.getInteger("consecutiveFailures"), s.encode());
+      Wire.awaitNothingInFlight(gw);
+    } finally {
+      err.close();
+      TestGateway.await(engines.close());
     }
   }
 
