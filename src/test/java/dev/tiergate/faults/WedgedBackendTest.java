@@ -36,7 +36,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class WedgedBackendTest {
   static final SimOptions SIM = SimOptions.defaults("vllm").withModel("m").withTtftBaseMs(1).withPrefillTps(1_000_000)
       .withDecodeTps(5_000).withDenseBatching(false).withContextWindow(32768);
-  static final String HEALTH = "{ intervalMs: 100, timeoutMs: 500, stallMs: 300, deepProbeTimeoutMs: 300, failureThreshold: 50,"
+  static final String HEALTH = "{ intervalMs: 100, timeoutMs: 500, stallMs: 500, deepProbeTimeoutMs: 500, failureThreshold: 50,"
       + " cooldownMs: 60000 }";
 
   @BeforeAll
