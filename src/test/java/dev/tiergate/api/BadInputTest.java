@@ -46,7 +46,7 @@ class BadInputTest {
             .withDecodeTps(50_000).withDenseBatching(false).withContextWindow(4096))
         .config("""
             server: { port: 0, instances: 2, maxBodyBytes: 1000000 }
-            health: { intervalMs: 600000, timeoutMs: 1000 }
+            health: { intervalMs: 600000, timeoutMs: 5000 }
             routing: { defaultTier: fast }
             tiers:
               - name: fast

@@ -35,7 +35,7 @@ class HttpEdgesTest {
             .withContextWindow(32768))
         .config("""
             server: { port: 0, instances: 2, maxBodyBytes: 100000 }
-            health: { intervalMs: 600000, timeoutMs: 1000 }
+            health: { intervalMs: 600000, timeoutMs: 5000 }
             routing: { defaultTier: fast }
             tiers:
               - name: fast

@@ -33,7 +33,7 @@ class PipeliningTest {
         .sim("fast-1", SimOptions.defaults("vllm").withModel("m").withTtftBaseMs(5).withPrefillTps(1_000_000).withDecodeTps(2_000)
             .withDenseBatching(false).withContextWindow(32768))
         .config("""
-            health: { intervalMs: 600000, timeoutMs: 1000 }
+            health: { intervalMs: 600000, timeoutMs: 5000 }
             routing: { defaultTier: fast }
             tiers:
               - name: fast

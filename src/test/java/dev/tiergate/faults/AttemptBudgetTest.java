@@ -40,7 +40,7 @@ class AttemptBudgetTest {
         .sim("late", sim.withTtftBaseMs(1))
         .sim("never", sim.withTtftBaseMs(60_000))
         .config("""
-            health: { intervalMs: 600000, timeoutMs: 1000, failureThreshold: 10, cooldownMs: 60000 }
+            health: { intervalMs: 600000, timeoutMs: 5000, failureThreshold: 10, cooldownMs: 60000 }
             timeouts: { connectMs: 300, ttftMs: 5000, idleMs: 1000, totalMs: 20000 }
             routing: { defaultTier: stall }
             tiers:
@@ -71,7 +71,7 @@ class AttemptBudgetTest {
             """)
         .start();
     var fleet = gw.gateway().services().fleet();
-    Wire.await("the first probes finished", 5_000, () -> fleet.all().stream().allMatch(b -> b.health() == Health.READY));
+    Wire.await("the first probes finished", 15_000, () -> fleet.all().stream().allMatch(b -> b.health() == Health.READY));
   }
 
   @AfterAll

@@ -32,7 +32,7 @@ class ClientBoundsTest {
   static final SimOptions SIM = SimOptions.defaults("vllm").withModel("m").withTtftBaseMs(1).withPrefillTps(10_000_000)
       .withDecodeTps(5_000).withDenseBatching(false).withContextWindow(262144);
   static final String TIERS = """
-      health: { intervalMs: 600000, timeoutMs: 1000 }
+      health: { intervalMs: 600000, timeoutMs: 5000 }
       routing: { defaultTier: fast }
       tiers:
         - name: fast

@@ -63,7 +63,7 @@ class DiscoveryRefreshTest {
                   - { name: pinned-1, url: "%s", engine: vllm, model: m, contextWindow: 4096 }
             """.formatted(engine.url(), engine.url()))
         .start()) {
-      Wire.await("the window was discovered", 5_000, () -> gw.gateway().services().fleet().contextWindow("fast-1").orElse(0) == 8192);
+      Wire.await("the window was discovered", 15_000, () -> gw.gateway().services().fleet().contextWindow("fast-1").orElse(0) == 8192);
       JsonObject first = GatewayState.backend(gw, "fast-1");
       assertEquals("discovered", first.getString("contextWindowSource"), first.encode());
       assertEquals("discovered", first.getString("modelSource"), first.encode());
@@ -96,7 +96,7 @@ class DiscoveryRefreshTest {
                 backends: [{ name: llama-1, url: "${SIM_LLAMA_1}", engine: llamacpp, model: m }]
             """)
         .start()) {
-      Wire.await("the window was discovered", 5_000, () -> gw.gateway().services().fleet().contextWindow("llama-1").orElse(0) == 8192);
+      Wire.await("the window was discovered", 15_000, () -> gw.gateway().services().fleet().contextWindow("llama-1").orElse(0) == 8192);
       int port = gw.sim("llama-1").port();
       TestGateway.await(gw.sim("llama-1").close());
       SimServer restarted = TestGateway.await(SimServer.start(gw.vertx(), sim.withContextWindow(4096).withPort(port)));

@@ -61,10 +61,10 @@ class EngineErrorTest {
         .sim("err-1", SIM.withFault("error-500"))
         .sim("ok-1", SIM)
         // One probe at start and none after: the deep probe cannot step in, so only request outcomes count.
-        .config(config("{ intervalMs: 600000, timeoutMs: 1000, failureThreshold: 2, cooldownMs: 60000 }"))
+        .config(config("{ intervalMs: 600000, timeoutMs: 5000, failureThreshold: 2, cooldownMs: 60000 }"))
         .start()) {
       BackendState err = gw.gateway().services().fleet().get("err-1");
-      Wire.await("the first probe saw err-1 ready", 5_000, () -> err.health() == Health.READY);
+      Wire.await("the first probe saw err-1 ready", 15_000, () -> err.health() == Health.READY);
       int n = 8;
       for (int i = 0; i < n; i++) {
         TestGateway.Reply r = gw.post("/v1/chat/completions", chat(i % 2 == 0));
@@ -95,11 +95,11 @@ class EngineErrorTest {
     });
     try (TestGateway gw = TestGateway.builder()
         .sim("ok-1", SIM)
-        .config(config("{ intervalMs: 600000, timeoutMs: 1000, failureThreshold: 2, cooldownMs: 60000 }")
+        .config(config("{ intervalMs: 600000, timeoutMs: 5000, failureThreshold: 2, cooldownMs: 60000 }")
             .replace("${SIM_ERR_1}", err.url()))
         .start()) {
       var fleet = gw.gateway().services().fleet();
-      Wire.await("the first probes finished", 5_000, () -> fleet.all().stream().allMatch(b -> b.health() == Health.READY));
+      Wire.await("the first probes finished", 15_000, () -> fleet.all().stream().allMatch(b -> b.health() == Health.READY));
       for (int i = 0; i < 4; i++) {
         TestGateway.Reply r = gw.post("/v1/chat/completions", chat(true));
         assertEquals(200, r.status(), r.body());
@@ -126,7 +126,7 @@ class EngineErrorTest {
         .config(config("{ intervalMs: 100, timeoutMs: 500, failureThreshold: 50, cooldownMs: 60000, deepProbeTimeoutMs: 1000 }"))
         .start()) {
       BackendState err = gw.gateway().services().fleet().get("err-1");
-      Wire.await("a probe saw err-1 ready", 5_000, () -> err.health() == Health.READY);
+      Wire.await("a probe saw err-1 ready", 15_000, () -> err.health() == Health.READY);
       assertEquals(0, gw.sim("err-1").stats().requests(), "/health alone says nothing about serving");
 
       TestGateway.Reply first = gw.post("/v1/chat/completions", chat(true));
@@ -172,7 +172,7 @@ class EngineErrorTest {
         .sim("e-2", SIM.withFault("error-500"))
         .sim("ok-1", SIM)
         .config("""
-            health: { intervalMs: 600000, timeoutMs: 1000 }
+            health: { intervalMs: 600000, timeoutMs: 5000 }
             routing: { defaultTier: first }
             tiers:
               - name: first
@@ -187,7 +187,7 @@ class EngineErrorTest {
             """)
         .start()) {
       var fleet = gw.gateway().services().fleet();
-      Wire.await("the first probes finished", 5_000, () -> fleet.all().stream().allMatch(b -> b.health() == Health.READY));
+      Wire.await("the first probes finished", 15_000, () -> fleet.all().stream().allMatch(b -> b.health() == Health.READY));
       for (boolean stream : new boolean[] {true, false}) {
         TestGateway.Reply r = gw.post("/v1/chat/completions", chat(stream));
         assertEquals(502, r.status(), r.body());

@@ -42,7 +42,7 @@ class EventSizeTest {
     gw = TestGateway.builder()
         .config("""
             # failureThreshold 1: a single charged failure would open the circuit.
-            health: { intervalMs: 600000, timeoutMs: 1000, failureThreshold: 1, cooldownMs: 60000 }
+            health: { intervalMs: 600000, timeoutMs: 5000, failureThreshold: 1, cooldownMs: 60000 }
             routing: { defaultTier: big }
             tiers:
               - name: big

@@ -54,7 +54,7 @@ class PoisonRequestTest {
         .sim("backup-1", sim)
         .config("""
             # No probes after the first: only requests could change what the fleet knows.
-            health: { intervalMs: 600000, timeoutMs: 1000, failureThreshold: 2, cooldownMs: 60000 }
+            health: { intervalMs: 600000, timeoutMs: 5000, failureThreshold: 2, cooldownMs: 60000 }
             routing: { defaultTier: main }
             tiers:
               - name: main
@@ -71,7 +71,7 @@ class PoisonRequestTest {
             """.formatted(replay.port()))
         .start();
     var fleet = gw.gateway().services().fleet();
-    Wire.await("the first probes saw every backend ready", 5_000, () -> fleet.all().stream().allMatch(b -> b.health() == Health.READY));
+    Wire.await("the first probes saw every backend ready", 15_000, () -> fleet.all().stream().allMatch(b -> b.health() == Health.READY));
   }
 
   @AfterAll

@@ -41,7 +41,7 @@ class RecordedOutcomeTest {
         .sim("wait-1", SimOptions.defaults("vllm").withModel("m").withTtftBaseMs(1).withDecodeTps(5_000).withDenseBatching(false)
             .withContextWindow(32768))
         .config("""
-            health: { intervalMs: 600000, timeoutMs: 1000 }
+            health: { intervalMs: 600000, timeoutMs: 5000 }
             routing: { defaultTier: wait }
             tiers:
               - name: wait
@@ -54,7 +54,7 @@ class RecordedOutcomeTest {
             """.formatted(cached.url()))
         .start();
     var fleet = gw.gateway().services().fleet();
-    Wire.await("the first probes finished", 5_000, () -> fleet.all().stream().allMatch(b -> b.health() == Health.READY));
+    Wire.await("the first probes finished", 15_000, () -> fleet.all().stream().allMatch(b -> b.health() == Health.READY));
   }
 
   @AfterAll

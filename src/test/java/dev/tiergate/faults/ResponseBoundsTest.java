@@ -64,7 +64,7 @@ class ResponseBoundsTest {
         .config("""
             server: { port: 0, instances: 2, maxBodyBytes: 50000, maxResponseBytes: 200000, maxBufferedBytes: 250000 }
             # failureThreshold 1: a single charged failure would open a circuit.
-            health: { intervalMs: 600000, timeoutMs: 1000, failureThreshold: 1, cooldownMs: 60000 }
+            health: { intervalMs: 600000, timeoutMs: 5000, failureThreshold: 1, cooldownMs: 60000 }
             routing: { defaultTier: first }
             tiers:
               - name: first
@@ -79,7 +79,7 @@ class ResponseBoundsTest {
             """.formatted(big.url()))
         .start();
     var fleet = gw.gateway().services().fleet();
-    Wire.await("the first probes finished", 5_000, () -> fleet.all().stream().allMatch(b -> b.health() == Health.READY));
+    Wire.await("the first probes finished", 15_000, () -> fleet.all().stream().allMatch(b -> b.health() == Health.READY));
   }
 
   @AfterAll

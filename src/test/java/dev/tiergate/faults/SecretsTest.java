@@ -109,7 +109,7 @@ class SecretsTest {
             """.formatted(echo.url(), KEY, echoAll.url(), KEY, refuses.url(), KEY, capture.url(), KEY))
         .start();
     var fleet = gw.gateway().services().fleet();
-    Wire.await("the probes saw every backend ready", 5_000, () -> fleet.all().stream().allMatch(b -> b.health() == Health.READY));
+    Wire.await("the probes saw every backend ready", 15_000, () -> fleet.all().stream().allMatch(b -> b.health() == Health.READY));
   }
 
   @AfterAll

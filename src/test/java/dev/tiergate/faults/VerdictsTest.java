@@ -55,7 +55,7 @@ class VerdictsTest {
         .sim("stall-1", SIM.withFault("stall-first"))
         .config("""
             server: { port: 0, instances: 2, maxBodyBytes: 100000 }
-            health: { intervalMs: 600000, timeoutMs: 300, failureThreshold: 1, cooldownMs: 300 }
+            health: { intervalMs: 600000, timeoutMs: 5000, failureThreshold: 1, cooldownMs: 300 }
             routing: { defaultTier: live, outputReserveTokens: 300 }
             tiers:
               - name: live
@@ -95,7 +95,7 @@ class VerdictsTest {
             """.formatted(refusing.getLocalPort()))
         .start();
     var fleet = gw.gateway().services().fleet();
-    Wire.await("the first probes finished", 5_000, () -> fleet.get("dark-1").health() == Health.DOWN
+    Wire.await("the first probes finished", 15_000, () -> fleet.get("dark-1").health() == Health.DOWN
         && fleet.get("bigdark-1").health() == Health.DOWN && fleet.get("gone-1").health() == Health.READY
         && fleet.get("flaky-1").health() == Health.READY && fleet.get("live-1").health() == Health.READY);
     // gone-1 was seen ready; from now on it refuses connections, and no probe runs to notice.

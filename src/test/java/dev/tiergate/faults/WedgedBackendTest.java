@@ -76,7 +76,7 @@ class WedgedBackendTest {
         .config(config("60000"))
         .start()) {
       BackendState first = gw.gateway().services().fleet().get("first-1");
-      Wire.await("the probes saw both backends ready", 5_000,
+      Wire.await("the probes saw both backends ready", 15_000,
           () -> gw.gateway().services().fleet().all().stream().allMatch(b -> b.health() == Health.READY));
 
       long start = System.nanoTime();
@@ -130,7 +130,7 @@ class WedgedBackendTest {
         .config(config("2000"))
         .start()) {
       BackendState first = gw.gateway().services().fleet().get("first-1");
-      Wire.await("the probes saw both backends ready", 5_000,
+      Wire.await("the probes saw both backends ready", 15_000,
           () -> gw.gateway().services().fleet().all().stream().allMatch(b -> b.health() == Health.READY));
       // A stream that keeps flowing: 20 tokens/s for 10 s.
       Wire.Reader flowing = Wire.Reader.open(gw, "/v1/chat/completions",
@@ -194,7 +194,7 @@ class WedgedBackendTest {
         .config(config("10000").replace("url: \"${SIM_FIRST_1}\", engine: vllm", "url: \"" + saturated.url() + "\", engine: llamacpp"))
         .start()) {
       BackendState first = gw.gateway().services().fleet().get("first-1");
-      Wire.await("the probes saw both backends ready", 5_000,
+      Wire.await("the probes saw both backends ready", 15_000,
           () -> gw.gateway().services().fleet().all().stream().allMatch(b -> b.health() == Health.READY));
       TestGateway.Reply r = gw.post("/v1/chat/completions", chat(false));
       assertEquals("first-1", r.header("x-tiergate-backend"), "served where it was running: " + r.header("x-tiergate-failed"));

@@ -35,7 +35,7 @@ public final class JvmWarmUp {
                 backends: [{ name: warm-2, url: "${SIM_WARM_2}", engine: llamacpp, model: m }]
             """)
         .start()) {
-      Wire.await("the warm-up backends are probed", 5_000,
+      Wire.await("the warm-up backends are probed", 15_000,
           () -> gw.gateway().services().fleet().all().stream().allMatch(b -> b.discoveredWindow() != null));
       Wire.warmUp(gw, "warm", "llama");
       gw.post("/v1/chat/completions", "{\"messages\":[{\"role\":true}]}");
