@@ -297,7 +297,9 @@ final class ConfigValidator {
     try {
       URI u = new URI(url);
       String scheme = u.getScheme();
-      if (u.getRawUserInfo() != null) {
+      // getRawUserInfo() is null whenever the authority is not a plain host:port (a password with an '@', a host
+      // with an '_'), and the messages below quote the URL: look for the '@' itself.
+      if (u.getRawUserInfo() != null || u.getRawAuthority() != null && u.getRawAuthority().contains("@")) {
         // A password in the URL would show in /tiergate/status and in logs (this message included).
         problems.add(at + ": must not carry a user name or password (user:password@); give the engine's key as apiKey");
       } else if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))) {

@@ -221,7 +221,10 @@ public final class BackendState {
 
   /** Counts a failure; opens the circuit when the threshold is reached. */
   void failed(String why, long now, int threshold, long cooldownNanos) {
-    lastError = why;
+    // While a failed deep probe holds the backend out, its reason is the one an operator needs; the
+    // requests it moved on fail with a bare "timeout" that would otherwise hide it.
+    String deep = deepFailure;
+    lastError = deep != null ? deep : why;
     if (consecutiveFailures.incrementAndGet() >= threshold) {
       circuitOpenUntil = now + cooldownNanos;
     }
