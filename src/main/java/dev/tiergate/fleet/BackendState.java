@@ -233,6 +233,7 @@ public final class BackendState {
   /** Returns whether the circuit was not closed before (so the caller can say it closed). */
   boolean succeeded() {
     consecutiveFailures.set(0);
+    lastError = null; // it served a request since: an old error would only mislead
     return closeCircuit();
   }
 

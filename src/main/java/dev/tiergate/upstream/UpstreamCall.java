@@ -222,7 +222,8 @@ public final class UpstreamCall {
             succeed(new UpstreamResult.Streaming(target, index, sentNanos, stream, ar.result()));
           } else {
             GatewayError err = GatewayError.from(ar.cause());
-            failed(err.retryable() ? AttemptResult.ENGINE_ERROR : AttemptResult.CLIENT_ERROR, err);
+            failed(err.kind() == Kind.UPSTREAM_TOO_LARGE ? AttemptResult.TOO_LARGE
+                : err.retryable() ? AttemptResult.ENGINE_ERROR : AttemptResult.CLIENT_ERROR, err);
           }
         });
       } else {
@@ -230,7 +231,8 @@ public final class UpstreamCall {
           if (ar.failed()) {
             GatewayError err = GatewayError.from(ar.cause());
             // Our limits (the shared budget, maxResponseBytes) are no fault of the engine that produced the answer.
-            failed(err.kind() == Kind.OVERLOADED || overCap ? AttemptResult.CANCELLED
+            failed(err.kind() == Kind.UPSTREAM_TOO_LARGE ? AttemptResult.TOO_LARGE
+                : err.kind() == Kind.OVERLOADED || overCap ? AttemptResult.CANCELLED
                 : err.kind() == Kind.UPSTREAM_TIMEOUT ? AttemptResult.TIMEOUT : AttemptResult.SERVER_ERROR, err);
           } else {
             Buffer whole = ar.result();
@@ -337,7 +339,7 @@ public final class UpstreamCall {
         }
         if (acc.length() + chunk.length() > cap) {
           overCap = reserve;
-          fail(p, acc, reserve, GatewayError.of(Kind.UPSTREAM_ERROR, "upstream response exceeds " + cap + " bytes"));
+          fail(p, acc, reserve, GatewayError.of(Kind.UPSTREAM_TOO_LARGE, "upstream response exceeds " + cap + " bytes"));
           return;
         }
         if (reserve && !spec.budget().tryReserve(chunk.length())) {
