@@ -24,7 +24,8 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 SIM=(java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx96m -cp "$JAR" dev.tiergate.app.Main sim --engine vllm --profile fast
      --decode-tps 5000 --flat-batching --model m --loading-seconds "$BOOT")
 
-{
+# Everything below also goes to the result file; no subshell, so the cleanup trap sees every PID.
+exec > >(tee "$RESULT") 2>&1
 echo "# bench/swap.sh on $(date -u +%FT%TZ), commit $(git rev-parse --short HEAD)"
 echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# $(java -version 2>&1 | head -1); BOOT=${BOOT}s WAITERS=$WAITERS"
@@ -69,5 +70,4 @@ FIRST=$(grep -o 'first token on the new tier: [0-9]*' "$OUT/bench.out" | grep -o
 echo
 echo "## the gateway's share of a swap: trigger to first token $FIRST ms - engine boot $BOOT_MS - first token $TTFT_MS - stop $STOP_MS ms"
 echo "gateway overhead: $((FIRST - BOOT_MS - TTFT_MS - STOP_MS)) ms (target <= 1000)"
-} 2>&1 | tee "$RESULT"
 echo "raw results: $RESULT"
