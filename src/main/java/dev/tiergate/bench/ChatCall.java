@@ -9,7 +9,10 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** One streamed chat completion, timed on the client: TTFT, first and last output event, usage. */
 final class ChatCall {
@@ -21,13 +24,30 @@ final class ChatCall {
   private static final byte[] CHOICES = bytes("\"choices\"");
   private static final int MAX_EVENT_BYTES = 1 << 20;
 
+  /** Output event times kept per call at most; a longer stream keeps its first ones. */
+  private static final int MAX_TIMES = 1 << 16;
+
   /**
-   * What one call saw. Times are System.nanoTime values; {@code error} is null on success.
+   * What one call saw. Times are System.nanoTime values; {@code error} is null on success. A status other than 0
+   * means the server answered; a stream that broke after its 200 keeps the 200 and says why in {@code error}.
    *
    * @param servedTier the gateway's x-tiergate-tier header, null when talking to an engine directly
+   * @param gatewayHeaders the response's {@code x-tiergate-*} and {@code retry-after} headers, names in lower case
+   * @param outputTimes the time of each output event when the caller asked for them, else empty
    */
   record Result(int status, String error, String servedTier, long sentNanos, long firstOutputNanos,
-      long lastOutputNanos, int outputEvents, int promptTokens, int completionTokens, boolean done) {
+      long lastOutputNanos, int outputEvents, int promptTokens, int completionTokens, boolean done,
+      Map<String, String> gatewayHeaders, long[] outputTimes) {
+    /** A response header as a number, or NaN when it is absent or not a number. */
+    double headerNumber(String name) {
+      String v = gatewayHeaders.get(name);
+      try {
+        return v == null ? Double.NaN : Double.parseDouble(v.trim());
+      } catch (NumberFormatException e) {
+        return Double.NaN;
+      }
+    }
+
     double ttftMs() {
       return firstOutputNanos > 0 ? (firstOutputNanos - sentNanos) / 1e6 : Double.NaN;
     }
@@ -51,6 +71,12 @@ final class ChatCall {
 
   static Future<Result> run(HttpClient client, String baseUrl, String body, Map<String, String> headers,
       long timeoutMs) {
+    return run(client, baseUrl, body, headers, timeoutMs, false);
+  }
+
+  /** As {@link #run(HttpClient, String, String, Map, long)}, keeping each output event's time when asked. */
+  static Future<Result> run(HttpClient client, String baseUrl, String body, Map<String, String> headers,
+      long timeoutMs, boolean keepTimes) {
     RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(baseUrl + "/v1/chat/completions")
         .setIdleTimeout(timeoutMs).putHeader("content-type", "application/json").putHeader("accept", "text/event-stream");
     headers.forEach(o::putHeader);
@@ -58,31 +84,47 @@ final class ChatCall {
     Buffer payload = Buffer.buffer(body);
     client.request(o).onFailure(p::tryFail).onSuccess(req -> {
       long sent = System.nanoTime();
-      req.send(payload).onFailure(p::tryFail).onSuccess(resp -> read(resp, sent, p));
+      req.send(payload).onFailure(p::tryFail).onSuccess(resp -> read(resp, sent, keepTimes, p));
     });
     return p.future();
   }
 
-  private static void read(HttpClientResponse resp, long sent, Promise<Result> p) {
+  private static void read(HttpClientResponse resp, long sent, boolean keepTimes, Promise<Result> p) {
     String tier = resp.getHeader("x-tiergate-tier");
+    Map<String, String> gateway = gatewayHeaders(resp);
     if (resp.statusCode() != 200) {
-      resp.body().onFailure(p::tryFail).onSuccess(b -> p.tryComplete(new Result(resp.statusCode(),
-          errorText(b.toString()), tier, sent, 0, 0, 0, 0, 0, false)));
+      resp.body().onComplete(b -> p.tryComplete(new Result(resp.statusCode(),
+          b.succeeded() ? errorText(b.result().toString()) : "body unreadable: " + b.cause().getMessage(), tier, sent, 0, 0,
+          0, 0, 0, false, gateway, new long[0])));
       return;
     }
-    State s = new State();
+    State s = new State(keepTimes);
     SseSplitter splitter = new SseSplitter(MAX_EVENT_BYTES);
-    resp.exceptionHandler(p::tryFail);
+    // the status came: a broken stream is this call's error, not a call that never got an answer
+    resp.exceptionHandler(e -> p.tryComplete(s.result(tier, sent, gateway, "stream broke: " + e.getMessage())));
     resp.handler(chunk -> {
       if (!splitter.feed(chunk, data -> s.event(data, System.nanoTime()))) {
         s.error = "event larger than " + MAX_EVENT_BYTES + " bytes";
       }
     });
-    resp.endHandler(v -> p.tryComplete(new Result(200, s.error != null ? s.error : s.done ? null : "stream ended without [DONE]",
-        tier, sent, s.first, s.last, s.outputs, s.prompt, s.completion, s.done)));
+    resp.endHandler(v -> p.tryComplete(s.result(tier, sent, gateway, s.error != null ? s.error
+        : s.done ? null : "stream ended without [DONE]")));
+  }
+
+  private static Map<String, String> gatewayHeaders(HttpClientResponse resp) {
+    Map<String, String> out = new TreeMap<>();
+    resp.headers().forEach(h -> {
+      String name = h.getKey().toLowerCase(Locale.ROOT);
+      if (name.startsWith("x-tiergate-") || name.equals("retry-after")) {
+        out.put(name, h.getValue());
+      }
+    });
+    return Map.copyOf(out);
   }
 
   private static final class State {
+    final boolean keepTimes;
+    long[] times = new long[0];
     long first;
     long last;
     int outputs;
@@ -90,6 +132,18 @@ final class ChatCall {
     int completion;
     boolean done;
     String error;
+
+    State(boolean keepTimes) {
+      this.keepTimes = keepTimes;
+      if (keepTimes) {
+        times = new long[64];
+      }
+    }
+
+    Result result(String tier, long sent, Map<String, String> gateway, String err) {
+      long[] kept = keepTimes ? Arrays.copyOf(times, Math.min(outputs, times.length)) : new long[0];
+      return new Result(200, err, tier, sent, first, last, outputs, prompt, completion, done, gateway, kept);
+    }
 
     void event(Buffer data, long now) {
       if (SseSplitter.isDone(data)) {
@@ -105,6 +159,12 @@ final class ChatCall {
           first = now;
         }
         last = now;
+        if (keepTimes && outputs < MAX_TIMES) {
+          if (outputs == times.length) {
+            times = Arrays.copyOf(times, Math.min(MAX_TIMES, times.length * 2));
+          }
+          times[outputs] = now;
+        }
         outputs++;
       }
       if (SseSplitter.indexOf(data, USAGE) >= 0) {

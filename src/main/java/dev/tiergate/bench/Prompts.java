@@ -37,11 +37,17 @@ public final class Prompts {
   public static String longPrompt(int tokens, SplittableRandom random) {
     int chars = (int) Math.max(16, tokens * CHARS_PER_TOKEN) - 8; // leave room for the chat template
     String ask = "\nSummarize the text above in one sentence.";
-    StringBuilder sb = new StringBuilder(chars + 64);
-    sb.append(salt(random));
+    String salt = salt(random);
+    String body = prose(chars - ask.length() - salt.length(), random);
+    return salt + body + ask;
+  }
+
+  /** Exactly {@code chars} characters (none when 0 or less) of sentence-shaped pseudo-prose, no salt. */
+  public static String prose(int chars, SplittableRandom random) {
+    StringBuilder sb = new StringBuilder(Math.max(0, chars) + 32);
     SplittableRandom words = new SplittableRandom(random.nextLong());
     int sentence = 0;
-    while (sb.length() < chars - ask.length()) {
+    while (sb.length() < chars) {
       String w = WORDS[words.nextInt(WORDS.length)];
       sb.append(sentence == 0 ? Character.toUpperCase(w.charAt(0)) + w.substring(1) : w);
       sentence++;
@@ -52,8 +58,8 @@ public final class Prompts {
         sb.append(' ');
       }
     }
-    sb.setLength(Math.max(0, Math.min(sb.length(), chars - ask.length())));
-    return sb.append(ask).toString();
+    sb.setLength(Math.max(0, chars));
+    return sb.toString();
   }
 
   /** A chat request body, streamed with usage. */
