@@ -39,11 +39,23 @@ public final class BenchCli {
             first against the engine, and the table shows what the gateway adds. Needs sims started with
             --stamp-events for the relay delay. --pid samples that process's CPU and RSS. The model
             defaults to the first one GET /v1/models lists. Exits 1 when a stream failed or stalled.
+        mix [--duration S] [--seed N] [--rate R] [--configs rr,rule,predicted] [--json FILE] [--quick] [--drain S]
+            one seeded mixed workload (interactive chats, agent turns with growing 20-60k contexts, ~100k batch
+            prefills; Poisson arrivals at R requests/s) replayed against three gateway configurations, each on
+            fresh in-process simulators calibrated like the demo: round-robin, the static length rule, predicted
+            TTFT routing with admission control. Per class TTFT p50/p95/p99, interactive decode while long
+            prefills run, goodput per tier, queued/rejected/lost; --quick takes under 2 minutes. Exits 1 when a
+            request got no status or a configuration did not start.
       """;
 
   private BenchCli() {}
 
   public static void main(String[] args) {
+    main(args, null);
+  }
+
+  /** With the rig that starts {@code bench mix}'s configurations (the app's; null: {@code mix} is unavailable). */
+  public static void main(String[] args, MixBench.Rig rig) {
     if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
       System.out.print(USAGE);
       return;
@@ -54,6 +66,7 @@ public final class BenchCli {
       case "tiers" -> code = tiers(flags, System.out, System.err);
       case "stream" -> code = stream(flags);
       case "swap" -> code = swap(flags);
+      case "mix" -> code = mix(flags, rig, System.out, System.err);
       default -> throw new IllegalArgumentException("bench: unknown command '" + args[0] + "'\n\n" + USAGE);
     }
     System.exit(code);
@@ -114,6 +127,66 @@ public final class BenchCli {
       // A requested tier that measured nothing is a failed run even when the others went fine: a script
       // comparing tiers must not read a half-empty report as a result.
       List<String> failures = TierReport.failures(report);
+      failures.forEach(err::println);
+      return failures.isEmpty() ? 0 : 1;
+    } finally {
+      TierBench.await(vertx.close(), 10_000);
+    }
+  }
+
+  /** The plan {@code bench mix} runs: full or quick, with the command line's overrides. */
+  static MixPlan mixPlan(Map<String, String> f) {
+    MixPlan p = f.containsKey("quick") ? MixPlan.quick() : MixPlan.full();
+    List<String> configs = p.configs();
+    if (f.containsKey("configs")) {
+      configs = Arrays.stream(f.get("configs").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+      for (String c : configs) {
+        if (!MixPlan.CONFIGS.contains(c)) {
+          throw new IllegalArgumentException("bench mix: unknown configuration '" + c + "' (known: "
+              + String.join(", ", MixPlan.CONFIGS) + ")");
+        }
+      }
+    }
+    double rate = p.rate();
+    if (f.containsKey("rate")) {
+      try {
+        rate = Double.parseDouble(f.get("rate"));
+      } catch (NumberFormatException e) {
+        rate = -1;
+      }
+      if (!(rate > 0) || rate > 1000) {
+        throw new IllegalArgumentException("bench mix: --rate expects requests per second in (0, 1000], got '" + f.get("rate") + "'");
+      }
+    }
+    long seed = p.seed();
+    if (f.containsKey("seed")) {
+      try {
+        seed = Long.parseLong(f.get("seed").trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("bench mix: --seed expects an integer, got '" + f.get("seed") + "'", e);
+      }
+    }
+    int duration = intFlag(f, "duration", p.durationS());
+    if (duration < 1 || duration > 3_600) {
+      throw new IllegalArgumentException("bench mix: --duration expects 1 to 3600 seconds");
+    }
+    p = p.with(seed, duration, rate, configs);
+    return f.containsKey("drain") ? p.withShape(p.shape(), intFlag(f, "drain", p.drainS()), p.probeTokens()) : p;
+  }
+
+  /** Runs {@code bench mix}: tables on {@code out}, progress and failures on {@code err}; returns the exit status. */
+  static int mix(Map<String, String> f, MixBench.Rig rig, PrintStream out, PrintStream err) {
+    known(f, "duration", "seed", "rate", "configs", "json", "quick", "drain");
+    if (rig == null) {
+      throw new IllegalArgumentException("bench mix: run it as `tiergate bench mix` (it starts simulators and gateways)");
+    }
+    MixPlan plan = mixPlan(f);
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    try {
+      MixBench.Run run = MixBench.run(rig, plan, vertx, err);
+      out.print(MixReport.table(run));
+      write(f.get("json"), MixReport.json(run).encodePrettily());
+      List<String> failures = MixReport.failures(run);
       failures.forEach(err::println);
       return failures.isEmpty() ? 0 : 1;
     } finally {
