@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * {@code tiergate demo}: one simulator per backend of the embedded demo config, calibrated to the
@@ -113,11 +114,16 @@ public final class Demo {
 
   /** Starts a simulator for every backend of the config, on the backend's own port. */
   public static Future<List<SimServer>> startSims(Vertx vertx, GatewayConfig config) {
+    return startSims(vertx, config, UnaryOperator.identity());
+  }
+
+  /** As {@link #startSims(Vertx, GatewayConfig)}, each calibration passed through {@code tune} (tests speed them up). */
+  static Future<List<SimServer>> startSims(Vertx vertx, GatewayConfig config, UnaryOperator<SimOptions> tune) {
     List<Future<SimServer>> all = new ArrayList<>();
     for (TierConfig t : config.tiers()) {
       for (BackendConfig b : t.backends()) {
         URI u = URI.create(b.url());
-        all.add(SimServer.start(vertx, calibrated(t.name(), b).withHost(u.getHost()).withPort(u.getPort())));
+        all.add(SimServer.start(vertx, tune.apply(calibrated(t.name(), b)).withHost(u.getHost()).withPort(u.getPort())));
       }
     }
     return Future.all(all).map(cf -> cf.list());

@@ -18,7 +18,7 @@ public final class Main {
         demo --rig small        one tier live at a time: the gateway starts and swaps engine processes
         sim --engine E ...      one simulated engine (vllm|sglang|llamacpp|ikllama); sim --help
         check-config [--config] FILE   validate a config file and print the verdict
-        bench tiers|stream ...  per-tier trade-space report, streaming load; bench help
+        bench tiers|stream|swap|mix ...  tier trade-space, streaming load, swaps, mixed workload; bench help
         help                    this text
       """;
 
@@ -45,7 +45,7 @@ public final class Main {
         case "demo" -> Demo.run(rest);
         case "sim" -> sim(rest);
         case "check-config" -> System.exit(CheckConfig.run(rest, System.out, System.err));
-        case "bench" -> dev.tiergate.bench.BenchCli.main(rest);
+        case "bench" -> dev.tiergate.bench.BenchCli.main(rest, new MixRig());
         case "help", "--help", "-h" -> System.out.print(USAGE);
         case "cds-training" -> CdsTraining.run();
         default -> {
