@@ -107,7 +107,7 @@ public final class Demo {
     for (TierConfig t : c.tiers()) {
       LifecycleConfig l = t.lifecycle();
       LifecycleConfig cold = l == null ? null : new LifecycleConfig(l.process(), l.commands(), l.http(), l.readyTimeoutMs(), null);
-      tiers.add(new TierConfig(t.name(), t.scheme(), t.description(), t.backends(), t.fallback(), t.timeouts(), cold));
+      tiers.add(t.withLifecycle(cold));
     }
     return c.withTiers(tiers);
   }
