@@ -4,6 +4,7 @@ import dev.tiergate.bench.MixBench;
 import dev.tiergate.config.ConfigLoader;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.TierConfig;
+import dev.tiergate.config.TierPolicy;
 import dev.tiergate.sim.SimOptions;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -73,6 +74,14 @@ public final class MixRig implements MixBench.Rig {
   /** Each tier's objectives as configured; a tier without them is left out. */
   static Map<String, MixBench.Slo> slos(GatewayConfig config) {
     Map<String, MixBench.Slo> out = new LinkedHashMap<>();
+    for (TierConfig t : config.tiers()) {
+      TierPolicy.Slo slo = t.slo();
+      if (slo != null) {
+        // an objective left out does not constrain: infinitely loose
+        out.put(t.name(), new MixBench.Slo(slo.ttftMs() == null ? Double.POSITIVE_INFINITY : slo.ttftMs(),
+            slo.tpotMs() == null ? Double.POSITIVE_INFINITY : slo.tpotMs()));
+      }
+    }
     return out;
   }
 
