@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * engines and a fresh gateway that a {@link Rig} starts (the app does, in-process; this package may not know how).
  */
 public final class MixBench {
-  private static final Pattern SLO_SERIES = Pattern.compile("^tiergate_slo_requests_total\\{([^}]*)}\\s+([0-9.eE+-]+)",
+  private static final Pattern SERIES = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)\\{([^}]*)}\\s+([0-9.eE+-]+)",
       Pattern.MULTILINE);
   private static final Pattern LABEL = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
@@ -37,11 +37,13 @@ public final class MixBench {
    * One configuration's result; {@code error} says why it did not run (then the rest is empty).
    *
    * @param gatewaySlo tier → {met, missed} from the gateway's {@code tiergate_slo_requests_total}; empty without it
+   * @param fallbacks requests the gateway moved to another tier than it first chose ({@code tiergate_fallbacks_total}),
+   *     -1 when it did not say
    */
   public record ConfigResult(String name, String error, List<MixOutcome> outcomes, List<String> tiers,
-      Map<String, Double> unloaded, Map<String, Slo> slos, Map<String, long[]> gatewaySlo, double seconds) {
+      Map<String, Double> unloaded, Map<String, Slo> slos, Map<String, long[]> gatewaySlo, long fallbacks, double seconds) {
     static ConfigResult failed(String name, String error) {
-      return new ConfigResult(name, error, List.of(), List.of(), Map.of(), Map.of(), Map.of(), 0);
+      return new ConfigResult(name, error, List.of(), List.of(), Map.of(), Map.of(), Map.of(), -1, 0);
     }
   }
 
@@ -94,7 +96,8 @@ public final class MixBench {
       List<MixOutcome> outcomes = runner.replay(t.baseUrl(), workload, progress, name);
       double seconds = (System.nanoTime() - start) / 1e9;
       String metrics = t.metricsUrl() == null ? null : runner.text(t.metricsUrl());
-      return new ConfigResult(name, null, outcomes, t.tiers(), unloaded, t.slos(), gatewaySlo(metrics), seconds);
+      return new ConfigResult(name, null, outcomes, t.tiers(), unloaded, t.slos(), gatewaySlo(metrics), fallbacks(metrics),
+          seconds);
     } finally {
       t.stop().run();
     }
@@ -103,22 +106,39 @@ public final class MixBench {
   /** tier → {met, missed} from Prometheus text; empty when the series is absent. */
   static Map<String, long[]> gatewaySlo(String metrics) {
     Map<String, long[]> out = new LinkedHashMap<>();
+    series(metrics, "tiergate_slo_requests_total").forEach((labels, v) -> {
+      String tier = labels.get("tier");
+      String met = labels.get("met");
+      if (tier != null && met != null) {
+        out.computeIfAbsent(tier, k -> new long[2])[met.equals("true") ? 0 : 1] += Math.round(v);
+      }
+    });
+    return out;
+  }
+
+  /** The sum of {@code tiergate_fallbacks_total} over its tier pairs; -1 when the series is absent. */
+  static long fallbacks(String metrics) {
+    Map<Map<String, String>, Double> s = series(metrics, "tiergate_fallbacks_total");
+    return s.isEmpty() ? -1 : Math.round(s.values().stream().mapToDouble(Double::doubleValue).sum());
+  }
+
+  /** Every labelled sample of one metric in Prometheus text, by its labels; empty when there is none. */
+  static Map<Map<String, String>, Double> series(String metrics, String metric) {
+    Map<Map<String, String>, Double> out = new LinkedHashMap<>();
     if (metrics == null) {
       return out;
     }
-    Matcher m = SLO_SERIES.matcher(metrics);
+    Matcher m = SERIES.matcher(metrics);
     while (m.find()) {
+      if (!m.group(1).equals(metric)) {
+        continue;
+      }
       Map<String, String> labels = new LinkedHashMap<>();
-      Matcher l = LABEL.matcher(m.group(1));
+      Matcher l = LABEL.matcher(m.group(2));
       while (l.find()) {
         labels.put(l.group(1), l.group(2));
       }
-      String tier = labels.get("tier");
-      if (tier == null || labels.get("met") == null) {
-        continue;
-      }
-      long v = Math.round(Double.parseDouble(m.group(2)));
-      out.computeIfAbsent(tier, k -> new long[2])[labels.get("met").equals("true") ? 0 : 1] += v;
+      out.merge(labels, Double.parseDouble(m.group(3)), Double::sum);
     }
     return out;
   }

@@ -68,14 +68,15 @@ public final class MixReport {
         i(g.met()), pct(g.share()), g.gatewayTotal() < 0 ? "n/a" : pct(g.gatewayShare()) + " of " + g.gatewayTotal()))));
     sb.append(good.render()).append('\n');
 
-    sb.append("Requests (every request ends ok, rejected, failed or lost; queued = held by the gateway first)\n\n");
-    TextTable req = new TextTable(List.of("config", "sent", "ok", "queued", "429", "503", "failed", "lost", "wall s"));
+    sb.append("Requests (every request ends ok, rejected, failed or lost; queued = held by the gateway first; moved = "
+        + "served by another tier than the gateway first chose, tiergate_fallbacks_total)\n\n");
+    TextTable req = new TextTable(List.of("config", "sent", "ok", "queued", "429", "503", "failed", "lost", "moved", "wall s"));
     for (MixBench.ConfigResult c : run.configs()) {
       MixSummary m = s.get(c.name());
       if (m != null) {
         MixSummary.Counts k = m.counts();
         req.row(List.of(c.name(), i(k.sent()), i(k.ok()), i(k.queued()), i(k.rejected429()), i(k.rejected503()),
-            i(k.failed()), i(k.lost()), TextTable.num(c.seconds())));
+            i(k.failed()), i(k.lost()), c.fallbacks() < 0 ? "n/a" : Long.toString(c.fallbacks()), TextTable.num(c.seconds())));
       }
     }
     sb.append(req.render()).append('\n');
@@ -164,7 +165,7 @@ public final class MixReport {
       JsonObject o = new JsonObject().put("name", c.name()).put("error", c.error());
       MixSummary m = s.get(c.name());
       if (m != null) {
-        o.put("seconds", c.seconds()).put("unloadedDecodeTps", new JsonObject(new LinkedHashMap<>(c.unloaded())))
+        o.put("seconds", c.seconds()).put("fallbacks", c.fallbacks() < 0 ? null : c.fallbacks()).put("unloadedDecodeTps", new JsonObject(new LinkedHashMap<>(c.unloaded())))
             .put("summary", summaryJson(m)).put("requests", requestsJson(c.outcomes()));
       }
       configs.add(o);

@@ -40,7 +40,7 @@ class MixReportTest {
     os.add(outcome(21, MixClass.BATCH, 429, null, 0));
     os.addAll(extra);
     return new MixBench.ConfigResult(name, null, os, List.of("fast", "prefill"), Map.of("fast", 80.0, "prefill", 60.0), SLOS,
-        Map.of("fast", new long[] {18, 2}), 12.5);
+        Map.of("fast", new long[] {18, 2}), 3, 12.5);
   }
 
   static MixBench.Run run(MixBench.ConfigResult... configs) {
@@ -140,5 +140,17 @@ class MixReportTest {
     got.forEach((k, v) -> flat.put(k, List.of(v[0], v[1])));
     assertEquals(Map.of("fast", List.of(12L, 3L), "max", List.of(0L, 1L)), flat);
     assertEquals(Map.of(), MixBench.gatewaySlo(null));
+  }
+
+  @Test
+  void sumsTheGatewaysFallbacksAndSaysWhenItHasNone() {
+    String metrics = """
+        tiergate_fallbacks_total{from_tier="prefill",to_tier="max"} 2.0
+        tiergate_fallbacks_total{from_tier="max",to_tier="fast"} 1.0
+        tiergate_fallbacks_total{from_tier="fast",to_tier="max"} 0.0
+        """;
+    assertEquals(3, MixBench.fallbacks(metrics));
+    assertEquals(-1, MixBench.fallbacks("tiergate_requests_total{tier=\"fast\"} 1.0\n"));
+    assertTrue(MixReport.table(run(config("rule", 1, List.of()))).contains("| moved |"));
   }
 }
