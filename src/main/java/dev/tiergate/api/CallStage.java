@@ -82,6 +82,9 @@ final class CallStage implements Stage {
       services.metrics().fallback(x.decision.tier(), served.tier());
     }
     x.recorder.upstream(served.tier(), served.backend().name(), served.backend().engine().id(), r.sentNanos());
+    x.recorder.conditions(x.call.aheadAtStart(), x.call.decodingAtStart());
+    x.recorder.batch(x.hints.batch());
+    x.recorder.predicted(x.decision.predictedTtftMs(served.backend().name()));
     if (x.response.closed()) {
       if (r instanceof UpstreamResult.Streaming s) {
         s.stream().cancel();

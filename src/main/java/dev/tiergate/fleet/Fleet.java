@@ -4,6 +4,8 @@ import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.HealthConfig;
 import dev.tiergate.config.TierConfig;
+import dev.tiergate.routing.BackendLoad;
+import dev.tiergate.routing.BackendRates;
 import dev.tiergate.routing.FleetView;
 import dev.tiergate.upstream.AttemptResult;
 import dev.tiergate.upstream.Admission;
@@ -72,6 +74,18 @@ public final class Fleet implements FleetView, BackendTracker {
   public int inflight(String backend) {
     BackendState s = backends.get(backend);
     return s == null ? 0 : s.inflight();
+  }
+
+  @Override
+  public BackendLoad load(String backend) {
+    BackendState s = backends.get(backend);
+    return s == null ? BackendLoad.IDLE : s.load();
+  }
+
+  @Override
+  public BackendRates rates(String backend) {
+    BackendState s = backends.get(backend);
+    return s == null ? null : s.rates();
   }
 
   @Override
@@ -184,6 +198,19 @@ public final class Fleet implements FleetView, BackendTracker {
 
   private static void logClosed(String backend, BackendState s) {
     LOG.log(System.Logger.Level.INFO, "backend {0} (tier {1}): circuit closed, traffic flows again", backend, s.tier());
+  }
+
+  /**
+   * One finished request's measurements, for the backend's learned rates.
+   *
+   * @param ahead prompt tokens already waiting there when it was sent
+   * @param streams streams decoding there when it was sent, itself not included
+   */
+  public void learn(String backend, long uncached, double upstreamTtftMs, long ahead, double decodeTps, int streams) {
+    BackendState s = backends.get(backend);
+    if (s != null) {
+      s.rates.learn(uncached, upstreamTtftMs, ahead, decodeTps, streams + 1);
+    }
   }
 
   @Override

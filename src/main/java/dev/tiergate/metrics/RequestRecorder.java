@@ -28,6 +28,10 @@ public final class RequestRecorder implements StreamListener {
   private boolean answered;
   private long firstAnswerNanos;
   private boolean recorded;
+  private long aheadTokens;
+  private int streamsAtStart;
+  private double predictedTtftMs = Double.NaN;
+  private boolean batch;
 
   RequestRecorder(GatewayMetrics metrics, String endpoint, long receivedNanos) {
     this.metrics = metrics;
@@ -38,6 +42,22 @@ public final class RequestRecorder implements StreamListener {
   /** The tier of the backend that answered, or {@code none}. */
   public String tier() {
     return tier;
+  }
+
+  /** What was already on the backend when the request was sent to it (for learning its rates). */
+  public void conditions(long aheadTokens, int streamsAtStart) {
+    this.aheadTokens = aheadTokens;
+    this.streamsAtStart = streamsAtStart;
+  }
+
+  /** The TTFT the predictor expected for the backend that answered. */
+  public void predicted(double ttftMs) {
+    this.predictedTtftMs = ttftMs;
+  }
+
+  /** The client marked the request batch work. */
+  public void batch(boolean b) {
+    this.batch = b;
   }
 
   /** The whole request has arrived: TTFT and the other latencies count from here. */
@@ -135,7 +155,7 @@ public final class RequestRecorder implements StreamListener {
         outputEvents, prompt, cached, completion, approximate,
         decodeTps(outcome, completion), prefillTps(prompt, cached, upstreamTtft),
         positive(usage.predictedN > 0 ? usage.predictedPerSecond : Double.NaN),
-        positive(usage.promptN > 0 ? usage.promptPerSecond : Double.NaN));
+        positive(usage.promptN > 0 ? usage.promptPerSecond : Double.NaN), aheadTokens, streamsAtStart, predictedTtftMs, batch);
   }
 
   /** Only a complete stream has a meaningful last-token time; a cut one would overstate the rate. */

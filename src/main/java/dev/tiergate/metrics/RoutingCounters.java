@@ -31,6 +31,9 @@ final class RoutingCounters {
       tiers.add(t.name());
     }
     reasons.add("default");
+    reasons.add("predicted");
+    reasons.add("predicted:slo-missed");
+    reasons.add("roundRobin");
     reasons.add("hint:header");
     reasons.add("hint:model");
     for (String t : tiers) {

@@ -17,6 +17,16 @@ public interface FleetView {
   /** The usable context window: configured, else discovered, else unknown. */
   OptionalInt contextWindow(String backend);
 
+  /** What the backend is busy with: the gateway's own outstanding work and the engine's report. */
+  default BackendLoad load(String backend) {
+    return BackendLoad.IDLE;
+  }
+
+  /** The backend's learned rates, or null when the fleet has none (then nothing is predicted). */
+  default BackendRates rates(String backend) {
+    return null;
+  }
+
   /** Whether the tier is the live one of its group; tiers outside groups always are. */
   default boolean live(String tier) {
     return true;
