@@ -1,14 +1,17 @@
 package dev.tiergate.fleet;
 
+import dev.tiergate.config.Api;
 import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.HealthConfig;
 import dev.tiergate.config.TierConfig;
 import dev.tiergate.routing.FleetView;
 import dev.tiergate.upstream.AttemptResult;
+import dev.tiergate.upstream.Adapters;
 import dev.tiergate.upstream.Admission;
 import dev.tiergate.upstream.BackendTracker;
 import dev.tiergate.upstream.LiveAttempt;
+import dev.tiergate.upstream.Support;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -62,6 +65,13 @@ public final class Fleet implements FleetView, BackendTracker {
   public boolean busy(String backend) {
     BackendState s = backends.get(backend);
     return s != null && s.full();
+  }
+
+  @Override
+  public boolean serves(String backend, String endpoint) {
+    BackendState s = backends.get(backend);
+    Api api = Api.byId(endpoint);
+    return s == null || api == null || Adapters.support(s.config(), api) != Support.NONE;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.tiergate.routing;
 
+import dev.tiergate.config.Api;
 import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.RuleConfig;
@@ -41,6 +42,18 @@ public final class TierRouter {
     return in.maxTokens() > 0 ? in.maxTokens() : outputReserve;
   }
 
+  /**
+   * The window a request needs: prompt plus output for generation; the input alone for embeddings and
+   * rerank; nothing for the token counters, which must answer however long the prompt is.
+   */
+  long need(RouteInput in) {
+    Api api = Api.byId(in.endpoint());
+    if (api == null || api.generates()) {
+      return (long) in.promptTokens() + outputTokens(in);
+    }
+    return api == Api.EMBEDDINGS || api == Api.RERANK ? in.promptTokens() : 0;
+  }
+
   public boolean hasTier(String name) {
     return tiers.containsKey(name);
   }
@@ -75,7 +88,7 @@ public final class TierRouter {
   }
 
   private RouteDecision collect(RouteInput in, FleetView fleet, String tier, String reason, List<String> order) {
-    long need = (long) in.promptTokens() + outputTokens(in);
+    long need = need(in);
     List<Candidate> candidates = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     String fallbackReason = null;
@@ -84,7 +97,12 @@ public final class TierRouter {
     for (String name : order) {
       List<BackendConfig> fits = new ArrayList<>();
       boolean knownFit = false;
+      boolean serves = false;
       for (BackendConfig b : tiers.get(name).backends()) {
+        if (!fleet.serves(b.name(), in.endpoint())) {
+          continue;
+        }
+        serves = true;
         OptionalInt w = fleet.contextWindow(b.name());
         largestWindow = Math.max(largestWindow, w.orElse(0));
         if (w.isEmpty() || need <= w.getAsInt()) {
@@ -99,6 +117,9 @@ public final class TierRouter {
         }
       }
       String why = fits.isEmpty() ? "context" : up.isEmpty() ? (fits.stream().anyMatch(b -> fleet.busy(b.name())) ? "busy" : "down") : null;
+      if (!serves) {
+        why = "unsupported";
+      }
       if (why != null) {
         skipped.add(name + ":" + why);
         unavailableMightFit |= !why.equals("context") && knownFit;
@@ -111,6 +132,9 @@ public final class TierRouter {
       for (BackendConfig b : leastLoaded(up, fleet, in.tieBreak())) {
         candidates.add(new Candidate(name, b, r));
       }
+    }
+    if (candidates.isEmpty() && skipped.stream().allMatch(sk -> sk.endsWith(":unsupported"))) {
+      throw unsupported(in.endpoint(), order);
     }
     if (candidates.isEmpty()) {
       throw noCandidate(in, tier, need, largestWindow, unavailableMightFit, skipped);
@@ -137,6 +161,14 @@ public final class TierRouter {
     String scope = in.strict() ? "tier '" + tier + "' (strict)" : "tier '" + tier + "' or its fallbacks";
     return GatewayError.of(
         Kind.NO_BACKEND_AVAILABLE, "no backend of " + scope + " can serve this request now " + skipped);
+  }
+
+  /** 404 naming the endpoint and the tiers that were considered. */
+  private static GatewayError unsupported(String endpoint, List<String> tiers) {
+    Api api = Api.byId(endpoint);
+    String what = api == null ? endpoint : api.path();
+    return GatewayError.of(Kind.UNSUPPORTED_ENDPOINT, "No tier that may serve this request serves " + what + " (tiers: "
+        + String.join(", ", tiers) + "). A backend that does declares it with serves: [" + endpoint + "].");
   }
 
   /** Fewest in-flight first; among equals, rotate so idle replicas share the load. */

@@ -1,5 +1,6 @@
 package dev.tiergate.upstream;
 
+import dev.tiergate.config.Api;
 import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
 import dev.tiergate.stream.BufferBudget;
@@ -17,6 +18,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * One client request's journey upstream: try the targets in order, each under a deadline of its
@@ -32,11 +34,26 @@ public final class UpstreamCall {
    * What to send and how much to accept back; {@code clientHeaders} are filtered by
    * {@link ForwardedHeaders}; {@code budget} bounds the bytes of buffered responses.
    */
-  public record Spec(String path, RequestBody body, boolean stream, int maxTokens, long maxResponseBytes, int maxEventBytes,
-      MultiMap clientHeaders, BufferBudget budget, Runnable onOversizedEvent) {
+  public record Spec(Api api, RequestBody body, boolean stream, int maxTokens, long maxResponseBytes, int maxEventBytes,
+      MultiMap clientHeaders, BufferBudget budget, Runnable onOversizedEvent, Supplier<RequestBody> chat) {
     public Spec(String path, RequestBody body, boolean stream, int maxTokens, long maxResponseBytes, int maxEventBytes,
         MultiMap clientHeaders, BufferBudget budget) {
-      this(path, body, stream, maxTokens, maxResponseBytes, maxEventBytes, clientHeaders, budget, () -> { });
+      this(apiOf(path), body, stream, maxTokens, maxResponseBytes, maxEventBytes, clientHeaders, budget, () -> { }, null);
+    }
+
+    /** The request in the client's API, plus (for targets that translate) its chat form, made on first use. */
+    public Spec(Api api, RequestBody body, boolean stream, int maxTokens, long maxResponseBytes, int maxEventBytes,
+        MultiMap clientHeaders, BufferBudget budget, Supplier<RequestBody> chat) {
+      this(api, body, stream, maxTokens, maxResponseBytes, maxEventBytes, clientHeaders, budget, () -> { }, chat);
+    }
+
+    private static Api apiOf(String path) {
+      for (Api a : Api.values()) {
+        if (a.path().equals(path)) {
+          return a;
+        }
+      }
+      throw new IllegalArgumentException("no API at " + path);
     }
   }
 
@@ -51,6 +68,8 @@ public final class UpstreamCall {
   private final Context context;
   /** Dropped once the call is decided, so a long stream does not keep its request body alive. */
   private RequestBody body;
+  /** The chat form of the body for targets that translate; made once, dropped with the body. */
+  private RequestBody chatBody;
   private Attempt current;
   private int lastAttempt = -1;
   private boolean cancelled;
@@ -65,7 +84,10 @@ public final class UpstreamCall {
     this.targets = targets;
     this.body = spec.body();
     this.context = vertx.getOrCreateContext();
-    result.future().onComplete(ar -> body = null);
+    result.future().onComplete(ar -> {
+      body = null;
+      chatBody = null;
+    });
   }
 
   public Future<UpstreamResult> open() {
@@ -143,10 +165,19 @@ public final class UpstreamCall {
             + "' is recovering (half-open circuit) and its one trial request is in flight"));
         return;
       }
-      Buffer payload = adapter.requestBody(body, target.backend(), spec.stream());
+      Buffer payload;
+      Api api = target.translate() ? Api.CHAT : spec.api();
+      try {
+        payload = adapter.requestBody(target.translate() ? chatBody() : body, target.backend(), spec.stream(), api);
+      } catch (GatewayError untranslatable) {
+        // The request uses something only the API's own implementations have: the client's 400.
+        abort(AttemptResult.CANCELLED);
+        result.tryFail(untranslatable);
+        return;
+      }
       RequestOptions options = new RequestOptions();
       ForwardedHeaders.copy(spec.clientHeaders(), options);
-      clients.origin(target.backend()).target(options, spec.path())
+      clients.origin(target.backend()).target(options, api.path())
           .setMethod(HttpMethod.POST)
           .setConnectTimeout(target.timeouts().connectMs())
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
@@ -246,6 +277,9 @@ public final class UpstreamCall {
         Log.credentialsRefused(target.backend().name(), status);
         failed(AttemptResult.SERVER_ERROR, GatewayError.of(Kind.UPSTREAM_AUTH, "backend '" + target.backend().name()
             + "' refused the gateway's credentials (HTTP " + status + "); the operator must check its apiKey"));
+      } else if (err.kind() == Kind.UNSUPPORTED_ENDPOINT) {
+        // The engine is fine, it only lacks this endpoint (no pooling model, an older build): try the next one.
+        failed(AttemptResult.CLIENT_ERROR, err);
       } else if (!err.retryable()) {
         if (err.kind() == Kind.CONTEXT_LENGTH_EXCEEDED) {
           tracker.windowContradicted(target.backend().name());
@@ -412,6 +446,13 @@ public final class UpstreamCall {
   private long remainingTotalMs(Target target) {
     long total = target.timeouts().totalMs();
     return Math.max(1, total - (System.nanoTime() - startNanos) / 1_000_000);
+  }
+
+  private RequestBody chatBody() {
+    if (chatBody == null) {
+      chatBody = spec.chat().get();
+    }
+    return chatBody;
   }
 
   /** Accepts a base URL with or without the {@code /v1} suffix that OpenAI clients are used to. */
