@@ -1,5 +1,6 @@
 package dev.tiergate.metrics;
 
+import dev.tiergate.config.Api;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
@@ -11,8 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class RequestCounters {
   static final String NAME = "tiergate_requests";
-  /** The ids of the proxied endpoints (api's {@code Endpoint}); another id gets its counters on first use. */
-  static final String[] ENDPOINTS = {"chat", "completions"};
+  /** The ids of the proxied endpoints ({@link Api}); another id gets its counters on first use. */
+  static final String[] ENDPOINTS = java.util.Arrays.stream(Api.values()).map(Api::id).toArray(String[]::new);
 
   private final MeterRegistry registry;
   private final String tier;

@@ -1,5 +1,6 @@
 package dev.tiergate.metrics;
 
+import dev.tiergate.config.Api;
 import dev.tiergate.stream.SseEvent;
 import dev.tiergate.stream.StreamListener;
 import dev.tiergate.stream.StreamOutcome;
@@ -15,6 +16,8 @@ import io.vertx.core.buffer.Buffer;
 public final class RequestRecorder implements StreamListener {
   private final GatewayMetrics metrics;
   private final String endpoint;
+  /** Embeddings, rerank and the token counters generate nothing: no output count to approximate. */
+  private final boolean generates;
   private long receivedNanos;
   private final TokenUsage usage = new TokenUsage();
   private String tier = GatewayMetrics.NONE;
@@ -32,6 +35,8 @@ public final class RequestRecorder implements StreamListener {
   RequestRecorder(GatewayMetrics metrics, String endpoint, long receivedNanos) {
     this.metrics = metrics;
     this.endpoint = endpoint;
+    Api api = Api.byId(endpoint);
+    this.generates = api == null || api.generates();
     this.receivedNanos = receivedNanos;
   }
 
@@ -119,7 +124,7 @@ public final class RequestRecorder implements StreamListener {
     long upstreamTtft = out && sent ? firstOutputNanos - sentNanos : -1;
     long completion = usage.completion();
     // Streams without usage still produced output we relayed: count it, and say it is a count of events.
-    boolean approximate = completion < 0 && (out || outcome == Outcome.OK);
+    boolean approximate = generates && completion < 0 && (out || outcome == Outcome.OK);
     if (completion < 0 && approximate) {
       completion = outputEvents;
     }
