@@ -99,12 +99,14 @@ public final class SimCli {
       case "--step-tokens" -> o.withStepTokens(intValue(flag, v));
       case "--max-running" -> o.withMaxRunning(intValue(flag, v));
       case "--role-delay-ms" -> o.withRoleDelayMs(doubleValue(flag, v));
+      case "--embeddings" -> o.withPooling(boolValue(flag, v));
       default -> throw new IllegalArgumentException(flag + " is not a sim flag (see --help)");
     };
   }
 
   private static boolean takesValue(String flag) {
-    return !flag.equals("--flat-batching") && !flag.equals("--stamp-events") && flag.startsWith("--")
+    return !flag.equals("--flat-batching") && !flag.equals("--stamp-events") && !flag.equals("--embeddings")
+        && flag.startsWith("--")
         && !flag.equals("--help");
   }
 
@@ -180,9 +182,13 @@ public final class SimCli {
                                          slots, ikllama 1)
           --role-delay-ms X              chat streams send the role chunk at once, the first token X ms later
                                          (default 0: role chunk right before the first token)
+          --embeddings                   serve /v1/embeddings and /v1/rerank (a pooling model; llama.cpp
+                                         --embeddings --reranking); without it they answer "not supported"
           --help                         print this text
         per-request headers: x-sim-fault, x-sim-fault-after (default 3), x-sim-decode-tps, x-sim-role-delay-ms,
                              x-sim-tool-call: true, x-sim-output-tokens (stop naturally after N tokens)
-        load signals: GET /metrics (every engine), GET /slots (llamacpp, ikllama)""";
+        load signals: GET /metrics (every engine), GET /slots (llamacpp, ikllama)
+        APIs: chat and completions everywhere; /v1/responses and /v1/messages (+ count_tokens) on vllm, sglang and
+              llamacpp; llamacpp also /v1/responses/input_tokens and /v1/chat/completions/input_tokens""";
   }
 }

@@ -13,6 +13,8 @@ package dev.tiergate.sim;
  *     later requests wait in arrival order
  * @param roleDelayMs when above 0, a chat stream sends its role chunk as soon as it opens and its first token no
  *     sooner than this many milliseconds later
+ * @param pooling the engine serves /v1/embeddings and /v1/rerank (vLLM with a pooling model, llama.cpp started with
+ *     {@code --embeddings --reranking}); without it those routes answer the engine's "not supported" error
  */
 public record SimOptions(
     String engine,
@@ -33,7 +35,8 @@ public record SimOptions(
     int defaultMaxTokens,
     int stepTokens,
     int maxRunning,
-    double roleDelayMs) {
+    double roleDelayMs,
+    boolean pooling) {
 
   public SimOptions {
     Engine.parse(engine); // fail at construction, not at the first request
@@ -82,7 +85,7 @@ public record SimOptions(
   public static SimOptions defaults(String engine) {
     Engine e = Engine.parse(engine);
     return new SimOptions(engine, "127.0.0.1", 0, "qwen3.6-27b", 262144, 2000, 80000, 120, 70, true, 0, 0, null,
-        false, 4.0, 256, e.defaultStepTokens, e.defaultMaxRunning, 0);
+        false, 4.0, 256, e.defaultStepTokens, e.defaultMaxRunning, 0, false);
   }
 
   Engine engineKind() {
@@ -92,114 +95,120 @@ public record SimOptions(
   public SimOptions withEngine(String v) {
     return new SimOptions(v, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, pooling);
   }
 
   public SimOptions withHost(String v) {
     return new SimOptions(engine, v, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, pooling);
   }
 
   public SimOptions withPort(int v) {
     return new SimOptions(engine, host, v, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, pooling);
   }
 
   public SimOptions withModel(String v) {
     return new SimOptions(engine, host, port, v, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, pooling);
   }
 
   public SimOptions withContextWindow(int v) {
     return new SimOptions(engine, host, port, model, v, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, pooling);
   }
 
   public SimOptions withPrefillTps(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, v, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, pooling);
   }
 
   public SimOptions withPrefillHalfRateTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, v, ttftBaseMs, decodeTps,
         denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken, defaultMaxTokens,
-        stepTokens, maxRunning, roleDelayMs);
+        stepTokens, maxRunning, roleDelayMs, pooling);
   }
 
   public SimOptions withTtftBaseMs(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, v,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, pooling);
   }
 
   public SimOptions withDecodeTps(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, v, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, pooling);
   }
 
   public SimOptions withDenseBatching(boolean v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, v, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, pooling);
   }
 
   public SimOptions withReasoningTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, v, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, pooling);
   }
 
   public SimOptions withLoadingSeconds(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, v, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, pooling);
   }
 
   public SimOptions withFault(String v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, v, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, pooling);
   }
 
   public SimOptions withStampEvents(boolean v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, v, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, pooling);
   }
 
   public SimOptions withCharsPerToken(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, v,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, pooling);
   }
 
   public SimOptions withDefaultMaxTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, v, stepTokens, maxRunning, roleDelayMs);
+        charsPerToken, v, stepTokens, maxRunning, roleDelayMs, pooling);
   }
 
   public SimOptions withStepTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, defaultMaxTokens, v, maxRunning, roleDelayMs);
+        charsPerToken, defaultMaxTokens, v, maxRunning, roleDelayMs, pooling);
   }
 
   public SimOptions withMaxRunning(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, defaultMaxTokens, stepTokens, v, roleDelayMs);
+        charsPerToken, defaultMaxTokens, stepTokens, v, roleDelayMs, pooling);
   }
 
   public SimOptions withRoleDelayMs(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, v);
+        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, v, pooling);
+  }
+
+  public SimOptions withPooling(boolean v) {
+    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
+        ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
+        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, v);
   }
 }

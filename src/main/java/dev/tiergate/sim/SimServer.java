@@ -20,6 +20,7 @@ public final class SimServer {
   private final GenerateRoute generate;
   private final InfoRoutes info;
   private final LoadRoutes load;
+  private final PoolingRoutes pooling;
   private volatile HttpServer http;
   private volatile String deploymentId;
   private volatile Future<Void> closing;
@@ -30,6 +31,7 @@ public final class SimServer {
     this.generate = new GenerateRoute(core);
     this.info = new InfoRoutes(core);
     this.load = new LoadRoutes(core);
+    this.pooling = new PoolingRoutes(core);
   }
 
   public static Future<SimServer> start(Vertx vertx, SimOptions options) {
@@ -98,7 +100,8 @@ public final class SimServer {
   private void dispatch(HttpServerRequest req, Buffer body) {
     String path = req.path();
     HttpServerResponse resp = req.response();
-    boolean generation = path.equals("/v1/chat/completions") || path.equals("/v1/completions");
+    boolean generation = path.equals("/v1/chat/completions") || path.equals("/v1/completions")
+        || path.equals("/v1/responses") || path.equals("/v1/messages");
     if (core.loading() && !generation) {
       switch (core.engine) {
         case VLLM -> {
@@ -145,6 +148,33 @@ public final class SimServer {
           generate.serve(req, false, body);
         }
       }
+      case "/v1/responses" -> generateIfServed(req, SimApi.RESPONSES, body);
+      case "/v1/messages" -> generateIfServed(req, SimApi.MESSAGES, body);
+      case "/v1/messages/count_tokens" -> {
+        // vLLM's Anthropic router and llama.cpp count; SGLang's and ik_llama's builds do not route it
+        if (e != Engine.VLLM && e != Engine.LLAMACPP) {
+          notFound(e, resp);
+        } else if (expect(req, HttpMethod.POST)) {
+          pooling.count(resp, SimApi.MESSAGES, body, true);
+        }
+      }
+      case "/v1/responses/input_tokens", "/v1/chat/completions/input_tokens" -> {
+        if (e != Engine.LLAMACPP) {
+          notFound(e, resp);
+        } else if (expect(req, HttpMethod.POST)) {
+          pooling.count(resp, path.startsWith("/v1/responses") ? SimApi.RESPONSES : SimApi.CHAT, body, false);
+        }
+      }
+      case "/v1/embeddings" -> {
+        if (expect(req, HttpMethod.POST)) {
+          pooling.embeddings(resp, body);
+        }
+      }
+      case "/v1/rerank" -> {
+        if (expect(req, HttpMethod.POST)) {
+          pooling.rerank(resp, body);
+        }
+      }
       case "/v1/models" -> {
         if (expect(req, HttpMethod.GET)) {
           info.models(resp);
@@ -187,6 +217,14 @@ public final class SimServer {
         }
       }
       default -> notFound(e, resp);
+    }
+  }
+
+  private void generateIfServed(HttpServerRequest req, SimApi api, Buffer body) {
+    if (!api.servedBy(core.engine)) {
+      notFound(core.engine, req.response());
+    } else if (expect(req, HttpMethod.POST)) {
+      generate.serve(req, api, body);
     }
   }
 
