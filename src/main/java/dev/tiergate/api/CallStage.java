@@ -122,7 +122,7 @@ final class CallStage implements Stage {
   private Render render(Exchange x, Target target, EngineAdapter adapter) {
     RequestFacts f = x.facts;
     if (target.translate()) {
-      return Translated.of(x.endpoint, f);
+      return Translated.of(x.endpoint, f, adapter);
     }
     return switch (x.endpoint.api) {
       case CHAT, COMPLETIONS -> new ClientEvents(adapter, f.clientWantsUsage(), f.maxTokens(), modelLiteral.of(f.model()),

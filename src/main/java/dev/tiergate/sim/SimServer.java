@@ -92,6 +92,9 @@ public final class SimServer {
   }
 
   private void handle(HttpServerRequest req) {
+    java.util.Map<String, String> headers = new java.util.TreeMap<>();
+    req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
+    core.stats.onHeaders(headers);
     req.response().putHeader("Server", core.engine.python() ? "uvicorn" : "llama.cpp");
     // read every body first: the ik_llama loading hold would otherwise have to juggle a paused request
     req.body().onSuccess(body -> dispatch(req, body));
