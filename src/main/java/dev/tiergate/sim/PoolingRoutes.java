@@ -1,6 +1,7 @@
 package dev.tiergate.sim;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -26,8 +27,12 @@ final class PoolingRoutes {
     this.options = core.options;
   }
 
-  void embeddings(HttpServerResponse resp, Buffer body) {
+  void embeddings(HttpServerRequest req, Buffer body) {
+    HttpServerResponse resp = req.response();
     core.stats.onRequest(body.toString());
+    if (stalled(req)) {
+      return;
+    }
     if (!options.pooling()) {
       refuse(resp, "embeddings", "Embeddings");
       return;
@@ -61,8 +66,12 @@ final class PoolingRoutes {
     SimServer.json(engine, resp, 200, out.encode());
   }
 
-  void rerank(HttpServerResponse resp, Buffer body) {
+  void rerank(HttpServerRequest req, Buffer body) {
+    HttpServerResponse resp = req.response();
     core.stats.onRequest(body.toString());
+    if (stalled(req)) {
+      return;
+    }
     if (!options.pooling()) {
       refuse(resp, "reranking", "Rerank (Score)");
       return;
@@ -97,8 +106,12 @@ final class PoolingRoutes {
   }
 
   /** The exact prompt count of a generation request in the sim's own tokenizer (what its usage will report). */
-  void count(HttpServerResponse resp, SimApi api, Buffer body, boolean anthropic) {
+  void count(HttpServerRequest req, SimApi api, Buffer body, boolean anthropic) {
+    HttpServerResponse resp = req.response();
     core.stats.onRequest(body.toString());
+    if (stalled(req)) {
+      return;
+    }
     SimRequest r;
     try {
       r = SimRequest.parse(api, body, engine, options.charsPerToken());
@@ -113,6 +126,19 @@ final class PoolingRoutes {
       out.put("context_management", new JsonObject().put("original_input_tokens", r.promptTokens));
     }
     SimServer.json(engine, resp, 200, out.encode());
+  }
+
+  /** {@code x-sim-fault: stall-first}: the request is taken and never answered, until the peer leaves. */
+  private boolean stalled(HttpServerRequest req) {
+    if (!"stall-first".equals(req.getHeader(GenerateRoute.H_FAULT))) {
+      return false;
+    }
+    core.stats.streamStarted();
+    req.response().closeHandler(v -> {
+      core.stats.streamEnded();
+      core.stats.onAbort();
+    });
+    return true;
   }
 
   private void refuse(HttpServerResponse resp, String flag, String api) {

@@ -158,24 +158,24 @@ public final class SimServer {
         if (e != Engine.VLLM && e != Engine.LLAMACPP) {
           notFound(e, resp);
         } else if (expect(req, HttpMethod.POST)) {
-          pooling.count(resp, SimApi.MESSAGES, body, true);
+          pooling.count(req, SimApi.MESSAGES, body, true);
         }
       }
       case "/v1/responses/input_tokens", "/v1/chat/completions/input_tokens" -> {
         if (e != Engine.LLAMACPP) {
           notFound(e, resp);
         } else if (expect(req, HttpMethod.POST)) {
-          pooling.count(resp, path.startsWith("/v1/responses") ? SimApi.RESPONSES : SimApi.CHAT, body, false);
+          pooling.count(req, path.startsWith("/v1/responses") ? SimApi.RESPONSES : SimApi.CHAT, body, false);
         }
       }
       case "/v1/embeddings" -> {
         if (expect(req, HttpMethod.POST)) {
-          pooling.embeddings(resp, body);
+          pooling.embeddings(req, body);
         }
       }
       case "/v1/rerank" -> {
         if (expect(req, HttpMethod.POST)) {
-          pooling.rerank(resp, body);
+          pooling.rerank(req, body);
         }
       }
       case "/v1/models" -> {

@@ -124,6 +124,8 @@ public class OpenAiAdapter implements EngineAdapter {
   static boolean unsupported(int status, String message, String type) {
     return status == 501 || "not_supported_error".equals(type)
         || (status == 400 || status == 404) && NO_SUCH_API.matcher(message).matches()
+        // llama.cpp --embeddings on a generative model (capture 19c): the model has no pooling to offer
+        || status == 400 && message.contains("is not OAI compatible")
         || status == 404 && (message.equals("Not Found") || message.equals("File Not Found"));
   }
 

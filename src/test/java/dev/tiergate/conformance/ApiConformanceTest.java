@@ -347,6 +347,24 @@ class ApiConformanceTest {
     assertFalse(Wire.names(mid.body()).contains("response.completed"));
   }
 
+  // --- disconnects ---------------------------------------------------------------------------
+
+  @ParameterizedTest
+  @MethodSource("tiers")
+  void aClientLeavingAMessagesOrResponsesStreamCancelsTheUpstream(String tier) {
+    for (String path : new String[] {"/v1/messages", "/v1/responses"}) {
+      dev.tiergate.sim.SimStats s = gw.sim(backend(tier)).stats();
+      int aborted = s.aborted();
+      String body = path.equals("/v1/messages")
+          ? messages(true, "").replace("\"max_tokens\":6", "\"max_tokens\":30000")
+          : responses(true, "").replace("\"max_output_tokens\":6", "\"max_output_tokens\":30000");
+      Wire.Reader r = Wire.Reader.open(gw, path, body, "x-tiergate-tier", tier, "x-sim-decode-tps", "50");
+      r.awaitText(path.equals("/v1/messages") ? "text_delta" : "output_text.delta", 5_000);
+      r.closeConnection();
+      Wire.await(tier + " " + path + ": the engine saw the stream aborted", 2_000, () -> s.aborted() == aborted + 1);
+    }
+  }
+
   // --- metrics ------------------------------------------------------------------------------
 
   @Test
