@@ -63,12 +63,12 @@ final class ResponsesOutput implements Output {
       case REASONING -> {
         open(Kind.REASONING);
         text.append(raw);
-        write("response.reasoning_text.delta", at().put("content_index", 0).put("delta", raw));
+        write("response.reasoning_text.delta", atPart().put("delta", raw));
       }
       case CONTENT -> {
         open(Kind.MESSAGE);
         text.append(raw);
-        write("response.output_text.delta", at().put("content_index", 0).put("delta", raw));
+        write("response.output_text.delta", atPart().put("delta", raw));
       }
       case TOOL_START -> open(Kind.CALL);
       case TOOL_ARGS -> {
@@ -84,6 +84,12 @@ final class ResponsesOutput implements Output {
       o.put("output_index", output.size() - 1);
     }
     return o;
+  }
+
+  /** A delta's position within its item: vLLM says which content part; llama.cpp does not (16b). */
+  private JsonObject atPart() {
+    JsonObject o = at();
+    return engine.llamaFamily() ? o : o.put("content_index", 0);
   }
 
   private void open(Kind k) {
@@ -105,7 +111,9 @@ final class ResponsesOutput implements Output {
     output.add(item);
     write("response.output_item.added", index().put("item", item.copy()));
     if (k == Kind.MESSAGE) {
-      write("response.content_part.added", at().put("content_index", 0).put("part", part("")));
+      // llama.cpp announces an empty part without annotations (16b)
+      write("response.content_part.added", atPart().put("part", engine.llamaFamily()
+          ? new JsonObject().put("type", "output_text").put("text", "") : part("")));
     }
   }
 
@@ -125,12 +133,12 @@ final class ResponsesOutput implements Output {
     String t = text.toString();
     switch (kind) {
       case REASONING -> {
-        write("response.reasoning_text.done", at().put("content_index", 0).put("text", t));
+        write("response.reasoning_text.done", atPart().put("text", t));
         item.getJsonArray("content").getJsonObject(0).put("text", t);
       }
       case MESSAGE -> {
-        write("response.output_text.done", at().put("content_index", 0).put("text", t));
-        write("response.content_part.done", at().put("content_index", 0).put("part", part(t)));
+        write("response.output_text.done", atPart().put("text", t));
+        write("response.content_part.done", atPart().put("part", part(t)));
         item.getJsonArray("content").add(part(t));
         item.put("status", "completed");
       }
@@ -167,10 +175,10 @@ final class ResponsesOutput implements Output {
     // the sim's finish reason "length" is a budget that ran out: the response is incomplete
     String status = "length".equals(o.finishReason()) && !engine.llamaFamily() ? "incomplete" : "completed";
     JsonObject r = response(status, o);
-    if (engine.llamaFamily()) {
-      r.put("completed_at", created);
-    }
     if (!stream) {
+      if (engine.llamaFamily()) {
+        r.put("completed_at", created); // only on the whole answer (16a, not 16b)
+      }
       SimServer.json(engine, response, 200, r.encode());
       return;
     }
