@@ -51,4 +51,4 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 "${JVM[@]}" bench tiers --url "http://127.0.0.1:$((BASE + 9))" "${MODE[@]}" \
-  --json "$OUT/tiers.json" --csv "$OUT/tiers.csv"
+  --json "$OUT/tiers.json" --csv "$OUT/tiers.csv" --svg "$OUT/tiers.svg" --html "$OUT/tiers.html"

@@ -20,7 +20,7 @@ final class AcceptStage implements Stage {
 
   @Override
   public Future<Void> apply(Exchange x) {
-    if (services.lifecycle().draining()) {
+    if (services.shutdown().draining()) {
       throw GatewayError.of(Kind.SHUTTING_DOWN, "the gateway is shutting down; retry on another instance");
     }
     String type = x.request.getHeader(HttpHeaders.CONTENT_TYPE);

@@ -49,7 +49,7 @@ public final class ApiVerticle extends VerticleBase {
     server = vertx.createHttpServer(options)
         .connectionHandler(connections::accept)
         .requestHandler(req -> accept(req, router));
-    return server.listen().onSuccess(services.lifecycle()::register);
+    return server.listen().onSuccess(services.shutdown()::register);
   }
 
   @Override
@@ -84,17 +84,24 @@ public final class ApiVerticle extends VerticleBase {
   Router router() {
     Router router = Router.router(vertx);
     for (Endpoint e : Endpoint.values()) {
+      RouteStage route = new RouteStage(services);
       router.post(e.path).handler(new Pipeline(e, services, List.of(
           new AcceptStage(services),
           new ReadStage(services.config().server(), services.budget(), services.metrics()),
           new ParseStage(services),
-          new RouteStage(services),
+          route,
+          new SwapWaitStage(services, route),
           new CallStage(services, clients, services.budget()))));
     }
     get(router, "/v1/models", new ModelsHandler(services.config(), services.fleet()));
     get(router, "/health", ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end("{\"status\":\"ok\"}"));
     get(router, "/ready", this::ready);
     get(router, "/tiergate/status", new StatusHandler(services));
+    if (services.config().lifecycle().adminEndpoints()) {
+      AdminHandler admin = new AdminHandler(services.lifecycles());
+      router.post("/tiergate/tiers/:name/activate").handler(admin::activate);
+      router.post("/tiergate/groups/:name/stop").handler(admin::stop);
+    }
     if (services.config().metrics().onGatewayPort()) {
       get(router, services.config().metrics().path(), new MetricsHandler(services.metrics()));
     }
@@ -113,7 +120,7 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   private void ready(RoutingContext ctx) {
-    boolean ok = !services.lifecycle().draining() && services.fleet().anyRoutable();
+    boolean ok = !services.shutdown().draining() && services.fleet().anyRoutable();
     ctx.response().setStatusCode(ok ? 200 : 503).putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON)
         .end(ok ? "{\"status\":\"ready\"}" : "{\"status\":\"not_ready\"}");
   }

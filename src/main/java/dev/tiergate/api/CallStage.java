@@ -152,12 +152,12 @@ final class CallStage implements Stage {
     if (render.rendersDone()) {
       relay.renderDone();
     }
-    Lifecycle lifecycle = services.lifecycle();
-    Object handle = lifecycle.track(x.ctx.vertx().getOrCreateContext(),
+    Shutdown shutdown = services.shutdown();
+    Object handle = shutdown.track(x.ctx.vertx().getOrCreateContext(), x.recorder.tier(),
         why -> relay.cut(GatewayError.of(Kind.SHUTTING_DOWN, why)));
     Promise<Void> done = Promise.promise();
     relay.start(s.held()).onComplete(ar -> {
-      lifecycle.untrack(handle);
+      shutdown.untrack(handle);
       done.complete();
     });
     return done.future();

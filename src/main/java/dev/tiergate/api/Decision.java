@@ -20,7 +20,7 @@ final class Decision {
   /** Headers for a response served by {@code served}. */
   static void put(Exchange x, Candidate served) {
     RouteDecision d = x.decision;
-    String reason = served.reason();
+    String reason = x.reasonOverride != null && served.tier().equals(d.tier()) ? x.reasonOverride : served.reason();
     if (!served.tier().equals(d.tier()) && !reason.startsWith("fallback:")) {
       reason = "fallback:" + d.tier() + "-failed";
     } else if (!served.tier().equals(d.candidates().get(0).tier()) && !reason.startsWith("fallback:")) {
@@ -36,11 +36,13 @@ final class Decision {
 
   /** Headers for an error: as much of the decision as was made before the request failed. */
   static void put(Exchange x, GatewayError e) {
-    if (x.decision != null) {
+    if (x.decision != null && !x.decision.candidates().isEmpty()) {
       Candidate shown = lastTried(x).orElse(x.decision.candidates().get(0));
       x.response.putHeader("x-tiergate-tier", shown.tier()).putHeader("x-tiergate-backend", shown.backend().name())
           .putHeader("x-tiergate-reason", x.decision.reason());
       failures(x);
+    } else if (x.decision != null) {
+      x.response.putHeader("x-tiergate-tier", x.decision.tier()).putHeader("x-tiergate-reason", x.decision.reason());
     }
     promptTokens(x);
   }

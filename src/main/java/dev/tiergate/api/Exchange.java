@@ -25,6 +25,8 @@ final class Exchange {
   RequestFacts facts;
   Hints hints;
   RouteDecision decision;
+  /** The reason to show instead of the decision's own (a request that waited for a swap: {@code swap:a->b}). */
+  String reasonOverride;
   UpstreamCall call;
   /** True once a response head went out: later failures are error events, not statuses. */
   boolean committed;

@@ -19,17 +19,24 @@ final class RouteStage implements Stage {
 
   @Override
   public Future<Void> apply(Exchange x) {
-    if (services.lifecycle().draining()) {
+    if (services.shutdown().draining()) {
       // The body was still arriving when the drain began: no new work starts now.
       throw GatewayError.of(Kind.SHUTTING_DOWN, "the gateway is shutting down; retry on another instance");
     }
+    decide(x);
+    return Future.succeededFuture();
+  }
+
+  /** Decides (again, after a swap wait) and counts the decision once it names backends to try. */
+  void decide(Exchange x) {
     RequestFacts f = x.facts;
     Hints h = x.hints;
     RouteInput in = new RouteInput(f.promptTokens(), f.maxTokens(), x.endpoint.id, f.stream(), f.hasTools(),
         h.tier(), h.source(), h.strict(), TIE_BREAK.getAndIncrement());
     x.decision = services.router().decide(in, services.fleet());
-    Candidate first = x.decision.candidates().get(0);
-    services.metrics().decision(first.tier(), first.reason());
-    return Future.succeededFuture();
+    if (!x.decision.needsSwap()) {
+      Candidate first = x.decision.candidates().get(0);
+      services.metrics().decision(first.tier(), x.reasonOverride != null ? x.reasonOverride : first.reason());
+    }
   }
 }

@@ -2,6 +2,7 @@ package dev.tiergate.api;
 
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.fleet.Fleet;
+import dev.tiergate.lifecycle.Lifecycles;
 import dev.tiergate.metrics.GatewayMetrics;
 import dev.tiergate.routing.TierRouter;
 import dev.tiergate.stream.BufferBudget;
@@ -13,12 +14,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * @param budget bytes of request and response bodies held in memory, across all event loops
  * @param openConnections client connections open, across all event loops
+ * @param lifecycles the managed tiers and their swaps (empty when no tier has a lifecycle)
  */
-public record Services(GatewayConfig config, TierRouter router, Fleet fleet, GatewayMetrics metrics, Lifecycle lifecycle,
-    BufferBudget budget, AtomicInteger openConnections, Secrets secrets) {
+public record Services(GatewayConfig config, TierRouter router, Fleet fleet, GatewayMetrics metrics, Shutdown shutdown,
+    BufferBudget budget, AtomicInteger openConnections, Secrets secrets, Lifecycles lifecycles) {
 
-  public Services(GatewayConfig config, TierRouter router, Fleet fleet, GatewayMetrics metrics, Lifecycle lifecycle) {
-    this(config, router, fleet, metrics, lifecycle, new BufferBudget(config.server().maxBufferedBytes()), new AtomicInteger(),
-        Secrets.of(config));
+  public Services(GatewayConfig config, TierRouter router, Fleet fleet, GatewayMetrics metrics, Shutdown shutdown,
+      Lifecycles lifecycles) {
+    this(config, router, fleet, metrics, shutdown, new BufferBudget(config.server().maxBufferedBytes()), new AtomicInteger(),
+        Secrets.of(config), lifecycles);
   }
 }

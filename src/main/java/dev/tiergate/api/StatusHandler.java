@@ -37,7 +37,7 @@ final class StatusHandler implements Handler<RoutingContext> {
             .put("model", s.effectiveModel())
             .put("modelSource", s.modelSource())
             .put("servedModels", new JsonArray(s.servedModels()))
-            .put("state", s.health().name().toLowerCase())
+            .put("state", s.live() ? s.health().name().toLowerCase() : "not-live")
             .put("routable", routable)
             .put("circuit", s.circuit(now))
             .put("consecutiveFailures", s.consecutiveFailures())
@@ -46,11 +46,21 @@ final class StatusHandler implements Handler<RoutingContext> {
             .put("contextWindowSource", s.windowSource())
             .put("lastError", services.secrets().redact(s.lastError())));
       }
-      tiers.add(new JsonObject().put("name", t.name()).put("scheme", t.scheme()).put("up", tierUp).put("backends", backends));
+      tiers.add(new JsonObject().put("name", t.name()).put("scheme", t.scheme()).put("up", tierUp)
+          .put("live", services.fleet().live(t.name())).put("backends", backends));
     }
     JsonObject body = new JsonObject()
-        .put("status", services.lifecycle().draining() ? "draining" : services.fleet().anyRoutable() ? "ready" : "not_ready")
+        .put("status", services.shutdown().draining() ? "draining" : services.fleet().anyRoutable() ? "ready" : "not_ready")
         .put("tiers", tiers);
-    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end(body.encodePrettily());
+    // The lifecycle answers on its own context; the response may only be written on ours.
+    io.vertx.core.Context here = ctx.vertx().getOrCreateContext();
+    services.lifecycles().status().onComplete(ar -> here.runOnContext(v -> {
+      if (ar.succeeded() && !ar.result().isEmpty()) {
+        body.put("groups", ar.result());
+      }
+      if (!ctx.response().closed()) {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end(body.encodePrettily());
+      }
+    }));
   }
 }

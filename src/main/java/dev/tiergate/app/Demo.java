@@ -4,13 +4,16 @@ import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.ConfigLoader;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.TierConfig;
+import dev.tiergate.sim.Profiles;
 import dev.tiergate.sim.SimOptions;
 import dev.tiergate.sim.SimServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code tiergate demo}: one simulator per backend of the embedded demo config, calibrated to the
@@ -20,18 +23,33 @@ public final class Demo {
   private Demo() {}
 
   static void run(String[] args) {
-    GatewayConfig config = ConfigLoader.withSystemEnv().loadResource(ConfigLoader.DEMO_RESOURCE);
+    String rig = "big";
+    Integer port = null;
+    String boot = null;
     for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--port")) {
-        config = Launch.withPort(config, Integer.parseInt(Main.value(args, ++i, "--port")));
-      } else {
-        throw new IllegalArgumentException("demo: unknown option '" + args[i] + "'");
+      switch (args[i]) {
+        case "--port" -> port = Integer.parseInt(Main.value(args, ++i, "--port"));
+        case "--rig" -> rig = Main.value(args, ++i, "--rig");
+        case "--boot-seconds" -> boot = Main.value(args, ++i, "--boot-seconds");
+        default -> throw new IllegalArgumentException("demo: unknown option '" + args[i] + "' (--port N, --rig big|small, "
+            + "--boot-seconds N)");
       }
+    }
+    if (rig.equals("small")) {
+      small(port, boot);
+      return;
+    }
+    if (!rig.equals("big")) {
+      throw new IllegalArgumentException("demo: --rig is big (three tiers side by side) or small (one tier at a time)");
+    }
+    GatewayConfig config = ConfigLoader.withSystemEnv().loadResource(ConfigLoader.DEMO_RESOURCE);
+    if (port != null) {
+      config = Launch.withPort(config, port);
     }
     Vertx vertx = Launch.vertx(config);
     Launch.await(startSims(vertx, config));
     Launch.gateway(vertx, config, "embedded demo.yaml");
-    int port = config.server().port();
+    int p = config.server().port();
     System.out.println("""
 
         Demo ready: three simulated tiers (fast W4A16, max W8A16, prefill W8A8) behind one endpoint.
@@ -40,7 +58,39 @@ public final class Demo {
             curl -sN http://127.0.0.1:%1$d/v1/chat/completions -H 'Content-Type: application/json' \\
               -d '{"model":"qwen3.6-27b","stream":true,"messages":[{"role":"user","content":"Hello!"}]}' -D -
           Steer with -H 'x-tiergate-tier: max' (or prefill, fast); Ctrl-C stops everything.
-        """.formatted(port));
+        """.formatted(p));
+  }
+
+  /**
+   * The small rig: the three tiers share "the GPUs", so the gateway starts each one's engine (a
+   * simulator process with the same calibration) through its lifecycle and swaps on demand.
+   */
+  private static void small(Integer port, String bootSeconds) {
+    Map<String, String> env = new HashMap<>(System.getenv());
+    env.put("TIERGATE_JAVA", ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
+    env.put("TIERGATE_CLASSPATH", System.getProperty("java.class.path"));
+    if (bootSeconds != null) {
+      env.put("TIERGATE_BOOT_SECONDS", bootSeconds);
+    }
+    GatewayConfig config = new ConfigLoader(env::get).loadResource(ConfigLoader.SMALL_DEMO_RESOURCE);
+    if (port != null) {
+      config = Launch.withPort(config, port);
+    }
+    Launch.gateway(config, "embedded demo-small.yaml");
+    int p = config.server().port();
+    System.out.println("""
+
+        Small-rig demo: fast, max and prefill share two (simulated) GPUs; one tier is live at a time.
+        The gateway is starting fast (home) now; each swap takes a few seconds (a real one takes minutes).
+          OpenAI base URL: http://127.0.0.1:%1$d/v1
+          A strict request for max waits while the gateway swaps, then gets its answer from max:
+            curl -s http://127.0.0.1:%1$d/v1/chat/completions -D - -H 'Content-Type: application/json' \\
+              -H 'x-tiergate-tier: max' -H 'x-tiergate-strict: true' \\
+              -d '{"model":"qwen3.6-27b","max_tokens":20,"messages":[{"role":"user","content":"Hi"}]}'
+          Watch the swap:   curl -s http://127.0.0.1:%1$d/tiergate/status
+          Swap by hand:     curl -s -X POST http://127.0.0.1:%1$d/tiergate/tiers/prefill/activate
+          Ctrl-C stops the gateway and every engine it started.
+        """.formatted(p));
   }
 
   /** Starts a simulator for every backend of the config, on the backend's own port. */
@@ -55,21 +105,11 @@ public final class Demo {
     return Future.all(all).map(cf -> cf.list());
   }
 
-  /**
-   * Rates from the seed's A/B sitting: prefill tok/s at 10K → 90K prompt tokens (W8A8 2062 → 1021,
-   * FP8 1364 → 875, INT4 1446 → 1118), short-prompt TTFT 122 ms (W8A8) vs 158 ms (FP8), decode
-   * ≈ 72–90 tok/s for INT4 and ≈ 69 for FP8. The half-rate points fit rate(n) = p0 / (1 + n/h).
-   */
+  /** The tier's calibration (see {@link Profiles}) with the backend's model and window. */
   static SimOptions calibrated(String tier, BackendConfig b) {
     SimOptions base = SimOptions.defaults(b.engine().id()).withModel(b.model() != null ? b.model() : "qwen3.6-27b");
     int window = b.contextWindow() != null ? b.contextWindow() : 262144;
-    return switch (tier) {
-      case "prefill" -> base.withPrefillTps(2363).withPrefillHalfRateTokens(68462).withTtftBaseMs(122)
-          .withDecodeTps(62).withContextWindow(window);
-      case "max" -> base.withPrefillTps(1466).withPrefillHalfRateTokens(133139).withTtftBaseMs(158)
-          .withDecodeTps(69).withContextWindow(window);
-      default -> base.withPrefillTps(1501).withPrefillHalfRateTokens(262665).withTtftBaseMs(150)
-          .withDecodeTps(80).withContextWindow(window);
-    };
+    return Profiles.apply(tier, base).withContextWindow(window);
   }
+
 }

@@ -1,13 +1,16 @@
 package dev.tiergate.app;
 
 import dev.tiergate.api.ApiVerticle;
-import dev.tiergate.api.Lifecycle;
+import dev.tiergate.api.Shutdown;
 import dev.tiergate.api.Services;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.MetricsConfig;
 import dev.tiergate.fleet.BackendState;
 import dev.tiergate.fleet.Fleet;
 import dev.tiergate.fleet.Prober;
+import dev.tiergate.lifecycle.Drainer;
+import dev.tiergate.lifecycle.Lifecycles;
+import dev.tiergate.lifecycle.SwapObserver;
 import dev.tiergate.metrics.BackendGauges;
 import dev.tiergate.metrics.GatewayMetrics;
 import dev.tiergate.metrics.MetricsServer;
@@ -19,6 +22,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import java.util.Map;
 
 /** The running gateway: shared services plus N API verticle instances on one port. */
 public final class Gateway {
@@ -38,17 +42,47 @@ public final class Gateway {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Fleet fleet = new Fleet(config);
     GatewayMetrics metrics = new GatewayMetrics(registry, config, gauges(fleet)).bindProcessMetrics();
-    Services services = new Services(config, new TierRouter(config), fleet, metrics, new Lifecycle());
-    metrics.bindLimitGauges(() -> services.openConnections().get(), () -> services.budget().used());
-    Gateway g = new Gateway(vertx, services);
-    g.prober = new Prober(vertx, fleet, config);
-    DeploymentOptions options = new DeploymentOptions().setInstances(config.server().instances());
-    return vertx.deployVerticle(() -> new ApiVerticle(services), options).compose(id -> {
-      g.deploymentId = id;
-      // Not awaited: a backend that hangs while loading must not delay the gateway's own start.
-      g.prober.start();
-      return g.startMetricsServer();
-    }).map(v -> g);
+    Shutdown shutdown = new Shutdown();
+    Drainer drainer = shutdown::cutTier;
+    // Groups decide what is live (adopt a running engine or start home) without waiting for a boot.
+    return Lifecycles.start(vertx, config, fleet, drainer, observer(metrics)).compose(lifecycles -> {
+      Services services = new Services(config, new TierRouter(config), fleet, metrics, shutdown, lifecycles);
+      metrics.bindLimitGauges(() -> services.openConnections().get(), () -> services.budget().used());
+      Gateway g = new Gateway(vertx, services);
+      g.prober = new Prober(vertx, fleet, config);
+      DeploymentOptions options = new DeploymentOptions().setInstances(config.server().instances());
+      return vertx.deployVerticle(() -> new ApiVerticle(services), options).compose(id -> {
+        g.deploymentId = id;
+        // Not awaited: a backend that hangs while loading must not delay the gateway's own start.
+        g.prober.start();
+        return g.startMetricsServer();
+      }).map(v -> g);
+    });
+  }
+
+  /** Swaps as the metrics package sees them (it may not import lifecycle). */
+  private static SwapObserver observer(GatewayMetrics metrics) {
+    return new SwapObserver() {
+      @Override
+      public void swapped(String group, String from, String to, String outcome, Map<String, Long> phaseNanos) {
+        metrics.swapped(group, from, to, outcome, phaseNanos);
+      }
+
+      @Override
+      public void waited(String tier, long nanos) {
+        metrics.swapWaited(tier, nanos);
+      }
+
+      @Override
+      public void queueLength(String group, int length) {
+        metrics.swapQueueLength(group, length);
+      }
+
+      @Override
+      public void tierLive(String tier, boolean live) {
+        metrics.tierLive(tier, live);
+      }
+    };
   }
 
   /** The fleet's live state as the metrics package may see it (it must not import fleet). */
@@ -120,16 +154,16 @@ public final class Gateway {
    * then cut the streams still open with an error event. Completes when nothing is in flight.
    */
   public Future<Void> drain(long drainMs) {
-    Lifecycle lifecycle = services.lifecycle();
-    lifecycle.startDraining(drainMs + 1_000);
+    Shutdown shutdown = services.shutdown();
+    shutdown.startDraining(drainMs + 1_000);
     Promise<Void> done = Promise.promise();
     long deadline = System.nanoTime() + drainMs * 1_000_000L;
     long timer = vertx.setPeriodic(20, id -> {
-      boolean idle = services.fleet().all().stream().allMatch(b -> b.inflight() == 0) && lifecycle.openStreams() == 0;
+      boolean idle = services.fleet().all().stream().allMatch(b -> b.inflight() == 0) && shutdown.openStreams() == 0;
       if (idle) {
         done.tryComplete();
       } else if (System.nanoTime() > deadline) {
-        lifecycle.cutAll("the gateway is shutting down; the stream was cut after the drain time of " + drainMs + " ms");
+        shutdown.cutAll("the gateway is shutting down; the stream was cut after the drain time of " + drainMs + " ms");
       }
     });
     return done.future().onComplete(v -> vertx.cancelTimer(timer));
@@ -138,8 +172,13 @@ public final class Gateway {
   public Future<Void> stop() {
     services.metrics().close();
     prober.stop();
+    // Engines this gateway started must not outlive it (SIGTERM, then SIGKILL after their grace time).
+    Future<Void> engines = vertx.executeBlocking(() -> {
+      services.lifecycles().shutdown();
+      return null;
+    }, false);
     Future<Void> metrics = metricsServer == null ? Future.succeededFuture() : metricsServer.close();
     Future<Void> api = deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
-    return Future.all(metrics, api).mapEmpty();
+    return Future.all(metrics, api, engines).mapEmpty();
   }
 }

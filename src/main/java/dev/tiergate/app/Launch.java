@@ -39,6 +39,12 @@ final class Launch {
       } catch (Exception e) {
         // Out of time: closing Vert.x below cuts what is left.
       }
+      try {
+        // Stops the engine processes this gateway started: none may be left holding the GPUs.
+        g.stop().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        System.err.println("tiergate: stopping engines: " + e.getMessage());
+      }
       await(vertx.close());
     }));
     return g;

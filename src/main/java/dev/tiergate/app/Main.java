@@ -15,8 +15,9 @@ public final class Main {
 
         serve --config FILE     run the gateway on a YAML config
         demo [--port N]         three simulated tiers + the gateway on config/demo.yaml (port 8080)
+        demo --rig small        one tier live at a time: the gateway starts and swaps engine processes
         sim --engine E ...      one simulated engine (vllm|sglang|llamacpp|ikllama); sim --help
-        check-config FILE       validate a config file and print the verdict
+        check-config [--config] FILE   validate a config file and print the verdict
         bench tiers|stream ...  per-tier trade-space report, streaming load; bench help
         help                    this text
       """;

@@ -3,13 +3,19 @@ package dev.tiergate.bench;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** {@code tiergate bench tiers|stream}: a client of the gateway (or of an engine), never a part of it. */
 public final class BenchCli {
@@ -17,10 +23,12 @@ public final class BenchCli {
       usage: tiergate bench <command> [options]
 
         tiers --url URL [--tiers fast,max,prefill] [--quick] [--repeats N] [--depths 10000,90000]
-              [--decode-tokens N] [--json FILE] [--csv FILE]
-            per-tier trade-space: TTFT at a short prompt, prefill tok/s at long prompts (fresh salt per
-            request), decode tok/s on prose and code; median ±half-range over repeats; names the axis each
-            tier wins. URL is a tiergate gateway (tiers from GET /v1/models) or one engine.
+              [--decode-tokens N] [--json FILE] [--csv FILE] [--svg FILE] [--html FILE]
+            per-tier trade-space: TTFT at a short prompt, prefill tok/s and TTFT at long prompts (fresh salt
+            per request; TTFT there is shown, not judged), decode tok/s on prose and code; median ±half-range
+            over repeats; names the axis each tier wins. URL is a tiergate gateway (tiers from GET /v1/models) or one engine. --svg draws the
+            trade-space as a chart with the verdict; --html is a standalone page with that chart and the table.
+            Exits 1 when a tier produced no value at all, naming it and its errors on stderr.
         stream --url URL [--direct URL] [--streams N] [--duration S] [--warmup S] [--ramp S]
                [--max-tokens N] [--read-delay-ms MS] [--sim-decode-tps X] [--stall-ms MS] [--pid PID] [--model M] [--json FILE]
             N concurrent streaming chats for S seconds (plus warm-up); with --direct the same load runs
@@ -39,7 +47,7 @@ public final class BenchCli {
     Map<String, String> flags = flags(Arrays.copyOfRange(args, 1, args.length));
     int code;
     switch (args[0]) {
-      case "tiers" -> code = tiers(flags);
+      case "tiers" -> code = tiers(flags, System.out, System.err);
       case "stream" -> code = stream(flags);
       default -> throw new IllegalArgumentException("bench: unknown command '" + args[0] + "'\n\n" + USAGE);
     }
@@ -80,24 +88,40 @@ public final class BenchCli {
     return new TierBench.Plan(List.copyOf(depths), repeats, p.warmups(), p.ttftMaxTokens(), decode, p.callTimeoutMs());
   }
 
-  private static int tiers(Map<String, String> f) {
-    known(f, "url", "tiers", "quick", "repeats", "depths", "decode-tokens", "json", "csv");
+  /** Runs {@code bench tiers}: the report on {@code out}, progress and failures on {@code err}; returns the exit status. */
+  static int tiers(Map<String, String> f, PrintStream out, PrintStream err) {
+    known(f, "url", "tiers", "quick", "repeats", "depths", "decode-tokens", "json", "csv", "svg", "html");
     String url = required(f, "url");
     List<String> tiers = f.containsKey("tiers") ? Arrays.stream(f.get("tiers").split(",")).map(String::trim)
         .filter(s -> !s.isEmpty()).toList() : List.of();
+    TierBench.Plan plan = plan(f);
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     try {
-      TierBench bench = new TierBench(vertx, url, plan(f), System.err);
+      TierBench bench = new TierBench(vertx, url, plan, err);
       TierBench.Report report = bench.run(tiers);
       bench.close();
-      System.out.print(TierReport.table(report));
+      out.print(TierReport.table(report));
       write(f.get("json"), TierReport.json(report).encodePrettily());
       write(f.get("csv"), TierReport.csv(report));
-      boolean anyValue = report.tiers().stream().anyMatch(r -> r.axes().values().stream().anyMatch(s -> !s.isEmpty()));
-      return anyValue ? 0 : 1;
+      String caption = caption(url, plan, Instant.now());
+      write(f.get("svg"), TierChart.svg(report, caption));
+      write(f.get("html"), TierPage.html(report, caption));
+      // A requested tier that measured nothing is a failed run even when the others went fine: a script
+      // comparing tiers must not read a half-empty report as a result.
+      List<String> failures = TierReport.failures(report);
+      failures.forEach(err::println);
+      return failures.isEmpty() ? 0 : 1;
     } finally {
       TierBench.await(vertx.close(), 10_000);
     }
+  }
+
+  /** What a chart read later, away from the terminal, needs to say about its run. */
+  static String caption(String url, TierBench.Plan plan, Instant when) {
+    String depths = plan.depths().stream().map(d -> String.format(Locale.ROOT, "%,d", d)).collect(Collectors.joining(" and "));
+    return "Measured against " + url + " at " + DateTimeFormatter.ISO_INSTANT.format(when.truncatedTo(ChronoUnit.SECONDS))
+        + "; " + plan.repeats() + " repeats per cell after " + plan.warmups() + " warm-up call(s) per tier; long prompts of "
+        + depths + " tokens; decodes of " + plan.decodeMaxTokens() + " tokens.";
   }
 
   private static int stream(Map<String, String> f) {

@@ -53,6 +53,7 @@ public final class TierBench {
   static final String TTFT = "TTFT ms";
   static final String PROSE = "decode prose t/s";
   static final String CODE = "decode code t/s";
+  private static final Pattern LONG_AXIS = Pattern.compile("(TTFT|prefill)@(\\d+)K (?:ms|t/s)");
   private static final Pattern GATEWAY_WINDOW = Pattern.compile("context window[^(]*\\((\\d+) tokens\\)");
   private static final Pattern ENGINE_WINDOW = Pattern.compile("(?:maximum context length is|context length of|n_ctx[^0-9]{0,20})\\s*(\\d+)");
 
@@ -74,13 +75,65 @@ public final class TierBench {
   }
 
   static String depthLabel(int tokens) {
-    return "prefill@" + Math.max(1, Math.round(tokens / 1000.0)) + "K t/s";
+    return "prefill@" + kilo(tokens) + "K t/s";
   }
 
-  /** The axes of a plan, in table order. */
+  static String longTtftLabel(int tokens) {
+    return "TTFT@" + kilo(tokens) + "K ms";
+  }
+
+  private static long kilo(int tokens) {
+    return Math.max(1, Math.round(tokens / 1000.0));
+  }
+
+  /** A reader's title for one of {@link #axes}' names: "prefill@5K t/s" is "Prefill speed, 5K-token prompt". */
+  static String title(String axis) {
+    Matcher m = LONG_AXIS.matcher(axis);
+    if (m.matches()) {
+      return (m.group(1).equals("TTFT") ? "Time to first token, " : "Prefill speed, ") + m.group(2) + "K-token prompt";
+    }
+    return switch (axis) {
+      case TTFT -> "Time to first token, short prompt";
+      case PROSE -> "Decode speed, prose";
+      case CODE -> "Decode speed, code";
+      default -> axis;
+    };
+  }
+
+  /**
+   * The axes grouped for a chart, at most two a row: TTFT and prefill at the same prompt side by side (one
+   * measurement in two units), the decode axes together, anything else on its own; in the order of {@code axes}.
+   */
+  static List<List<Verdict.Axis>> rows(List<Verdict.Axis> axes) {
+    Map<String, List<Verdict.Axis>> groups = new LinkedHashMap<>();
+    for (Verdict.Axis a : axes) {
+      Matcher m = LONG_AXIS.matcher(a.name());
+      String key = m.matches() ? m.group(2) + "K" : a.name().equals(PROSE) || a.name().equals(CODE) ? "decode" : a.name();
+      groups.computeIfAbsent(key, k -> new ArrayList<>()).add(a);
+    }
+    List<List<Verdict.Axis>> rows = new ArrayList<>();
+    for (List<Verdict.Axis> g : groups.values()) {
+      for (int i = 0; i < g.size(); i += 2) {
+        rows.add(g.subList(i, Math.min(g.size(), i + 2)));
+      }
+    }
+    return rows;
+  }
+
+  /** The unit of one of {@link #axes}' names, in words. */
+  static String unit(String axis) {
+    return axis.endsWith(" ms") ? "milliseconds" : axis.endsWith(" t/s") ? "tokens per second" : "";
+  }
+
+  /**
+   * The axes of a plan, in table order. TTFT at a long prompt is what a user waits, so it is shown; it is
+   * not judged because prefill t/s at the same prompt is the same measurement per token, and a prompt clipped
+   * to a smaller window would make a slow tier look fast in milliseconds.
+   */
   public static List<Verdict.Axis> axes(Plan plan) {
     List<Verdict.Axis> a = new ArrayList<>();
     a.add(new Verdict.Axis(TTFT, false));
+    plan.depths().forEach(d -> a.add(new Verdict.Axis(longTtftLabel(d), false, false)));
     plan.depths().forEach(d -> a.add(new Verdict.Axis(depthLabel(d), true)));
     a.add(new Verdict.Axis(PROSE, true));
     a.add(new Verdict.Axis(CODE, true));
@@ -173,6 +226,7 @@ public final class TierBench {
     }
     for (int depth : plan.depths()) {
       String axis = depthLabel(depth);
+      String ttftAxis = longTtftLabel(depth);
       int size = depth;
       for (int i = 0; i < plan.repeats(); i++) {
         progress.show(tier + " " + axis);
@@ -182,8 +236,11 @@ public final class TierBench {
           size = clip(tier, size);
           r = call(tier, Prompts.longPrompt(size, random), 1, notes);
         }
-        add(raw, axis, r == null || r.error() != null ? Double.NaN : r.prefillTps(size));
+        boolean ok = r != null && r.error() == null;
+        add(raw, ttftAxis, ok ? r.ttftMs() : Double.NaN);
+        add(raw, axis, ok ? r.prefillTps(size) : Double.NaN);
         if (r != null && r.promptTokens() > 0) {
+          depths.put(ttftAxis, r.promptTokens());
           depths.put(axis, r.promptTokens());
         }
         progress.step(tier + " " + axis);

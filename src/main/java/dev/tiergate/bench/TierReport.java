@@ -31,6 +31,10 @@ public final class TierReport {
     }
     sb.append("cells: median ±half-range over repeats; TTFT and prefill measured on the client, so they include "
         + "the gateway and loopback.\n");
+    if (report.axes().stream().anyMatch(a -> !a.judged())) {
+      sb.append("TTFT@NK: TTFT at the long prompt, shown but not judged (prefill t/s is the same measurement per token, "
+          + "and a clipped prompt shortens it).\n");
+    }
     return sb.toString();
   }
 
@@ -61,6 +65,18 @@ public final class TierReport {
       }
     }
     return sb.toString();
+  }
+
+  /** One line per tier that produced no value on any axis, with what its notes say went wrong. */
+  public static List<String> failures(TierBench.Report report) {
+    List<String> out = new ArrayList<>();
+    for (TierBench.TierResult r : report.tiers()) {
+      if (r.axes().values().stream().allMatch(Stats.Summary::isEmpty)) {
+        String why = r.notes().isEmpty() ? "no call produced output, and none reported an error" : String.join("; ", r.notes());
+        out.add("bench tiers: tier '" + r.tier() + "' produced no measurement: " + why);
+      }
+    }
+    return out;
   }
 
   private static Double finite(double v) {

@@ -14,8 +14,15 @@ public final class Verdict {
   /** Smallest relative lead that counts as a win: below it, run-to-run noise on real rigs decides. */
   public static final double MIN_GAP = 0.05;
 
-  /** One measured axis; {@code higherIsBetter} is false for latencies. */
-  public record Axis(String name, boolean higherIsBetter) {}
+  /**
+   * One measured axis; {@code higherIsBetter} is false for latencies. An axis that is not {@code judged} is
+   * shown but never wins: it restates another axis in other units (and may be skewed where that one is not).
+   */
+  public record Axis(String name, boolean higherIsBetter, boolean judged) {
+    public Axis(String name, boolean higherIsBetter) {
+      this(name, higherIsBetter, true);
+    }
+  }
 
   private Verdict() {}
 
@@ -28,6 +35,9 @@ public final class Verdict {
     Map<String, List<String>> out = new LinkedHashMap<>();
     tiers.forEach(t -> out.put(t, new ArrayList<>()));
     for (Map.Entry<Axis, Map<String, Stats.Summary>> e : values.entrySet()) {
+      if (!e.getKey().judged()) {
+        continue;
+      }
       String winner = winner(e.getKey(), e.getValue());
       if (winner != null && out.containsKey(winner)) {
         out.get(winner).add(e.getKey().name());

@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
   /** The demo configuration, embedded in the jar so {@code tiergate demo} runs from any folder. */
   public static final String DEMO_RESOURCE = "config/demo.yaml";
+  /** The small-rig demo: one tier live at a time, engines started by the gateway. */
+  public static final String SMALL_DEMO_RESOURCE = "config/demo-small.yaml";
 
   private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
 

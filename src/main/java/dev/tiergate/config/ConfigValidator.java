@@ -30,6 +30,7 @@ final class ConfigValidator {
     tiers();
     routing(config.routing());
     metrics(config.metrics(), config.server());
+    groups();
     return problems;
   }
 
@@ -121,6 +122,9 @@ final class ConfigValidator {
       if (t.timeouts() != null) {
         timeouts(at + ".timeouts", t.timeouts().over(config.timeouts()));
       }
+      if (t.lifecycle() != null) {
+        lifecycle(at + ".lifecycle", t.lifecycle());
+      }
     }
     for (int i = 0; i < tiers.size(); i++) {
       TierConfig t = tiers.get(i);
@@ -136,6 +140,102 @@ final class ConfigValidator {
           problems.add(at + ": a tier cannot fall back to itself");
         }
       }
+    }
+  }
+
+  private void lifecycle(String at, LifecycleConfig l) {
+    int modes = (l.process() != null ? 1 : 0) + (l.commands() != null ? 1 : 0) + (l.http() != null ? 1 : 0);
+    if (modes != 1) {
+      problems.add(at + ": set exactly one of process, commands or http (got " + modes + ")");
+    }
+    positive(at + ".readyTimeoutMs", l.readyTimeoutMs());
+    if (l.process() != null) {
+      argv(at + ".process.command", l.process().command());
+      nonNegative(at + ".process.stopGraceMs", l.process().stopGraceMs());
+      if (l.process().logLines() < 0 || l.process().logLines() > 100_000) {
+        problems.add(at + ".process.logLines: must be 0..100000, got " + l.process().logLines());
+      }
+    }
+    if (l.commands() != null) {
+      argv(at + ".commands.start", l.commands().start());
+      argv(at + ".commands.stop", l.commands().stop());
+      positive(at + ".commands.timeoutMs", l.commands().timeoutMs());
+    }
+    if (l.http() != null) {
+      call(at + ".http", l.http().start());
+      if (l.http().stop() != null) {
+        call(at + ".http.stop", l.http().stop());
+      }
+    }
+  }
+
+  private void argv(String at, List<String> argv) {
+    if (argv.isEmpty()) {
+      problems.add(at + ": needs at least the program to run (an argv list, e.g. [llama-server, -m, model.gguf])");
+    } else if (argv.get(0) == null || argv.get(0).isBlank()) {
+      problems.add(at + "[0]: the program must not be empty");
+    }
+  }
+
+  private void call(String at, LifecycleConfig.Call c) {
+    url(at + ".url", c.url());
+    if (!Set.of("GET", "POST", "PUT", "DELETE", "PATCH").contains(c.method())) {
+      problems.add(at + ".method: must be GET, POST, PUT, DELETE or PATCH, got '" + c.method() + "'");
+    }
+    positive(at + ".timeoutMs", c.timeoutMs());
+  }
+
+  private void groups() {
+    Set<String> names = new HashSet<>();
+    Map<String, String> owner = new java.util.HashMap<>();
+    for (int i = 0; i < config.groups().size(); i++) {
+      GroupConfig g = config.groups().get(i);
+      String at = "groups[" + i + "]";
+      if (g == null) {
+        problems.add(at + ": empty entry");
+        continue;
+      }
+      if (name(at + ".name", g.name()) && !names.add(g.name())) {
+        problems.add(at + ".name: duplicate group name '" + g.name() + "'");
+      }
+      if (!g.exclusive()) {
+        problems.add(at + ".exclusive: only exclusive groups exist; tiers that may run together belong in no group");
+      }
+      if (g.tiers().size() < 2) {
+        problems.add(at + ".tiers: a group needs at least two tiers that share the hardware");
+      }
+      for (int j = 0; j < g.tiers().size(); j++) {
+        String t = g.tiers().get(j);
+        String tat = at + ".tiers[" + j + "]";
+        if (!tierNames.contains(t)) {
+          problems.add(tat + ": unknown tier '" + t + "' (tiers: " + tierNames + ")");
+          continue;
+        }
+        String before = owner.putIfAbsent(t, g.name());
+        if (before != null) {
+          problems.add(tat + ": tier '" + t + "' is already in group '" + before + "'; a tier belongs to one group at most");
+        }
+        config.tier(t).filter(tc -> tc.lifecycle() == null).ifPresent(tc -> problems.add(tat + ": tier '" + t
+            + "' has no lifecycle; tiergate cannot start or stop it (set tiers[].lifecycle)"));
+      }
+      if (g.home() == null) {
+        problems.add(at + ".home: required (the tier brought up at start and after idleMs)");
+      } else if (!g.tiers().contains(g.home())) {
+        problems.add(at + ".home: '" + g.home() + "' is not one of the group's tiers " + g.tiers());
+      }
+      nonNegative(at + ".minLiveMs", g.minLiveMs());
+      nonNegative(at + ".idleMs", g.idleMs());
+      positive(at + ".maxWaitMs", g.maxWaitMs());
+      nonNegative(at + ".drainMs", g.drainMs());
+      if (g.maxQueue() < 1) {
+        problems.add(at + ".maxQueue: must be at least 1, got " + g.maxQueue());
+      }
+    }
+  }
+
+  private void nonNegative(String at, Long v) {
+    if (v != null && v < 0) {
+      problems.add(at + ": must not be negative, got " + v);
     }
   }
 

@@ -11,7 +11,9 @@ public record GatewayConfig(
     TimeoutConfig timeouts,
     HealthConfig health,
     List<TierConfig> tiers,
-    MetricsConfig metrics) {
+    MetricsConfig metrics,
+    List<GroupConfig> groups,
+    LifecycleSettings lifecycle) {
 
   @JsonCreator
   public GatewayConfig {
@@ -20,6 +22,14 @@ public record GatewayConfig(
     health = health == null ? HealthConfig.defaults() : health;
     tiers = tiers == null ? List.of() : List.copyOf(tiers);
     metrics = metrics == null ? MetricsConfig.defaults() : metrics;
+    groups = groups == null ? List.of() : List.copyOf(groups);
+    lifecycle = lifecycle == null ? LifecycleSettings.defaults() : lifecycle;
+  }
+
+  public GatewayConfig(
+      ServerConfig server, RoutingConfig routing, TimeoutConfig timeouts, HealthConfig health, List<TierConfig> tiers,
+      MetricsConfig metrics) {
+    this(server, routing, timeouts, health, tiers, metrics, null, null);
   }
 
   /** The shape before the metrics section existed; kept so code building configs by hand still compiles. */
@@ -38,6 +48,11 @@ public record GatewayConfig(
   }
 
   public GatewayConfig withServer(ServerConfig s) {
-    return new GatewayConfig(s, routing, timeouts, health, tiers, metrics);
+    return new GatewayConfig(s, routing, timeouts, health, tiers, metrics, groups, lifecycle);
+  }
+
+  /** The group a tier belongs to, if any. */
+  public Optional<GroupConfig> groupOf(String tier) {
+    return groups.stream().filter(g -> g.tiers().contains(tier)).findFirst();
   }
 }

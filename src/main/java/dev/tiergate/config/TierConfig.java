@@ -1,18 +1,29 @@
 package dev.tiergate.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.List;
 
-/** A named way of serving the model (fast, max, prefill, …) with its replicas and its fallbacks. */
+/**
+ * A named way of serving the model (fast, max, prefill, …) with its replicas and its fallbacks;
+ * {@code lifecycle}, when set, is how tiergate starts and stops its engine.
+ */
 public record TierConfig(
     String name,
     String scheme,
     String description,
     List<BackendConfig> backends,
     List<String> fallback,
-    TimeoutConfig timeouts) {
+    TimeoutConfig timeouts,
+    LifecycleConfig lifecycle) {
 
+  @JsonCreator
   public TierConfig {
     backends = backends == null ? List.of() : List.copyOf(backends);
     fallback = fallback == null ? null : List.copyOf(fallback);
+  }
+
+  public TierConfig(String name, String scheme, String description, List<BackendConfig> backends, List<String> fallback,
+      TimeoutConfig timeouts) {
+    this(name, scheme, description, backends, fallback, timeouts, null);
   }
 }

@@ -22,6 +22,7 @@ public final class GatewayError extends RuntimeException {
      */
     UNSUPPORTED_ENDPOINT(404, "invalid_request_error", "endpoint_not_supported", true, Origin.UPSTREAM),
     METHOD_NOT_ALLOWED(405, "invalid_request_error", "method_not_allowed", false, Origin.CLIENT),
+    CONFLICT(409, "invalid_request_error", "conflict", false, Origin.CLIENT),
     PAYLOAD_TOO_LARGE(413, "invalid_request_error", "payload_too_large", false, Origin.CLIENT),
     UNSUPPORTED_MEDIA_TYPE(415, "invalid_request_error", "unsupported_media_type", false, Origin.CLIENT),
     REQUEST_TIMEOUT(408, "invalid_request_error", "request_timeout", false, Origin.CLIENT),
@@ -34,6 +35,8 @@ public final class GatewayError extends RuntimeException {
     NO_BACKEND_AVAILABLE(503, "service_unavailable_error", "no_backend_available", false, Origin.GATEWAY),
     CLIENT_CLOSED(499, "client_closed", "client_closed", false, Origin.CLIENT),
     SHUTTING_DOWN(503, "service_unavailable_error", "shutting_down", false, Origin.GATEWAY),
+    /** Too many requests waiting (a swap queue, a rate limit): come back later. */
+    RATE_LIMITED(429, "rate_limit_error", "rate_limit_exceeded", false, Origin.GATEWAY),
     /** A protective limit of the gateway (memory for bodies, connections) is reached. */
     OVERLOADED(503, "service_unavailable_error", "server_overloaded", false, Origin.GATEWAY),
     INTERNAL(500, "internal_error", "internal_error", false, Origin.GATEWAY);

@@ -32,6 +32,13 @@ public final class BackendState {
   private volatile boolean suspect;
   /** Why a known-good request failed; while set, only such a request can bring the backend back. */
   private volatile String deepFailure;
+  /**
+   * False while the tier is not the live one of its group (stopped, starting, draining): such a
+   * backend is neither routed to nor probed; the lifecycle owns its state meanwhile.
+   */
+  private volatile boolean live = true;
+  /** When a request last started or ended here: a live tier idle long enough goes back home. */
+  private volatile long lastUsedNanos = System.nanoTime();
   final Discovery discovery;
 
   BackendState(String tier, BackendConfig config) {
@@ -91,6 +98,9 @@ public final class BackendState {
   }
 
   boolean routable(long now) {
+    if (!live) {
+      return false;
+    }
     Health h = health;
     // Without a served name we would pass the client's through, which vLLM and SGLang answer 404.
     return h != Health.DOWN && h != Health.LOADING && effectiveModel() != null && circuitAdmits(now) && !full();
@@ -113,6 +123,7 @@ public final class BackendState {
       a = Admission.REFUSED;
     }
     if (a != Admission.REFUSED) {
+      lastUsedNanos = now;
       inflight.incrementAndGet();
       if (attempt != null) {
         attempts.add(attempt);
@@ -127,6 +138,7 @@ public final class BackendState {
   }
 
   void finished(LiveAttempt attempt) {
+    lastUsedNanos = System.nanoTime();
     inflight.decrementAndGet();
     if (attempt != null) {
       attempts.remove(attempt);
@@ -177,6 +189,18 @@ public final class BackendState {
       }
     }
     return n;
+  }
+
+  public boolean live() {
+    return live;
+  }
+
+  void live(boolean l) {
+    live = l;
+  }
+
+  public long lastUsedNanos() {
+    return lastUsedNanos;
   }
 
   void suspect(boolean s) {

@@ -41,8 +41,12 @@ public final class Fleet implements FleetView, BackendTracker {
     this.health = config.health();
     this.clock = nanoClock;
     for (TierConfig t : config.tiers()) {
+      // A tier of an exclusive group is live only once the lifecycle says so.
+      boolean grouped = config.groupOf(t.name()).isPresent();
       for (BackendConfig b : t.backends()) {
-        backends.put(b.name(), new BackendState(t.name(), b));
+        BackendState s = new BackendState(t.name(), b);
+        s.live(!grouped);
+        backends.put(b.name(), s);
       }
     }
   }
@@ -89,6 +93,40 @@ public final class Fleet implements FleetView, BackendTracker {
     Integer configured = s.config().contextWindow();
     Integer w = configured != null ? configured : s.discoveredWindow();
     return w == null ? OptionalInt.empty() : OptionalInt.of(w);
+  }
+
+  /**
+   * Whether a tier is the live one of its group (tiers outside groups always are). Set by the
+   * lifecycle: a tier that is not live is neither routed to nor probed.
+   */
+  @Override
+  public boolean live(String tier) {
+    for (BackendState s : backends.values()) {
+      if (s.tier().equals(tier)) {
+        return s.live();
+      }
+    }
+    return false;
+  }
+
+  public void live(String tier, boolean live) {
+    backends.values().stream().filter(s -> s.tier().equals(tier)).forEach(s -> s.live(live));
+  }
+
+  /** Requests in flight on a tier's backends. */
+  public int tierInflight(String tier) {
+    return backends.values().stream().filter(s -> s.tier().equals(tier)).mapToInt(BackendState::inflight).sum();
+  }
+
+  /** When a request last started or ended on the tier. */
+  public long tierLastUsed(String tier) {
+    return backends.values().stream().filter(s -> s.tier().equals(tier)).mapToLong(BackendState::lastUsedNanos).max()
+        .orElse(0);
+  }
+
+  /** Moves every request still waiting for a first output on the tier to its next candidate. */
+  public int failOverWaiting(String tier, String why) {
+    return backends.values().stream().filter(s -> s.tier().equals(tier)).mapToInt(s -> s.failOverWaiting(why)).sum();
   }
 
   /** At least one backend of some tier can take a request now. */

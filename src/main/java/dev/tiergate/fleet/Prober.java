@@ -67,7 +67,8 @@ public final class Prober {
   }
 
   Future<Void> probeOnce(BackendState b) {
-    if (stopped) {
+    if (stopped || !b.live()) {
+      // A tier that is not live is stopped on purpose (or being swapped): the lifecycle watches it.
       return Future.succeededFuture();
     }
     String name = b.config().name();

@@ -31,6 +31,7 @@ public final class GatewayMetrics implements AutoCloseable {
   private final RequestCounters unrouted;
   private final RoutingCounters routing;
   private final LimitMeters limits;
+  private final SwapMeters swaps;
   private final List<Consumer<Sample>> observers = new CopyOnWriteArrayList<>();
   private ProcessMeters process;
 
@@ -51,6 +52,24 @@ public final class GatewayMetrics implements AutoCloseable {
     tierInfo(config.tiers());
     routing = new RoutingCounters(registry, config);
     limits = new LimitMeters(registry);
+    swaps = new SwapMeters(registry, config);
+  }
+
+  /** A swap ended ({@code to} null for a stop); phases are named drain, stop, boot (sleep, wake, canary for warm swaps). */
+  public void swapped(String group, String from, String to, String outcome, Map<String, Long> phaseNanos) {
+    swaps.swapped(group, from, to, outcome, phaseNanos);
+  }
+
+  public void swapWaited(String tier, long nanos) {
+    swaps.waited(tier, nanos);
+  }
+
+  public void swapQueueLength(String group, int length) {
+    swaps.queueLength(group, length);
+  }
+
+  public void tierLive(String tier, boolean live) {
+    swaps.tierLive(tier, live);
   }
 
   /** A protective limit refused or cut a request or connection. */

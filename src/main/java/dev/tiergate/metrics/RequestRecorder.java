@@ -40,6 +40,11 @@ public final class RequestRecorder implements StreamListener {
     this.receivedNanos = receivedNanos;
   }
 
+  /** The tier of the backend that answered, or {@code none}. */
+  public String tier() {
+    return tier;
+  }
+
   /** The whole request has arrived: TTFT and the other latencies count from here. */
   public void received(long nanos) {
     this.receivedNanos = nanos;

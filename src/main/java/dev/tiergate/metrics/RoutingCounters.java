@@ -1,6 +1,7 @@
 package dev.tiergate.metrics;
 
 import dev.tiergate.config.GatewayConfig;
+import dev.tiergate.config.GroupConfig;
 import dev.tiergate.config.RuleConfig;
 import dev.tiergate.config.TierConfig;
 import io.micrometer.core.instrument.Counter;
@@ -33,8 +34,14 @@ final class RoutingCounters {
     reasons.add("hint:header");
     reasons.add("hint:model");
     for (String t : tiers) {
-      for (String why : List.of("down", "busy", "context", "failed")) {
+      for (String why : List.of("down", "busy", "context", "failed", "swapped-out")) {
         reasons.add("fallback:" + t + "-" + why);
+      }
+    }
+    for (GroupConfig g : config.groups()) {
+      for (String to : g.tiers()) {
+        reasons.add("swap:none->" + to);
+        g.tiers().stream().filter(from -> !from.equals(to)).forEach(from -> reasons.add("swap:" + from + "->" + to));
       }
     }
     precreate(config);

@@ -24,4 +24,9 @@ public interface FleetView {
 
   /** The usable context window: configured, else discovered, else unknown. */
   OptionalInt contextWindow(String backend);
+
+  /** Whether the tier is the live one of its group; tiers outside groups always are. */
+  default boolean live(String tier) {
+    return true;
+  }
 }

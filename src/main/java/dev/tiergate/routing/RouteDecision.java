@@ -7,7 +7,17 @@ import java.util.List;
  *
  * @param tier the tier the policy wanted before health and context fit were applied
  * @param reason why that tier was wanted (rule:NAME, hint:header, hint:model, default)
- * @param candidates backends to try in order; never empty
- * @param skipped tiers passed over and why, e.g. "prefill:context", "max:down"
+ * @param candidates backends to try in order; never empty unless a swap is needed
+ * @param skipped tiers passed over and why, e.g. "prefill:context", "max:down", "max:swapped-out"
+ * @param swapTo the wanted tier when it is not live and the request must wait for a swap to it;
+ *     the request is decided again once the tier is live
  */
-public record RouteDecision(String tier, String reason, List<Candidate> candidates, List<String> skipped) {}
+public record RouteDecision(String tier, String reason, List<Candidate> candidates, List<String> skipped, String swapTo) {
+  public RouteDecision(String tier, String reason, List<Candidate> candidates, List<String> skipped) {
+    this(tier, reason, candidates, skipped, null);
+  }
+
+  public boolean needsSwap() {
+    return swapTo != null;
+  }
+}

@@ -3,6 +3,7 @@ package dev.tiergate.routing;
 import dev.tiergate.config.Api;
 import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.GatewayConfig;
+import dev.tiergate.config.GroupConfig;
 import dev.tiergate.config.RuleConfig;
 import dev.tiergate.config.TierConfig;
 import dev.tiergate.errors.GatewayError;
@@ -24,6 +25,7 @@ public final class TierRouter {
   private final List<RuleConfig> rules;
   private final String defaultTier;
   private final int outputReserve;
+  private final Map<String, GroupConfig> groupOf = new LinkedHashMap<>();
 
   public TierRouter(GatewayConfig config) {
     for (TierConfig t : config.tiers()) {
@@ -35,6 +37,9 @@ public final class TierRouter {
     this.rules = config.routing().rules();
     this.defaultTier = config.routing().defaultTier();
     this.outputReserve = config.routing().outputReserveTokens();
+    for (GroupConfig g : config.groups()) {
+      g.tiers().forEach(t -> groupOf.put(t, g));
+    }
   }
 
   /** The output a request must leave room for: its max_tokens, else the configured reserve. */
@@ -79,12 +84,58 @@ public final class TierRouter {
       tier = rule != null ? rule.tier() : defaultTier;
       reason = rule != null ? "rule:" + rule.name() : "default";
     }
+    GroupConfig group = groupOf.get(tier);
+    if (group != null && !fleet.live(tier) && fits(tier, in, fleet)) {
+      return notLive(in, fleet, tier, reason, group);
+    }
     List<String> order = new ArrayList<>();
     order.add(tier);
     if (!in.strict()) {
       order.addAll(fallbacks.get(tier));
     }
     return collect(in, fleet, tier, reason, order);
+  }
+
+  /**
+   * The wanted tier shares its GPUs with the live one. A non-strict request under {@code serveLive}
+   * is answered now by the live tier (then the other fallbacks); otherwise, or when nothing else
+   * can serve, it waits for a swap — unless the group swaps only by an operator.
+   */
+  private RouteDecision notLive(RouteInput in, FleetView fleet, String tier, String reason, GroupConfig group) {
+    List<String> fb = fallbacks.get(tier);
+    if (!in.strict() && group.whenNotLive() == GroupConfig.WhenNotLive.SERVE_LIVE && !fb.isEmpty()) {
+      List<String> order = new ArrayList<>();
+      order.add(tier);
+      group.tiers().stream().filter(fleet::live).filter(t -> !t.equals(tier)).findFirst().ifPresent(order::add);
+      fb.stream().filter(t -> !order.contains(t)).forEach(order::add);
+      try {
+        return collect(in, fleet, tier, reason, order);
+      } catch (GatewayError e) {
+        if (e.kind() != Kind.NO_BACKEND_AVAILABLE) {
+          throw e;
+        }
+      }
+    }
+    if (group.swap() == GroupConfig.Swap.MANUAL) {
+      throw GatewayError.of(Kind.NO_BACKEND_AVAILABLE, "tier '" + tier + "' is not live, and group '" + group.name()
+          + "' swaps only when an operator asks (POST /tiergate/tiers/" + tier + "/activate)");
+    }
+    return new RouteDecision(tier, reason, List.of(), List.of(tier + ":swapped-out"), tier);
+  }
+
+  /** Whether any backend of the tier could serve and hold the request (an unknown window might). */
+  private boolean fits(String tier, RouteInput in, FleetView fleet) {
+    long need = need(in);
+    for (BackendConfig b : tiers.get(tier).backends()) {
+      if (!fleet.serves(b.name(), in.endpoint())) {
+        continue; // a swap would not help a request the tier cannot serve at all
+      }
+      OptionalInt w = fleet.contextWindow(b.name());
+      if (w.isEmpty() || need <= w.getAsInt()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private RouteDecision collect(RouteInput in, FleetView fleet, String tier, String reason, List<String> order) {
@@ -116,7 +167,8 @@ public final class TierRouter {
           up.add(b);
         }
       }
-      String why = fits.isEmpty() ? "context" : up.isEmpty() ? (fits.stream().anyMatch(b -> fleet.busy(b.name())) ? "busy" : "down") : null;
+      String why = fits.isEmpty() ? "context" : !fleet.live(name) ? "swapped-out"
+          : up.isEmpty() ? (fits.stream().anyMatch(b -> fleet.busy(b.name())) ? "busy" : "down") : null;
       if (!serves) {
         why = "unsupported";
       }

@@ -6,6 +6,23 @@ import io.vertx.core.json.Json;
 /**
  * Builds one request's SSE events in its engine's shape. The id/created/model part never changes within a
  * request, so it is rendered once into a head and a middle and each event only adds its choice.
+ *
+ * <p>Where each shape comes from. llama.cpp / ik_llama.cpp: real captures
+ * ({@code src/test/resources/engine-transcripts/llamacpp/}, build b10587), checked key for key by
+ * {@code SimMatchesLlamaCppCapturesTest}. vLLM and SGLang: their source, not captures, so these can drift:
+ * <ul>
+ *   <li>vLLM: {@code vllm/entrypoints/openai/serving_chat.py}, {@code chat_completion_stream_generator}
+ *       (read at commit 003fe59, the 0.10.x line): a role chunk {@code DeltaMessage(role, content="")},
+ *       the finish reason and {@code stop_reason} on the last token's chunk, then {@code choices: []} + usage
+ *       only when a {@code stream_options} object is sent (its {@code include_usage} defaults to true), and
+ *       {@code [DONE]} always, also after an error event;
+ *       {@code model_dump_json(exclude_unset=True)} is why absent fields are not sent as null.
+ *   <li>SGLang: {@code python/sglang/srt/entrypoints/openai/serving_chat.py} and {@code protocol.py}
+ *       (SGLang 0.5, pydantic models dumped with their nulls, hence every delta field present and
+ *       {@code "usage":null}; a separate finish chunk with {@code matched_stop}). Newer SGLang (serving_chat.py
+ *       at commit 002897c) builds chunks with {@code sse_utils.build_sse_content} (msgspec, omit_defaults), which
+ *       leaves null delta keys and a null usage out: not modelled here.
+ * </ul>
  */
 final class ChunkFormat {
   static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
@@ -16,6 +33,8 @@ final class ChunkFormat {
   private final boolean stamp;
   private final String head;
   private final String mid;
+  /** llama.cpp's completions events carry their id after the usage (capture 07b); empty elsewhere. */
+  private final String idAfterUsage;
   private final String toolStartCall;
 
   ChunkFormat(Engine engine, boolean chat, String id, long created, String model, boolean stamp, Plan plan) {
@@ -30,11 +49,13 @@ final class ChunkFormat {
           ? "],\"created\":" + created + ",\"id\":\"" + id + "\",\"model\":" + m + ",\"system_fingerprint\":\""
               + Outcome.FINGERPRINT + "\",\"object\":\"" + object + "\""
           : "],\"created\":" + created + ",\"model\":" + m + ",\"system_fingerprint\":\"" + Outcome.FINGERPRINT
-              + "\",\"object\":\"" + object + "\",\"id\":\"" + id + "\"";
+              + "\",\"object\":\"" + object + "\"";
+      idAfterUsage = chat ? "" : ",\"id\":\"" + id + "\"";
     } else {
       head = "data: {\"id\":\"" + id + "\",\"object\":\"" + object + "\",\"created\":" + created + ",\"model\":" + m
           + ",\"choices\":[";
       mid = "]";
+      idAfterUsage = "";
     }
     toolStartCall = plan.tool
         ? "{\"index\":0,\"id\":\"" + plan.toolCallId + "\",\"type\":\"function\",\"function\":{\"name\":"
@@ -141,6 +162,7 @@ final class ChunkFormat {
     } else if (engine == Engine.SGLANG) {
       sb.append(",\"usage\":null");
     }
+    sb.append(idAfterUsage);
     if (timings != null) {
       sb.append(",\"timings\":").append(timings);
     }

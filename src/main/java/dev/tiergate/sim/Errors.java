@@ -2,7 +2,16 @@ package dev.tiergate.sim;
 
 import io.vertx.core.json.JsonObject;
 
-/** Each engine's error envelope; the gateway's adapters must normalize all of them. */
+/**
+ * Each engine's error envelope; the gateway's adapters must normalize all of them. llama.cpp's come from real
+ * captures (engine-transcripts 08a–09d, checked by {@code SimMatchesLlamaCppCapturesTest}); the others from
+ * source: vLLM's {@code ErrorResponse} (message, type, param, code) in {@code vllm/entrypoints/openai/protocol.py}
+ * and its context message from {@code OpenAIServing._validate_input} in {@code serving_engine.py} (0.6–0.10 line;
+ * the wording is not re-checked against a newer release); SGLang's flat {@code ErrorResponse} with
+ * {@code object: "error"} in {@code python/sglang/srt/entrypoints/openai/protocol.py}, its in-stream error
+ * wrapped in {@code error} by {@code serving_base.py}'s streaming error response, and its context message from
+ * {@code tokenizer_manager.py} (SGLang 0.5).
+ */
 final class Errors {
   private Errors() {
   }

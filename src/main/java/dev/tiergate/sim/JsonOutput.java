@@ -4,7 +4,13 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-/** Collects a generation and answers with one engine-shaped chat.completion / text_completion body. */
+/**
+ * Collects a generation and answers with one engine-shaped chat.completion / text_completion body. The llama.cpp
+ * body is the captured one's (engine-transcripts 05, 07a); the vLLM and SGLang bodies follow their source
+ * ({@code chat_completion_full_generator} in vLLM's {@code serving_chat.py}, 0.10.x: {@code stop_reason},
+ * {@code reasoning}, {@code tool_calls: []}; SGLang 0.5's {@code serving_chat.py}: {@code matched_stop}, nulls
+ * kept), not from captures.
+ */
 final class JsonOutput implements Output {
   private final Engine engine;
   private final HttpServerResponse response;

@@ -100,6 +100,7 @@ public final class SimCli {
       case "--max-running" -> o.withMaxRunning(intValue(flag, v));
       case "--role-delay-ms" -> o.withRoleDelayMs(doubleValue(flag, v));
       case "--embeddings" -> o.withPooling(boolValue(flag, v));
+      case "--profile" -> Profiles.apply(v, o);
       default -> throw new IllegalArgumentException(flag + " is not a sim flag (see --help)");
     };
   }
@@ -182,6 +183,7 @@ public final class SimCli {
                                          slots, ikllama 1)
           --role-delay-ms X              chat streams send the role chunk at once, the first token X ms later
                                          (default 0: role chunk right before the first token)
+          --profile fast|max|prefill     the demo's calibration of that tier (seed rig measurements)
           --embeddings                   serve /v1/embeddings and /v1/rerank (a pooling model; llama.cpp
                                          --embeddings --reranking); without it they answer "not supported"
           --help                         print this text

@@ -19,17 +19,32 @@ final class ForwardedHeaders {
       "proxy-authorization", "proxy-authenticate", "expect", "content-length", "content-type", "accept",
       "accept-encoding", "authorization", "cookie", "x-api-key", "api-key");
 
+  private static final Set<String> KEEP_ALIVE_OR_CLOSE = Set.of("keep-alive", "close");
+
   private ForwardedHeaders() {}
 
   static void copy(MultiMap from, RequestOptions to) {
     if (from == null) {
       return;
     }
+    Set<String> named = connectionNamed(from.get("connection"));
     for (Map.Entry<String, String> h : from) {
       String name = h.getKey().toLowerCase(Locale.ROOT);
-      if (!DROP.contains(name) && !name.startsWith("x-tiergate-")) {
+      if (!DROP.contains(name) && !name.startsWith("x-tiergate-") && !named.contains(name)) {
         to.addHeader(h.getKey(), h.getValue());
       }
     }
+  }
+
+  /** Headers the client's {@code Connection} names are hop-by-hop too (RFC 9110 §7.6.1). */
+  private static Set<String> connectionNamed(String connection) {
+    if (connection == null || connection.indexOf(',') < 0 && KEEP_ALIVE_OR_CLOSE.contains(connection.trim().toLowerCase(Locale.ROOT))) {
+      return Set.of();
+    }
+    Set<String> names = new java.util.HashSet<>();
+    for (String token : connection.split(",")) {
+      names.add(token.trim().toLowerCase(Locale.ROOT));
+    }
+    return names;
   }
 }

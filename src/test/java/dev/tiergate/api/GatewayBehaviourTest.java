@@ -2,17 +2,18 @@ package dev.tiergate.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tiergate.fleet.BackendState;
 import dev.tiergate.sim.SimOptions;
 import dev.tiergate.testing.BlockedLoopGuard;
+import dev.tiergate.testing.DeadPort;
 import dev.tiergate.testing.TestGateway;
 import dev.tiergate.testing.Wire;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,13 +26,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 @ExtendWith(BlockedLoopGuard.class)
 class GatewayBehaviourTest {
   static TestGateway gw;
-  static int deadPort;
+  /** ghost-1's port: refuses connections for the whole class. */
+  static DeadPort dead;
 
   @BeforeAll
   static void start() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      deadPort = s.getLocalPort();
-    }
+    dead = DeadPort.reserve();
     SimOptions fast = SimOptions.defaults("vllm").withTtftBaseMs(2).withPrefillTps(2_000_000).withDecodeTps(1000)
         .withDenseBatching(false);
     gw = TestGateway.builder()
@@ -57,7 +57,7 @@ class GatewayBehaviourTest {
               - name: ghost
                 fallback: [fast]
                 backends: [{ name: ghost-1, url: "http://127.0.0.1:%d", engine: vllm, model: m }]
-            """.formatted(deadPort))
+            """.formatted(dead.port()))
         .start();
     // First requests load classes for hundreds of ms; keep that out of the blocked-loop guard's window.
     Wire.warmUp(gw, "fast");
@@ -66,6 +66,7 @@ class GatewayBehaviourTest {
   @AfterAll
   static void stop() {
     gw.close();
+    dead.close();
   }
 
   static String chat(String content, String extra) {
@@ -101,13 +102,14 @@ class GatewayBehaviourTest {
   }
 
   @Test
-  void aDeadBackendIsSkippedForItsFallback() {
+  void aBackendTheProbeSawDeadIsSkippedForItsFallback() {
+    BackendState ghost = gw.gateway().services().fleet().get("ghost-1");
+    Wire.await("the first probe saw ghost-1 down", 5_000, () -> ghost.health() == BackendState.Health.DOWN);
     TestGateway.Reply r = gw.post("/v1/chat/completions", chat("hi", ",\"stream\":true"), "x-tiergate-tier", "ghost");
     assertEquals(200, r.status(), r.body());
     assertEquals("fast", r.header("x-tiergate-tier"));
-    // Either the probe already marked it down, or the refused connection moved the request on.
-    String reason = r.header("x-tiergate-reason");
-    assertTrue(reason.equals("fallback:ghost-down") || reason.equals("fallback:ghost-failed"), reason);
+    assertEquals("fallback:ghost-down", r.header("x-tiergate-reason"));
+    assertNull(r.header("x-tiergate-failed"), "a backend known to be down is not even tried");
     assertTrue(r.body().endsWith("data: [DONE]\n\n"));
   }
 

@@ -28,7 +28,8 @@ class GatewayRelayTest {
   @BeforeAll
   static void start() {
     TestGateway.Builder b = TestGateway.builder();
-    StringBuilder tiers = new StringBuilder("routing: { defaultTier: vllm }\ntiers:\n");
+    StringBuilder tiers = new StringBuilder(
+        "routing: { defaultTier: vllm, aliases: { quick: vllm, deep-thought: sglang } }\ntiers:\n");
     for (String e : List.of("vllm", "sglang", "llamacpp", "ikllama")) {
       b.sim(e + "-1", SimOptions.defaults(e).withModel(e + "-served").withDecodeTps(2000).withTtftBaseMs(5)
           .withPrefillTps(200000).withDenseBatching(false));
@@ -144,8 +145,24 @@ class GatewayRelayTest {
   @Test
   void modelsListsServedNamesTiersAndAliases() {
     JsonObject models = new JsonObject(gw.get("/v1/models").body());
-    List<String> ids = models.getJsonArray("data").stream().map(o -> ((JsonObject) o).getString("id")).toList();
-    assertTrue(ids.containsAll(List.of("vllm-served", "tiergate/vllm", "tiergate/ikllama")), ids.toString());
+    assertEquals("list", models.getString("object"));
+    List<String> ids = new ArrayList<>();
+    List<String> kinds = new ArrayList<>();
+    for (Object o : models.getJsonArray("data")) {
+      JsonObject m = (JsonObject) o;
+      ids.add(m.getString("id"));
+      kinds.add(m.getString("id") + "=" + m.getJsonObject("tiergate").getString("kind"));
+      assertEquals("model", m.getString("object"), m.encode());
+    }
+    assertEquals(List.of("vllm-served", "sglang-served", "llamacpp-served", "ikllama-served",
+        "tiergate/vllm", "tiergate/sglang", "tiergate/llamacpp", "tiergate/ikllama"), ids.subList(0, 8));
+    assertEquals(java.util.Set.of("quick", "deep-thought"), java.util.Set.copyOf(ids.subList(8, ids.size())),
+        "the aliases, after the tiers: " + ids);
+    assertTrue(kinds.containsAll(List.of("vllm-served=model", "tiergate/sglang=tier", "quick=alias", "deep-thought=alias")),
+        kinds.toString());
+    TestGateway.Reply byAlias = gw.post("/v1/chat/completions", chat(false, false).replace("my-client-model", "deep-thought"));
+    assertEquals("sglang", byAlias.header("x-tiergate-tier"), "a listed alias routes to its tier");
+    assertEquals("hint:model", byAlias.header("x-tiergate-reason"));
   }
 
   @Test

@@ -20,6 +20,7 @@ class PackageMapTest {
     Architectures.layeredArchitecture().consideringOnlyDependenciesInLayers()
         .layer("app").definedBy("dev.tiergate.app..")
         .layer("api").definedBy("dev.tiergate.api..")
+        .layer("lifecycle").definedBy("dev.tiergate.lifecycle..")
         .layer("fleet").definedBy("dev.tiergate.fleet..")
         .layer("upstream").definedBy("dev.tiergate.upstream..")
         .layer("metrics").definedBy("dev.tiergate.metrics..")
@@ -31,13 +32,14 @@ class PackageMapTest {
         .layer("bench").definedBy("dev.tiergate.bench..")
         .whereLayer("app").mayNotBeAccessedByAnyLayer()
         .whereLayer("api").mayOnlyBeAccessedByLayers("app")
-        .whereLayer("fleet").mayOnlyBeAccessedByLayers("app", "api")
-        .whereLayer("upstream").mayOnlyBeAccessedByLayers("app", "api", "fleet")
+        .whereLayer("lifecycle").mayOnlyBeAccessedByLayers("app", "api")
+        .whereLayer("fleet").mayOnlyBeAccessedByLayers("app", "api", "lifecycle")
+        .whereLayer("upstream").mayOnlyBeAccessedByLayers("app", "api", "fleet", "lifecycle")
         .whereLayer("metrics").mayOnlyBeAccessedByLayers("app", "api")
         .whereLayer("routing").mayOnlyBeAccessedByLayers("app", "api", "fleet")
         .whereLayer("stream").mayOnlyBeAccessedByLayers("app", "api", "upstream", "metrics")
-        .whereLayer("config").mayOnlyBeAccessedByLayers("app", "api", "fleet", "upstream", "metrics", "routing")
-        .whereLayer("errors").mayOnlyBeAccessedByLayers("app", "api", "fleet", "upstream", "metrics", "routing", "stream")
+        .whereLayer("config").mayOnlyBeAccessedByLayers("app", "api", "lifecycle", "fleet", "upstream", "metrics", "routing")
+        .whereLayer("errors").mayOnlyBeAccessedByLayers("app", "api", "lifecycle", "fleet", "upstream", "metrics", "routing", "stream")
         .whereLayer("sim").mayOnlyBeAccessedByLayers("app")
         .whereLayer("bench").mayOnlyBeAccessedByLayers("app")
         .check(MAIN);
@@ -47,7 +49,7 @@ class PackageMapTest {
   void simAndBenchAreOutsiders() {
     noClasses().that().resideInAnyPackage("dev.tiergate.sim..", "dev.tiergate.bench..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.tiergate.api..", "dev.tiergate.routing..",
-            "dev.tiergate.fleet..", "dev.tiergate.upstream..", "dev.tiergate.stream..", "dev.tiergate.metrics..",
+            "dev.tiergate.fleet..", "dev.tiergate.lifecycle..", "dev.tiergate.upstream..", "dev.tiergate.stream..", "dev.tiergate.metrics..",
             "dev.tiergate.config..", "dev.tiergate.errors..", "dev.tiergate.app..")
         .check(MAIN);
   }

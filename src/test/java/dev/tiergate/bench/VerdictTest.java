@@ -59,4 +59,13 @@ class VerdictTest {
     List<String> lines = Verdict.lines(Map.of("engine", List.of()));
     assertTrue(lines.get(0).contains("only one tier"));
   }
+
+  @Test
+  void anAxisThatIsNotJudgedIsNeverWon() {
+    Verdict.Axis longTtft = new Verdict.Axis("TTFT@90K ms", false, false);
+    Map<Verdict.Axis, Map<String, Stats.Summary>> values = new LinkedHashMap<>();
+    values.put(longTtft, Map.of("fast", s(900, 890, 910), "max", s(1800, 1790, 1810)));
+    values.put(DECODE, Map.of("fast", s(90, 88, 92), "max", s(69, 68, 70)));
+    assertEquals(List.of("decode t/s"), Verdict.wins(values, List.of("fast", "max")).get("fast"));
+  }
 }

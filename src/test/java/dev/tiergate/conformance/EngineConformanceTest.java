@@ -17,6 +17,7 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -175,17 +176,21 @@ class EngineConformanceTest {
   // --- what the engine receives -------------------------------------------------------------
 
   @ParameterizedTest
-  @ValueSource(strings = {"vllm", "sglang", "llamacpp", "ikllama"})
+  @ValueSource(strings = {"vllm", "sglang", "llamacpp"})
   void oneMaxTokensFieldTheEngineHonours(String engine) {
     TestGateway.Reply r = post(engine, chat(true, ",\"max_completion_tokens\":7"));
     assertEquals(7, Wire.joined(r.body(), "content").split(" ").length, "the engine honoured the limit: " + r.body());
     JsonObject up = upstreamBody(engine + "-1");
-    if (engine.equals("ikllama")) {
-      assertEquals(7, up.getInteger("max_tokens"), "ik_llama ranks max_tokens first: " + up);
-      assertFalse(up.containsKey("max_completion_tokens"), up.encode());
-    } else {
-      assertEquals(7, up.getInteger("max_completion_tokens"), up.encode());
-    }
+    assertEquals(7, up.getInteger("max_completion_tokens"), up.encode());
+  }
+
+  @Test
+  void ikLlamaGetsMaxTokensBecauseItRanksThatFieldFirst() {
+    TestGateway.Reply r = post("ikllama", chat(true, ",\"max_completion_tokens\":7"));
+    assertEquals(7, Wire.joined(r.body(), "content").split(" ").length, "the engine honoured the limit: " + r.body());
+    JsonObject up = upstreamBody("ikllama-1");
+    assertEquals(7, up.getInteger("max_tokens"), "ik_llama ranks max_tokens first: " + up);
+    assertFalse(up.containsKey("max_completion_tokens"), up.encode());
   }
 
   @ParameterizedTest
@@ -234,24 +239,13 @@ class EngineConformanceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"vllm", "sglang", "llamacpp", "ikllama"})
+  @ValueSource(strings = {"vllm", "sglang", "llamacpp"})
   void aPromptTooLongForTheEngineIsContextLengthExceeded(String engine) {
     assertEquals(512, gw.gateway().services().fleet().contextWindow(engine + "-small").getAsInt());
     for (boolean stream : new boolean[] {false, true}) {
       gw.sim(engine + "-small").stats().reset();
       TestGateway.Reply r = post(engine + "-small", longPrompt(stream));
       assertEquals(1, gw.sim(engine + "-small").stats().requests(), "the engine, not the gateway, judged the prompt");
-      if (engine.equals("ikllama")) {
-        // ik_llama.cpp truncates the prompt silently by default: its answer is passed through as it is.
-        assertEquals(200, r.status(), r.body());
-        if (stream) {
-          assertTrue(Wire.endsWithDone(r.body()), r.body());
-          assertEquals(16, Wire.joined(r.body(), "content").split(" ").length, r.body());
-        } else {
-          assertEquals(16, new JsonObject(r.body()).getJsonObject("usage").getInteger("completion_tokens"));
-        }
-        continue;
-      }
       // SGLang's streaming case answers 200 and then an error event: nothing was relayed yet, so it is still a 400.
       assertEquals(400, r.status(), "stream=" + stream + ": " + r.body());
       assertTrue(r.header("content-type").startsWith("application/json"), r.header("content-type"));
@@ -261,6 +255,21 @@ class EngineConformanceTest {
       assertEquals("messages", err.getString("param"));
       assertTrue(err.getString("message").contains("512"), "the engine's own words: " + err.getString("message"));
     }
+  }
+
+  @Test
+  void ikLlamaTruncatesAPromptTooLongAndItsAnswerIsPassedThrough() {
+    assertEquals(512, gw.gateway().services().fleet().contextWindow("ikllama-small").getAsInt());
+    gw.sim("ikllama-small").stats().reset();
+    // ik_llama.cpp truncates the prompt silently by default: its answer is passed through as it is.
+    TestGateway.Reply streamed = post("ikllama-small", longPrompt(true));
+    assertEquals(200, streamed.status(), streamed.body());
+    assertTrue(Wire.endsWithDone(streamed.body()), streamed.body());
+    assertEquals(16, Wire.joined(streamed.body(), "content").split(" ").length, streamed.body());
+    TestGateway.Reply whole = post("ikllama-small", longPrompt(false));
+    assertEquals(200, whole.status(), whole.body());
+    assertEquals(16, new JsonObject(whole.body()).getJsonObject("usage").getInteger("completion_tokens"));
+    assertEquals(2, gw.sim("ikllama-small").stats().requests(), "the engine, not the gateway, judged the prompt");
   }
 
   /** The body is exactly {"error":{message,type,param,code}}. */

@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tiergate.fleet.BackendState;
 import dev.tiergate.sim.SimOptions;
 import dev.tiergate.testing.BlockedLoopGuard;
+import dev.tiergate.testing.DeadPort;
 import dev.tiergate.testing.TestGateway;
 import dev.tiergate.testing.Wire;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,11 +29,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ExtendWith(BlockedLoopGuard.class)
 class FailoverTest {
   static TestGateway gw;
+  /** ghost-1 and void-1 point at these: ports that refuse connections until the class is done. */
+  static DeadPort ghost;
+  static DeadPort voidPort;
   static Wire.Outcomes outcomes;
   static long betaOkBefore;
 
   @BeforeAll
   static void start() throws Exception {
+    ghost = DeadPort.reserve();
+    voidPort = DeadPort.reserve();
     SimOptions sim = SimOptions.defaults("vllm").withModel("m").withTtftBaseMs(2).withPrefillTps(1_000_000)
         .withDecodeTps(1000).withDenseBatching(false);
     gw = TestGateway.builder()
@@ -69,7 +74,7 @@ class FailoverTest {
                 fallback: [beta]
                 timeouts: { connectMs: 200, ttftMs: 300 }
                 backends: [{ name: stall-1, url: "${SIM_STALL_1}", engine: vllm, model: m }]
-            """.formatted(freePort(), freePort()))
+            """.formatted(ghost.port(), voidPort.port()))
         .start();
     var fleet = gw.gateway().services().fleet();
     Wire.await("the first probes finished", 5_000, () -> fleet.get("alpha-1").health() == BackendState.Health.READY
@@ -78,15 +83,11 @@ class FailoverTest {
     TestGateway.await(gw.sim("alpha-1").close());
   }
 
-  static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @AfterAll
   static void stop() {
     gw.close();
+    ghost.close();
+    voidPort.close();
   }
 
   @BeforeEach

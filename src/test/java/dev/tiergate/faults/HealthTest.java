@@ -10,10 +10,10 @@ import dev.tiergate.fleet.BackendState.Health;
 import dev.tiergate.sim.SimOptions;
 import dev.tiergate.sim.SimServer;
 import dev.tiergate.testing.BlockedLoopGuard;
+import dev.tiergate.testing.DeadPort;
 import dev.tiergate.testing.TestGateway;
 import dev.tiergate.testing.Wire;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -71,22 +71,19 @@ class HealthTest {
     assertTrue(Wire.endsWithDone(r.body()), r.body());
   }
 
-  static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
+  /** Loads far longer than any test runs: the backend is loading for certain while the test looks. */
+  static final double LOADING_FOR_THE_WHOLE_TEST = 600;
 
   @ParameterizedTest
   @CsvSource({"llamacpp,LOADING", "sglang,LOADING", "ikllama,LOADING", "vllm,DOWN"})
-  void aLoadingBackendIsNotRoutedUntilAProbeSeesItReady(String engine, Health whileLoading) {
+  void aLoadingBackendIsNotRouted(String engine, Health whileLoading) {
     try (TestGateway gw = TestGateway.builder()
-        .sim("first-1", SIM.withEngine(engine).withLoadingSeconds(2.5))
+        .sim("first-1", SIM.withEngine(engine).withLoadingSeconds(LOADING_FOR_THE_WHOLE_TEST))
         .sim("backup-1", SIM)
         .config(config(engine, "${SIM_FIRST_1}", "{ intervalMs: 100, timeoutMs: 500 }"))
         .start()) {
       BackendState first = gw.gateway().services().fleet().get("first-1");
-      Wire.await("the probe saw first-1 " + whileLoading, 2_000, () -> first.health() == whileLoading);
+      Wire.await("the probe saw first-1 " + whileLoading, 5_000, () -> first.health() == whileLoading);
       JsonObject s = status(gw, "first-1");
       assertEquals(whileLoading.name().toLowerCase(Locale.ROOT), s.getString("state"), s.encode());
       assertFalse(s.getBoolean("routable"));
@@ -94,15 +91,30 @@ class HealthTest {
 
       Wire.Outcomes outcomes = Wire.Outcomes.snapshot(gw);
       TestGateway.Reply r = gw.post("/v1/chat/completions", chat());
-      if (first.health() == whileLoading) { // a slow machine may have finished loading meanwhile
-        served(r, "backup-1", "fallback:first-down");
-        assertNull(r.header("x-tiergate-failed"), "nothing was tried against the loading backend");
-        assertEquals(0, gw.sim("first-1").stats().requests(), "the loading backend saw no request");
-      }
+      served(r, "backup-1", "fallback:first-down");
+      assertNull(r.header("x-tiergate-failed"), "nothing was tried against the loading backend");
+      assertEquals(0, gw.sim("first-1").stats().requests(), "the loading backend saw no request");
       outcomes.expect("ok", 1);
+      assertEquals(whileLoading, first.health(), "still loading: what the test saw was the loading state");
+      Wire.awaitNothingInFlight(gw);
+    }
+  }
 
-      Wire.await("a probe saw first-1 ready", 5_000, () -> first.health() == Health.READY);
+  @ParameterizedTest
+  @CsvSource({"llamacpp,LOADING", "sglang,LOADING", "ikllama,LOADING", "vllm,DOWN"})
+  void aLoadingBackendIsRoutedOnceAProbeSeesItReady(String engine, Health whileLoading) {
+    try (TestGateway gw = TestGateway.builder()
+        .sim("first-1", SIM.withEngine(engine).withLoadingSeconds(6))
+        .sim("backup-1", SIM)
+        .config(config(engine, "${SIM_FIRST_1}", "{ intervalMs: 100, timeoutMs: 500 }"))
+        .start()) {
+      BackendState first = gw.gateway().services().fleet().get("first-1");
+      Wire.await("the probe saw first-1 " + whileLoading, 5_000, () -> first.health() == whileLoading);
+      Wire.await("a probe saw first-1 ready", 15_000, () -> first.health() == Health.READY);
+      Wire.Outcomes outcomes = Wire.Outcomes.snapshot(gw);
       served(gw.post("/v1/chat/completions", chat()), "first-1", "default");
+      assertEquals(1, gw.sim("first-1").stats().requests());
+      outcomes.expect("ok", 1);
       JsonObject ready = status(gw, "first-1");
       assertEquals("ready", ready.getString("state"));
       assertEquals(32768, ready.getInteger("contextWindow"), "the window was discovered once it was ready");
@@ -113,10 +125,10 @@ class HealthTest {
 
   @Test
   void aBackendThatComesBackIsRoutedAgainAfterAProbe() throws Exception {
-    int port = freePort();
-    try (TestGateway gw = TestGateway.builder()
+    try (DeadPort dead = DeadPort.reserve();
+        TestGateway gw = TestGateway.builder()
         .sim("backup-1", SIM)
-        .config(config("llamacpp", "http://127.0.0.1:" + port, "{ intervalMs: 100, timeoutMs: 200 }"))
+        .config(config("llamacpp", dead.url(), "{ intervalMs: 100, timeoutMs: 200 }"))
         .start()) {
       BackendState first = gw.gateway().services().fleet().get("first-1");
       Wire.await("the probe saw first-1 down", 2_000, () -> first.health() == Health.DOWN);
@@ -125,7 +137,7 @@ class HealthTest {
       assertTrue(down.getString("lastError") != null && !down.getString("lastError").isBlank(), down.encode());
       served(gw.post("/v1/chat/completions", chat()), "backup-1", "fallback:first-down");
 
-      SimServer back = TestGateway.await(SimServer.start(gw.vertx(), SIM.withEngine("llamacpp").withPort(port)));
+      SimServer back = dead.handOver(port -> TestGateway.await(SimServer.start(gw.vertx(), SIM.withEngine("llamacpp").withPort(port))));
       Wire.await("a probe saw first-1 ready", 5_000, () -> first.health() == Health.READY);
       Wire.Outcomes outcomes = Wire.Outcomes.snapshot(gw);
       served(gw.post("/v1/chat/completions", chat()), "first-1", "default");
@@ -150,6 +162,8 @@ class HealthTest {
       Wire.await("the first probe saw first-1 ready", 2_000, () -> first.health() == Health.READY);
       int port = gw.sim("first-1").port();
       TestGateway.await(gw.sim("first-1").close());
+      // Held from now on, so that the port refuses connections until the backend comes back on it.
+      DeadPort gone = DeadPort.reserve(port);
 
       for (int i = 1; i <= 2; i++) {
         TestGateway.Reply r = gw.post("/v1/chat/completions", chat());
@@ -172,7 +186,7 @@ class HealthTest {
       assertEquals("first-1:connect_failure", trial.header("x-tiergate-failed"));
       assertEquals("open", status(gw, "first-1").getString("circuit"));
 
-      SimServer back = TestGateway.await(SimServer.start(gw.vertx(), SIM.withPort(port)));
+      SimServer back = gone.handOver(p -> TestGateway.await(SimServer.start(gw.vertx(), SIM.withPort(p))));
       Wire.await("the cool-down passed again", 3_000, () -> "half-open".equals(status(gw, "first-1").getString("circuit")));
       Wire.Outcomes outcomes = Wire.Outcomes.snapshot(gw);
       TestGateway.Reply ok = gw.post("/v1/chat/completions", chat());
@@ -198,11 +212,12 @@ class HealthTest {
       Wire.await("the first probe saw first-1 ready", 2_000, () -> first.health() == Health.READY);
       int port = gw.sim("first-1").port();
       TestGateway.await(gw.sim("first-1").close());
+      DeadPort gone = DeadPort.reserve(port);
       served(gw.post("/v1/chat/completions", chat()), "backup-1", "fallback:first-failed");
       assertEquals("open", status(gw, "first-1").getString("circuit"));
 
       // Back, but slow to its first token: the trial stays in flight long enough to race it.
-      SimServer back = TestGateway.await(SimServer.start(gw.vertx(), SIM.withPort(port).withTtftBaseMs(600)));
+      SimServer back = gone.handOver(p -> TestGateway.await(SimServer.start(gw.vertx(), SIM.withPort(p).withTtftBaseMs(600))));
       Wire.await("the cool-down passed", 3_000, () -> "half-open".equals(status(gw, "first-1").getString("circuit")));
       // Reader.open blocks until the response head, which the gateway sends at the first token.
       CompletableFuture<Wire.Reader> trial = CompletableFuture.supplyAsync(() -> Wire.Reader.open(gw, "/v1/chat/completions",

@@ -36,11 +36,8 @@ final class PrometheusProcess implements AutoCloseable {
     this.port = port;
   }
 
-  /**
-   * The binary from {@code PROMETHEUS_BIN} or the PATH. Missing, the test fails in CI (which
-   * installs it) and is skipped on a developer machine without it.
-   */
-  static String binary() {
+  /** The binary from {@code PROMETHEUS_BIN} or the PATH, or null when there is none. */
+  static String find() {
     String configured = System.getenv("PROMETHEUS_BIN");
     if (configured != null && new File(configured).canExecute()) {
       return configured;
@@ -52,17 +49,36 @@ final class PrometheusProcess implements AutoCloseable {
         return f.getAbsolutePath();
       }
     }
+    return null;
+  }
+
+  /**
+   * Called before each test: without the binary the test is skipped, as a JUnit assumption that
+   * Surefire counts in its "Skipped" total (an abort in {@code @BeforeAll} would make the class
+   * report no tests at all). Under {@code CI=true}, where {@code .ci/run} installs it, a missing
+   * binary fails the test instead.
+   */
+  static void assumeInstalled() {
+    if (find() != null) {
+      return;
+    }
     String why = "no prometheus binary on PATH (apt-get install -y prometheus, or set PROMETHEUS_BIN)";
     if ("true".equalsIgnoreCase(System.getenv("CI"))) {
       fail(why + "; CI=true, so this is an error, not a skip");
     }
     Assumptions.abort(why);
-    return null;
   }
 
-  static PrometheusProcess start(Path dir, String target) throws IOException {
-    String bin = binary();
-    int port = freePort();
+  /**
+   * Prometheus binds its port itself, so a port found free here may be taken before it binds:
+   * each try is checked (the process answers its own {@code /-/ready}), and a lost race is retried
+   * on another port instead of being hoped away.
+   */
+  static PrometheusProcess start(Path dir, String target) throws IOException, InterruptedException {
+    String bin = find();
+    if (bin == null) {
+      throw new IllegalStateException("no prometheus binary; call assumeInstalled() first");
+    }
     Path config = dir.resolve("prometheus.yml");
     Files.writeString(config, """
         global:
@@ -75,17 +91,47 @@ final class PrometheusProcess implements AutoCloseable {
             static_configs:
               - targets: ["%s"]
         """.formatted(target));
-    Path log = dir.resolve("prometheus.log");
-    Process p = new ProcessBuilder(bin, "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("data"),
-        "--web.listen-address=127.0.0.1:" + port, "--log.level=warn")
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    return new PrometheusProcess(p, log, port);
+    for (int attempt = 1; ; attempt++) {
+      int port = unusedPort();
+      Path log = dir.resolve("prometheus-" + attempt + ".log");
+      Process p = new ProcessBuilder(bin, "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("data"),
+          "--web.listen-address=127.0.0.1:" + port, "--log.level=warn")
+          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      PrometheusProcess prometheus = new PrometheusProcess(p, log, port);
+      if (prometheus.answersAsItself(Duration.ofSeconds(30))) {
+        return prometheus;
+      }
+      String tail = prometheus.logTail();
+      prometheus.close();
+      if (attempt == 5 || !tail.contains("address already in use")) {
+        fail("prometheus did not start on port " + port + " (try " + attempt + "):\n" + tail);
+      }
+    }
   }
 
-  private static int freePort() throws IOException {
+  private static int unusedPort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
+  }
+
+  /** True once this process answers {@code /-/ready} on its port; false when it exited or the time ran out. */
+  private boolean answersAsItself(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    URI ready = URI.create("http://127.0.0.1:" + port + "/-/ready");
+    while (System.nanoTime() < deadline && process.isAlive()) {
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200 && r.body().contains("Prometheus") && process.isAlive()) {
+          return true;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(100);
+    }
+    return false;
   }
 
   /** Polls until {@code ok} holds for the query's result array, or fails with the server log. */

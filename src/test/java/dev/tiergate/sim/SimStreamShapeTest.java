@@ -307,6 +307,7 @@ class SimStreamShapeTest {
         .post("/v1/chat/completions", chat("Say hi.", 5, true, WITH_USAGE))
         .map(r -> {
           long prev = 0;
+          assertEquals(8, r.events().size(), "role, 5 tokens, finish, usage: " + r.body());
           for (JsonObject e : r.events()) {
             long ts = e.getLong("sim_ts_us");
             assertTrue(ts >= prev && ts > 1_600_000_000_000_000L, e.encode());

@@ -155,11 +155,18 @@ public final class TestGateway implements AutoCloseable {
 
   public static final class Builder {
     private final Map<String, SimOptions> sims = new LinkedHashMap<>();
+    private final Map<String, String> extraEnv = new LinkedHashMap<>();
     private String yaml;
     private UnaryOperator<GatewayConfig> tweak = c -> c;
 
     public Builder sim(String backend, SimOptions options) {
       sims.put(backend, options);
+      return this;
+    }
+
+    /** One more {@code ${NAME}} for the config, e.g. the URL of a {@link ReplayServer} or a {@link DeadPort}. */
+    public Builder env(String name, String value) {
+      extraEnv.put(name, value);
       return this;
     }
 
@@ -191,6 +198,7 @@ public final class TestGateway implements AutoCloseable {
       Map<String, String> vars = new LinkedHashMap<>();
       started.forEach((name, s) -> vars.put("SIM_" + name.toUpperCase().replace('-', '_').replace('.', '_'),
           "http://127.0.0.1:" + s.port()));
+      vars.putAll(extraEnv);
       String full = yaml.contains("server:") ? yaml : "server: { port: 0, instances: 2 }\n" + yaml;
       GatewayConfig config = tweak.apply(ConfigLoader.withEnv(vars).parse("test", full));
       Gateway g = await(Gateway.start(vertx, config));

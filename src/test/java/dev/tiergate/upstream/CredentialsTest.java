@@ -8,6 +8,7 @@ import dev.tiergate.app.Gateway;
 import dev.tiergate.config.ConfigLoader;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.testing.TestGateway;
+import dev.tiergate.testing.Wire;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -54,7 +55,10 @@ class CredentialsTest {
           .compose(r -> r.body().map(b -> r.statusCode())));
       assertEquals(200, status);
       assertTrue(seen.contains("/v1/chat/completions Bearer engine-secret"), seen.toString());
-      assertTrue(seen.stream().filter(s -> s.startsWith("/health")).allMatch(s -> s.endsWith("Bearer engine-secret")), seen.toString());
+      // The probe runs on its own schedule: wait for one, or the check below would pass on no probe at all.
+      Wire.await("a health probe reached the engine: " + seen, 5_000, () -> seen.stream().anyMatch(s -> s.startsWith("/health ")));
+      assertTrue(seen.stream().allMatch(s -> s.endsWith(" Bearer engine-secret")),
+          "every request the engine saw, probes and discovery included, carried its key: " + seen);
       assertTrue(seen.stream().noneMatch(s -> s.contains("client-secret")), seen.toString());
     } finally {
       TestGateway.await(vertx.close());

@@ -13,15 +13,16 @@ import java.util.function.Consumer;
 /**
  * Shutdown state shared by every API instance: once draining, new requests get 503
  * {@code shutting_down}, listeners stop accepting, and streams still open when the drain time is
- * up are cut with an error event on their own event loop.
+ * up are cut with an error event on their own event loop. It also knows each open stream's tier,
+ * so a tier being swapped out can have its streams cut the same way.
  */
-public final class Lifecycle {
+public final class Shutdown {
   private volatile boolean draining;
   private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
   private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
 
-  /** An open stream and the way to end it from another thread. */
-  private record Stream(Context context, Consumer<String> cut) {}
+  /** An open stream, the tier it is on, and the way to end it from another thread. */
+  private record Stream(Context context, String tier, Consumer<String> cut) {}
 
   public boolean draining() {
     return draining;
@@ -31,8 +32,8 @@ public final class Lifecycle {
     servers.add(server);
   }
 
-  Object track(Context context, Consumer<String> cut) {
-    Stream s = new Stream(context, cut);
+  Object track(Context context, String tier, Consumer<String> cut) {
+    Stream s = new Stream(context, tier, cut);
     streams.add(s);
     return s;
   }
@@ -55,6 +56,15 @@ public final class Lifecycle {
   public void cutAll(String why) {
     for (Stream s : streams) {
       s.context().runOnContext(v -> s.cut().accept(why));
+    }
+  }
+
+  /** Ends the streams of one tier (its drain time during a swap is over). */
+  public void cutTier(String tier, String why) {
+    for (Stream s : streams) {
+      if (s.tier().equals(tier)) {
+        s.context().runOnContext(v -> s.cut().accept(why));
+      }
     }
   }
 }

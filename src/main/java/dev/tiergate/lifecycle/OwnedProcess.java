@@ -1,0 +1,140 @@
+package dev.tiergate.lifecycle;
+
+import dev.tiergate.config.LifecycleConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.io.File;
+import java.util.List;
+
+/**
+ * An engine process tiergate starts and owns. Stopped with SIGTERM and, after the grace time,
+ * SIGKILL for it and every process it started, so no engine worker outlives its tier. Its output
+ * goes to a bounded {@link LogTail} read by a thread of its own (a blocking read).
+ */
+final class OwnedProcess implements EngineControl {
+  private final Vertx vertx;
+  private final Context context;
+  private final String tier;
+  private final LifecycleConfig.Process spec;
+  private final LogTail log;
+  private Process process;
+  private boolean stopping;
+  private volatile String exited;
+  private Runnable onCrash = () -> { };
+
+  OwnedProcess(Vertx vertx, Context context, String tier, LifecycleConfig.Process spec) {
+    this.vertx = vertx;
+    this.context = context;
+    this.tier = tier;
+    this.spec = spec;
+    this.log = new LogTail(spec.logLines(), spec.logFile());
+  }
+
+  @Override
+  public Future<Void> start() {
+    if (process != null && process.isAlive()) {
+      return Future.succeededFuture();
+    }
+    stopping = false;
+    exited = null;
+    log.add("[tiergate] starting: " + String.join(" ", spec.command()));
+    return vertx.executeBlocking(() -> {
+      ProcessBuilder pb = new ProcessBuilder(spec.command()).redirectErrorStream(true);
+      pb.environment().putAll(spec.env());
+      if (spec.workingDir() != null) {
+        pb.directory(new File(spec.workingDir()));
+      }
+      return pb.start();
+    }, false).recover(t -> Future.failedFuture("cannot start " + spec.command().get(0) + ": " + t.getMessage()))
+        .map(p -> {
+          process = p;
+          OutputPump.start(p, log, "tiergate-engine-log-" + tier);
+          p.onExit().thenAccept(done -> context.runOnContext(v -> exitedOnItsOwn(done)));
+          return null;
+        });
+  }
+
+
+
+  private void exitedOnItsOwn(Process p) {
+    if (p != process) {
+      return;
+    }
+    exited = "exited with status " + p.exitValue();
+    log.add("[tiergate] process " + p.pid() + " " + exited);
+    if (!stopping) {
+      onCrash.run();
+    }
+  }
+
+  @Override
+  public Future<Void> stop() {
+    Process p = process;
+    if (p == null || !p.isAlive()) {
+      return Future.succeededFuture();
+    }
+    stopping = true;
+    List<ProcessHandle> children = p.descendants().toList();
+    log.add("[tiergate] stopping process " + p.pid() + " (SIGTERM, SIGKILL after " + spec.stopGraceMs() + " ms)");
+    p.destroy();
+    Promise<Void> gone = Promise.promise();
+    long kill = vertx.setTimer(Math.max(1, spec.stopGraceMs()), id -> {
+      if (p.isAlive()) {
+        log.add("[tiergate] still running after " + spec.stopGraceMs() + " ms: SIGKILL");
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+      }
+    });
+    p.onExit().thenAccept(done -> context.runOnContext(v -> {
+      vertx.cancelTimer(kill);
+      // Workers a killed engine left behind would hold the GPUs for the next tier.
+      children.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+      gone.tryComplete();
+    }));
+    return gone.future();
+  }
+
+  /** Shutdown of the gateway: nothing it started may outlive it. Blocks up to the grace time. */
+  void stopNow() {
+    Process p = process;
+    if (p == null || !p.isAlive()) {
+      return;
+    }
+    stopping = true;
+    List<ProcessHandle> children = p.descendants().toList();
+    p.destroy();
+    try {
+      if (!p.waitFor(spec.stopGraceMs(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.destroyForcibly();
+    }
+    children.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+  }
+
+  long pid() {
+    Process p = process;
+    return p == null || !p.isAlive() ? -1 : p.pid();
+  }
+
+  @Override
+  public String exited() {
+    return exited;
+  }
+
+  @Override
+  public void onUnexpectedExit(Runnable handler) {
+    this.onCrash = handler;
+  }
+
+  @Override
+  public List<String> logTail(int n) {
+    return log.last(n);
+  }
+}

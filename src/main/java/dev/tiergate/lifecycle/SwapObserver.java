@@ -1,0 +1,30 @@
+package dev.tiergate.lifecycle;
+
+import java.util.Map;
+
+/** What the metrics see of swaps; bound by the application (metrics may not import lifecycle). */
+public interface SwapObserver {
+  SwapObserver NONE = new SwapObserver() {
+    @Override
+    public void swapped(String group, String from, String to, String outcome, Map<String, Long> phaseNanos) {}
+
+    @Override
+    public void waited(String tier, long nanos) {}
+
+    @Override
+    public void queueLength(String group, int length) {}
+
+    @Override
+    public void tierLive(String tier, boolean live) {}
+  };
+
+  /** A swap ended; {@code to} is null for a stop; phases are drain, stop and boot. */
+  void swapped(String group, String from, String to, String outcome, Map<String, Long> phaseNanos);
+
+  /** A request waited for its tier to be live. */
+  void waited(String tier, long nanos);
+
+  void queueLength(String group, int length);
+
+  void tierLive(String tier, boolean live);
+}
