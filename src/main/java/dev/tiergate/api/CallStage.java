@@ -8,6 +8,7 @@ import dev.tiergate.api.translate.ResponsesToChat;
 import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
 import dev.tiergate.routing.Candidate;
+import dev.tiergate.routing.TextMix;
 import dev.tiergate.stream.BufferBudget;
 import dev.tiergate.stream.SseEvent;
 import dev.tiergate.stream.SseRelay;
@@ -65,6 +66,11 @@ final class CallStage implements Stage {
       targets.add(new Target(c.tier(), served(c.backend()), timeouts.get(c.tier()), translate));
     }
     RequestFacts f = x.facts;
+    if (x.endpoint.api.generates()) {
+      // Embeddings and rerank usually run another model (another tokenizer): only generation teaches the estimate.
+      TextMix mix = f.mix();
+      x.recorder.estimated(f.promptTokens(), (backend, counted) -> services.fleet().learned(backend, mix, counted));
+    }
     Supplier<RequestBody> chat = translates ? () -> chatForm(x.endpoint, f.body()) : null;
     UpstreamCall.Spec spec = new UpstreamCall.Spec(x.endpoint.api, f.body(), f.stream(), f.maxTokens(),
         config.server().maxResponseBytes(), (int) Math.min(Integer.MAX_VALUE, config.server().maxEventBytes()),

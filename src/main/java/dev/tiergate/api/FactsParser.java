@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import dev.tiergate.errors.GatewayError;
+import dev.tiergate.routing.TextMix;
 import dev.tiergate.upstream.RequestBody;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
@@ -116,10 +117,12 @@ public final class FactsParser {
         throw GatewayError.invalid("Unexpected data after the JSON object", null);
       }
       required();
-      long estimate = tokens + (long) Math.ceil(w.textChars / charsPerToken) + (long) TOKENS_PER_MESSAGE * Math.max(0, messages);
+      long fixed = tokens + (long) TOKENS_PER_MESSAGE * Math.max(0, messages);
+      long estimate = fixed + (long) Math.ceil(w.textChars / charsPerToken);
       int max = maxCompletionTokens >= 0 ? maxCompletionTokens : maxTokens;
+      TextMix mix = new TextMix(w.textChars - w.cjkChars - w.codeChars, w.cjkChars, w.codeChars, fixed, w.media);
       return new RequestFacts(endpoint, model, stream, wantsUsage, max, (int) Math.min(Integer.MAX_VALUE, estimate),
-          hasTools, new RequestBody(body, fields, objectStart));
+          hasTools, new RequestBody(body, fields, objectStart), mix);
     }
 
     private void required() {
@@ -305,7 +308,7 @@ public final class FactsParser {
     /** Completions' {@code prompt} and embeddings' {@code input}: text, texts, token ids, or arrays of token ids. */
     private void tokenTexts(String field, JsonToken v) throws IOException {
       if (v == JsonToken.VALUE_STRING) {
-        w.textChars += p.getTextLength();
+        w.text();
         return;
       }
       if (v != JsonToken.START_ARRAY) {
@@ -314,7 +317,7 @@ public final class FactsParser {
       JsonToken t;
       while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
         if (t == JsonToken.VALUE_STRING) {
-          w.textChars += p.getTextLength();
+          w.text();
         } else if (t == JsonToken.VALUE_NUMBER_INT) {
           tokens++;
         } else if (t == JsonToken.START_ARRAY) {

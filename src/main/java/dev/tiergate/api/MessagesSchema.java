@@ -56,7 +56,7 @@ final class MessagesSchema {
   /** A string or an array of content blocks. */
   static void content(JsonWalk w, String path, JsonToken t) throws IOException {
     if (t == JsonToken.VALUE_STRING) {
-      w.textChars += w.p.getTextLength();
+      w.text();
       return;
     }
     if (t != JsonToken.START_ARRAY) {
@@ -106,7 +106,11 @@ final class MessagesSchema {
         case "content" -> content(w, at + ".content", t);
         case "is_error" -> w.optionalBool(at + ".is_error", t);
         // Images and documents are media, not prompt text; a signature is opaque.
-        case "source", "signature", "data", "cache_control", "citations" -> w.skip();
+        case "source" -> {
+          w.media = true;
+          w.skip();
+        }
+        case "signature", "data", "cache_control", "citations" -> w.skip();
         default -> w.countStrings();
       }
     }
@@ -128,7 +132,7 @@ final class MessagesSchema {
   private static void rawSize(JsonWalk w) throws IOException {
     long start = w.p.currentTokenLocation().getByteOffset();
     w.skip();
-    w.textChars += w.p.currentLocation().getByteOffset() - start;
+    w.raw(w.p.currentLocation().getByteOffset() - start);
   }
 
   /** {@code system}: a string or an array of text blocks. */
@@ -177,7 +181,7 @@ final class MessagesSchema {
         require(schema, at + ".input_schema");
       }
     }
-    w.textChars += w.p.currentLocation().getByteOffset() - start;
+    w.raw(w.p.currentLocation().getByteOffset() - start);
     return i > 0;
   }
 

@@ -20,7 +20,7 @@ final class ResponsesSchema {
   /** {@code input}: a string (one user message) or an array of items; returns the number of items. */
   static int input(JsonWalk w, JsonToken v) throws IOException {
     if (v == JsonToken.VALUE_STRING) {
-      w.textChars += w.p.getTextLength();
+      w.text();
       return 1;
     }
     w.array("input", v);
@@ -97,7 +97,7 @@ final class ResponsesSchema {
   /** A message's content: a string or parts ({@code input_text}, {@code output_text}, {@code input_image}, …). */
   private static void content(JsonWalk w, String path, JsonToken t) throws IOException {
     if (t == JsonToken.VALUE_STRING) {
-      w.textChars += w.p.getTextLength();
+      w.text();
       return;
     }
     if (t != JsonToken.START_ARRAY) {
@@ -124,8 +124,11 @@ final class ResponsesSchema {
           w.string(at + ".text", t, true);
           text = true;
         }
-        case "image_url" -> w.optionalString(at + ".image_url", t, false);
-        // Images, files and annotations are not prompt text.
+        case "image_url", "file_id", "file_data" -> {
+          w.media = true;
+          w.skip();
+        }
+        // Annotations and the like are not prompt text.
         default -> w.skip();
       }
     }
@@ -138,7 +141,7 @@ final class ResponsesSchema {
   /** A function call's output: a string, or content parts. */
   private static void output(JsonWalk w, String path, JsonToken t) throws IOException {
     if (t == JsonToken.VALUE_STRING) {
-      w.textChars += w.p.getTextLength();
+      w.text();
     } else {
       content(w, path, t);
     }
@@ -183,7 +186,7 @@ final class ResponsesSchema {
         require(name, at + ".name");
       }
     }
-    w.textChars += w.p.currentLocation().getByteOffset() - start;
+    w.raw(w.p.currentLocation().getByteOffset() - start);
     return i > 0;
   }
 

@@ -6,6 +6,8 @@ import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.HealthConfig;
 import dev.tiergate.config.TierConfig;
 import dev.tiergate.routing.FleetView;
+import dev.tiergate.routing.TextMix;
+import dev.tiergate.routing.TokenRatios;
 import dev.tiergate.upstream.AttemptResult;
 import dev.tiergate.upstream.Adapters;
 import dev.tiergate.upstream.Admission;
@@ -32,6 +34,11 @@ public final class Fleet implements FleetView, BackendTracker {
   private final Map<String, BackendState> backends = new LinkedHashMap<>();
   private final HealthConfig health;
   private final LongSupplier clock;
+  /** Tokens per character each backend's engine has shown, learned from its usage (the configured ratio until then). */
+  private final Map<String, TokenRatios> ratios = new LinkedHashMap<>();
+  private final double charsPerToken;
+  /** The backends' ratios pooled; made again after a backend learned something. */
+  private volatile TokenRatios pooled;
 
   public Fleet(GatewayConfig config) {
     this(config, System::nanoTime);
@@ -40,6 +47,12 @@ public final class Fleet implements FleetView, BackendTracker {
   public Fleet(GatewayConfig config, LongSupplier nanoClock) {
     this.health = config.health();
     this.clock = nanoClock;
+    this.charsPerToken = config.routing() == null ? 4.0 : config.routing().charsPerToken();
+    for (TierConfig t : config.tiers()) {
+      for (BackendConfig b : t.backends()) {
+        ratios.put(b.name(), new TokenRatios(charsPerToken));
+      }
+    }
     for (TierConfig t : config.tiers()) {
       // A tier of an exclusive group is live only once the lifecycle says so.
       boolean grouped = config.groupOf(t.name()).isPresent();
@@ -69,6 +82,34 @@ public final class Fleet implements FleetView, BackendTracker {
   public boolean busy(String backend) {
     BackendState s = backends.get(backend);
     return s != null && s.full();
+  }
+
+  /**
+   * The prompt's tokens by what the engines have taught so far. Every tier serves the same model,
+   * so one tokenizer: the backends' ratios are pooled, each weighted by the requests it learned from,
+   * and rules and context fit see one number.
+   */
+  public long estimate(TextMix mix) {
+    TokenRatios p = pooled;
+    if (p == null) {
+      p = TokenRatios.pooled(charsPerToken, ratios.values());
+      pooled = p;
+    }
+    return p.estimate(mix);
+  }
+
+  /** The engine behind {@code backend} counted {@code promptTokens} for a prompt of this mix. */
+  public void learned(String backend, TextMix mix, long promptTokens) {
+    TokenRatios r = ratios.get(backend);
+    if (r != null) {
+      r.learn(mix, promptTokens);
+      pooled = null;
+    }
+  }
+
+  /** The backend's learned ratios (for the status page), or null for an unknown backend. */
+  public TokenRatios ratios(String backend) {
+    return ratios.get(backend);
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.tiergate.stream.SseEvent;
 import dev.tiergate.stream.StreamListener;
 import dev.tiergate.stream.StreamOutcome;
 import io.vertx.core.buffer.Buffer;
+import java.util.function.ObjLongConsumer;
 
 /**
  * Everything measured about one request. Lives on the request's event loop, so its fields need no
@@ -31,6 +32,8 @@ public final class RequestRecorder implements StreamListener {
   private boolean answered;
   private long firstAnswerNanos;
   private boolean recorded;
+  private long promptEstimate = -1;
+  private ObjLongConsumer<String> promptObserver;
 
   RequestRecorder(GatewayMetrics metrics, String endpoint, long receivedNanos) {
     this.metrics = metrics;
@@ -48,6 +51,15 @@ public final class RequestRecorder implements StreamListener {
   /** The whole request has arrived: TTFT and the other latencies count from here. */
   public void received(long nanos) {
     this.receivedNanos = nanos;
+  }
+
+  /**
+   * The prompt tokens routing assumed; {@code onCounted} hears the engine's own count (with the
+   * backend that counted) when an ok response reports it, so the estimate can learn.
+   */
+  public void estimated(long promptTokens, ObjLongConsumer<String> onCounted) {
+    this.promptEstimate = promptTokens;
+    this.promptObserver = onCounted;
   }
 
   /** The backend that answered, and when its request was written. */
@@ -120,7 +132,11 @@ public final class RequestRecorder implements StreamListener {
       return;
     }
     recorded = true;
-    metrics.record(sample(outcome, endNanos), meters);
+    Sample s = sample(outcome, endNanos);
+    metrics.record(s, meters);
+    if (promptObserver != null && meters != null && outcome == Outcome.OK && s.promptTokens() > 0) {
+      promptObserver.accept(backend, s.promptTokens());
+    }
   }
 
   private Sample sample(Outcome outcome, long endNanos) {
@@ -140,7 +156,7 @@ public final class RequestRecorder implements StreamListener {
         outputEvents, prompt, cached, completion, approximate,
         decodeTps(outcome, completion), prefillTps(prompt, cached, upstreamTtft),
         positive(usage.predictedN > 0 ? usage.predictedPerSecond : Double.NaN),
-        positive(usage.promptN > 0 ? usage.promptPerSecond : Double.NaN));
+        positive(usage.promptN > 0 ? usage.promptPerSecond : Double.NaN), promptEstimate);
   }
 
   /** Only a complete stream has a meaningful last-token time; a cut one would overstate the rate. */

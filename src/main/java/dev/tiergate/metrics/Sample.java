@@ -6,6 +6,7 @@ package dev.tiergate.metrics;
  *
  * @param approximate the engine reported no token counts, so {@code completionTokens} is the
  *     number of output-bearing events relayed (a lower bound for engines that batch tokens per event)
+ * @param promptEstimate the prompt tokens routing assumed, -1 when none was made
  */
 record Sample(
     String endpoint,
@@ -25,4 +26,5 @@ record Sample(
     double decodeTps,
     double prefillTps,
     double engineDecodeTps,
-    double enginePrefillTps) {}
+    double enginePrefillTps,
+    long promptEstimate) {}

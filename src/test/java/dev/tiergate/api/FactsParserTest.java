@@ -175,4 +175,23 @@ class FactsParserTest {
         .promptTokens(), "query and documents, 4 tokens per document");
     assertEquals("documents", assertThrows(GatewayError.class, () -> parse(Endpoint.RERANK, "{\"query\":\"q\"}")).param());
   }
+
+  @Test
+  void thePromptIsMeasuredByKindOfText() {
+    RequestFacts f = chat("{\"messages\":[{\"role\":\"user\",\"content\":\"" + "你好世界".repeat(100) + "\"},"
+        + "{\"role\":\"user\",\"content\":\"x = {a: [1, 2]};\"},{\"role\":\"user\",\"content\":\"plain words\"}],"
+        + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}");
+    dev.tiergate.routing.TextMix m = f.mix();
+    assertEquals(400, m.cjk());
+    long schema = "[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]".length();
+    assertEquals(7 + schema, m.code(), "= { : [ ] } ; and the rendered tool schema");
+    assertEquals("x  a 1, 2".length() + "plain words".length(), m.prose());
+    assertEquals(12, m.fixedTokens(), "4 per message");
+    assertFalse(m.media());
+    String longText = ("abcdefghijklmnopqrstuvwxyz" + "漢".repeat(26)).repeat(40);
+    dev.tiergate.routing.TextMix sampled = chat("{\"messages\":[{\"role\":\"user\",\"content\":\"" + longText + "\"}]}").mix();
+    assertEquals(longText.length() / 2.0, sampled.cjk(), longText.length() * 0.02, "long strings are classified from samples");
+    assertTrue(chat("{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"u\"}}]}]}")
+        .mix().media());
+  }
 }
