@@ -114,7 +114,7 @@ final class PoolingRoutes {
     }
     SimRequest r;
     try {
-      r = SimRequest.parse(api, body, engine, options.charsPerToken());
+      r = SimRequest.parse(api, body, engine, options.charsPerToken(), false);
     } catch (SimRequest.Invalid e) {
       SimServer.error(engine, resp, e.badJson && engine.llamaFamily() ? 500 : 400, e.getMessage());
       return;

@@ -53,6 +53,11 @@ final class SimRequest {
   }
 
   static SimRequest parse(SimApi api, Buffer body, Engine engine, double charsPerToken) throws Invalid {
+    return parse(api, body, engine, charsPerToken, true);
+  }
+
+  /** @param generate false for the token counters, which take a request without its output budget */
+  static SimRequest parse(SimApi api, Buffer body, Engine engine, double charsPerToken, boolean generate) throws Invalid {
     Object parsed;
     try {
       parsed = Json.decodeValue(body);
@@ -64,7 +69,7 @@ final class SimRequest {
     }
     long chars;
     if (api == SimApi.MESSAGES || api == SimApi.RESPONSES) {
-      chars = conversationChars(api, json, engine);
+      chars = conversationChars(api, json, engine, generate);
     } else if (api == SimApi.CHAT) {
       if (!(json.getValue("messages") instanceof JsonArray messages)) {
         throw new Invalid(false, engine.llamaFamily() ? "'messages' is required" : "Field required: messages");
@@ -89,14 +94,14 @@ final class SimRequest {
    * {@code messages: "nope"} with 200 and generated text (capture 17d); the Python engines refuse it.
    * Responses: instructions, input text, function calls and outputs, tool schemas.
    */
-  private static long conversationChars(SimApi api, JsonObject json, Engine engine) throws Invalid {
+  private static long conversationChars(SimApi api, JsonObject json, Engine engine, boolean generate) throws Invalid {
     long chars = 0;
     if (api == SimApi.MESSAGES) {
       Object messages = json.getValue("messages");
       if (!(messages instanceof JsonArray) && engine.python()) {
         throw new Invalid(false, "messages: Input should be a valid list");
       }
-      if (engine.python() && !(json.getValue("max_tokens") instanceof Number)) {
+      if (generate && engine.python() && !(json.getValue("max_tokens") instanceof Number)) {
         throw new Invalid(false, "max_tokens: Field required");
       }
       chars += anyText(json.getValue("system"));
