@@ -133,7 +133,7 @@ final class CallStage implements Stage {
     return switch (x.endpoint.api) {
       case CHAT, COMPLETIONS -> new ClientEvents(adapter, f.clientWantsUsage(), f.maxTokens(), modelLiteral.of(f.model()),
           config.server().reasoningField());
-      default -> new NamedEvents(modelLiteral.of(f.model()));
+      default -> new NamedEvents(modelLiteral.of(f.model()), adapter.namedFixer(x.endpoint.api));
     };
   }
 

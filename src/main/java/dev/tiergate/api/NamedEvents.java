@@ -3,6 +3,7 @@ package dev.tiergate.api;
 import dev.tiergate.stream.EventNames;
 import dev.tiergate.stream.JsonBytes;
 import dev.tiergate.stream.SseEvent;
+import dev.tiergate.upstream.ResponseFixer;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 
@@ -19,14 +20,21 @@ final class NamedEvents implements Render {
   private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
   private final byte[] clientModel;
+  private final ResponseFixer fixer;
 
   NamedEvents(byte[] quotedClientModel) {
+    this(quotedClientModel, ResponseFixer.NONE);
+  }
+
+  /** @param fixer the engine's own fixes to its native stream (llama.cpp's missing Responses indexes) */
+  NamedEvents(byte[] quotedClientModel, ResponseFixer fixer) {
     this.clientModel = quotedClientModel;
+    this.fixer = fixer;
   }
 
   @Override
   public Buffer event(SseEvent e) {
-    Buffer data = e.data();
+    Buffer data = fixer.event(e);
     String name = e.event();
     if (clientModel != null && carriesModel(name)) {
       data = JsonBytes.replaceString(data, MODEL, clientModel);

@@ -30,4 +30,9 @@ public interface EngineAdapter {
 
   /** The fixes this engine's responses need before a client sees them, for one response. */
   ResponseFixer fixer(int maxTokens);
+
+  /** The fixes one of this engine's native Responses or Messages streams needs, for one response. */
+  default ResponseFixer namedFixer(Api api) {
+    return ResponseFixer.NONE;
+  }
 }

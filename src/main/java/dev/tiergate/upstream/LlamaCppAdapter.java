@@ -38,6 +38,11 @@ class LlamaCppAdapter extends OpenAiAdapter {
   }
 
   @Override
+  public ResponseFixer namedFixer(Api api) {
+    return api == Api.RESPONSES ? new ResponsesIndexFixer() : ResponseFixer.NONE;
+  }
+
+  @Override
   public GatewayError error(int status, Buffer body) {
     GatewayError e = super.error(status, body);
     if (status == 500 && inputError(e.getMessage())) {
