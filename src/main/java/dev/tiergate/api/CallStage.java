@@ -7,6 +7,7 @@ import dev.tiergate.api.translate.MessagesToChat;
 import dev.tiergate.api.translate.ResponsesToChat;
 import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
+import dev.tiergate.metrics.Limit;
 import dev.tiergate.routing.Candidate;
 import dev.tiergate.routing.TextMix;
 import dev.tiergate.stream.BufferBudget;
@@ -74,7 +75,8 @@ final class CallStage implements Stage {
     Supplier<RequestBody> chat = translates ? () -> chatForm(x.endpoint, f.body()) : null;
     UpstreamCall.Spec spec = new UpstreamCall.Spec(x.endpoint.api, f.body(), f.stream(), f.maxTokens(),
         config.server().maxResponseBytes(), (int) Math.min(Integer.MAX_VALUE, config.server().maxEventBytes()),
-        x.request.headers(), budget, chat);
+        x.request.headers(), budget, () -> services.metrics().limitHit(Limit.EVENT_SIZE),
+        () -> services.metrics().limitHit(Limit.BUFFERED_BYTES), chat);
     UpstreamCall call = new UpstreamCall(x.ctx.vertx(), clients, services.fleet(), spec, targets);
     x.call = call;
     x.response.closeHandler(v -> call.cancel());

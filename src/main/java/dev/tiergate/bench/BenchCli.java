@@ -29,6 +29,10 @@ public final class BenchCli {
             over repeats; names the axis each tier wins. URL is a tiergate gateway (tiers from GET /v1/models) or one engine. --svg draws the
             trade-space as a chart with the verdict; --html is a standalone page with that chart and the table.
             Exits 1 when a tier produced no value at all, naming it and its errors on stderr.
+        swap --url URL [--tier max] [--back fast] [--waiters 1000] [--pid PID]
+            against a gateway whose group holds both tiers: trigger to first token of a strict request that
+            needs a swap (with the swap's phases as the gateway recorded them), then WAITERS strict requests
+            for the tier at once, all of which must be answered by it; --pid samples the gateway's RSS.
         stream --url URL [--direct URL] [--streams N] [--duration S] [--warmup S] [--ramp S]
                [--max-tokens N] [--read-delay-ms MS] [--sim-decode-tps X] [--stall-ms MS] [--pid PID] [--model M] [--json FILE]
             N concurrent streaming chats for S seconds (plus warm-up); with --direct the same load runs
@@ -49,6 +53,7 @@ public final class BenchCli {
     switch (args[0]) {
       case "tiers" -> code = tiers(flags, System.out, System.err);
       case "stream" -> code = stream(flags);
+      case "swap" -> code = swap(flags);
       default -> throw new IllegalArgumentException("bench: unknown command '" + args[0] + "'\n\n" + USAGE);
     }
     System.exit(code);
@@ -122,6 +127,23 @@ public final class BenchCli {
     return "Measured against " + url + " at " + DateTimeFormatter.ISO_INSTANT.format(when.truncatedTo(ChronoUnit.SECONDS))
         + "; " + plan.repeats() + " repeats per cell after " + plan.warmups() + " warm-up call(s) per tier; long prompts of "
         + depths + " tokens; decodes of " + plan.decodeMaxTokens() + " tokens.";
+  }
+
+  private static int swap(Map<String, String> f) {
+    known(f, "url", "tier", "back", "waiters", "pid");
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    try {
+      SwapBench.Report r = SwapBench.run(vertx, required(f, "url"), f.getOrDefault("tier", "max"), f.getOrDefault("back", "fast"),
+          intFlag(f, "waiters", 1000), f.containsKey("pid") ? Long.parseLong(f.get("pid")) : -1, System.err);
+      SwapBench.print(r, System.out);
+      boolean lost = r.servedByTier() != r.waiters();
+      if (lost) {
+        System.err.println("bench swap: " + (r.waiters() - r.servedByTier()) + " waiter(s) not answered by the tier: " + r.statuses());
+      }
+      return lost ? 1 : 0;
+    } finally {
+      vertx.close();
+    }
   }
 
   private static int stream(Map<String, String> f) {

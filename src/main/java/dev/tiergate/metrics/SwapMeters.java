@@ -7,7 +7,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,6 +36,7 @@ final class SwapMeters {
     this.registry = registry;
     for (GroupConfig g : config.groups()) {
       groups.add(g.name());
+      precreate(g);
       AtomicInteger n = new AtomicInteger();
       queue.put(g.name(), n);
       Gauge.builder("tiergate_swap_queue_length", n, AtomicInteger::get).description("Requests waiting for a swap in the group")
@@ -54,26 +57,61 @@ final class SwapMeters {
     }
   }
 
-  void swapped(String group, String from, String to, String outcome, Map<String, Long> phaseNanos) {
+  /** Every series a group's swaps can produce, at zero, so the first swap is already an increase rate() sees. */
+  private void precreate(GroupConfig g) {
+    List<String> froms = new ArrayList<>(g.tiers());
+    froms.add(GatewayMetrics.NONE);
+    for (String from : froms) {
+      for (String to : froms) {
+        if (!to.equals(from)) {
+          for (String o : new String[] {"ok", "failed"}) {
+            counter(g.name(), from, to, o);
+          }
+        }
+      }
+    }
+    for (String to : froms) {
+      for (String phase : new String[] {"drain", "stop", "boot", "total"}) {
+        duration(g.name(), to, phase, "cold");
+      }
+      for (String phase : new String[] {"drain", "sleep", "wake", "canary", "total"}) {
+        duration(g.name(), to, phase, "warm");
+      }
+    }
+  }
+
+  private Counter counter(String group, String from, String to, String outcome) {
+    return Counter.builder("tiergate_swaps").description("Tier swaps by group, from, to and outcome")
+        .tags("group", group, "from_tier", from, "to_tier", to, "outcome", outcome).register(registry);
+  }
+
+  void swapped(String group, String from, String to, String outcome, String mode, Map<String, Long> phaseNanos) {
     String g = groups.contains(group) ? group : GatewayMetrics.NONE;
     String f = tiers.contains(from) ? from : GatewayMetrics.NONE;
     String t = tiers.contains(to) ? to : GatewayMetrics.NONE;
     String o = "ok".equals(outcome) ? "ok" : "failed";
-    Counter.builder("tiergate_swaps").description("Tier swaps by group, from, to and outcome")
-        .tags("group", g, "from_tier", f, "to_tier", t, "outcome", o).register(registry).increment();
+    counter(g, f, t, o).increment();
+    String m = "warm".equals(mode) ? "warm" : "cold";
     long total = 0;
     for (Map.Entry<String, Long> p : phaseNanos.entrySet()) {
       total += p.getValue();
-      duration(g, t, p.getKey()).record(p.getValue() / 1e9);
+      duration(g, t, p.getKey(), m).record(p.getValue() / 1e9);
     }
-    duration(g, t, "total").record(total / 1e9);
+    duration(g, t, "total", m).record(total / 1e9);
   }
 
-  private DistributionSummary duration(String group, String to, String phase) {
+  private DistributionSummary duration(String group, String to, String phase, String mode) {
     String p = Set.of("drain", "stop", "boot", "sleep", "wake", "canary", "total").contains(phase) ? phase : GatewayMetrics.OTHER;
     return DistributionSummary.builder("tiergate_swap_duration_seconds").baseUnit("seconds")
-        .description("Time a swap spent in each phase, and in all").tags("group", group, "to_tier", to, "phase", p)
-        .serviceLevelObjectives(SECONDS).register(registry);
+        .description("Time a swap spent in each phase, and in all, by mode (warm: woken, cold: started)")
+        .tags("group", group, "to_tier", to, "phase", p, "mode", mode).serviceLevelObjectives(SECONDS).register(registry);
+  }
+
+  void warmFallback(String tier, String reason) {
+    String t = tiers.contains(tier) ? tier : GatewayMetrics.NONE;
+    String r = Set.of("sleep_failed", "wake_failed", "wake_timeout", "canary_mismatch").contains(reason) ? reason : GatewayMetrics.OTHER;
+    Counter.builder("tiergate_warm_fallbacks").description("Warm swaps that fell back to a cold stop and start, by reason")
+        .tags("tier", t, "reason", r).register(registry).increment();
   }
 
   void waited(String tier, long nanos) {

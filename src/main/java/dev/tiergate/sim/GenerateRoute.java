@@ -33,6 +33,11 @@ final class GenerateRoute {
   }
 
   void serve(HttpServerRequest req, SimApi api, Buffer body) {
+    if (core.sleeping) {
+      // A sleeping engine does not answer: the request waits, with no reply, until a wake.
+      core.parked.add(() -> serve(req, api, body));
+      return;
+    }
     boolean chat = api.chatLike();
     HttpServerResponse resp = req.response();
     core.stats.onRequest(body.toString());
@@ -100,6 +105,7 @@ final class GenerateRoute {
     Plan plan = toolCall
         ? Plan.toolCall(options.reasoningTokens(), b.maxTokens, r.firstToolName)
         : Plan.text(b.maxTokens, chat ? options.reasoningTokens() : 0, naturalTokens);
+    plan.shift = core.wordShift;
     Output out = output(r, resp, plan, b.promptTokens);
     long hold = engine == Engine.IKLLAMA ? core.loadingRemainingMs() : 0;
     Integer asked = r.requestedMaxTokens(engine);

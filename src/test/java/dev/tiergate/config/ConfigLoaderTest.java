@@ -35,6 +35,9 @@ class ConfigLoaderTest {
     try (Stream<Path> files = Stream.concat(Stream.of(Path.of("config/demo.yaml")), Files.list(Path.of("config/examples")))) {
       files.forEach(p -> ConfigLoader.withEnv(Map.of()).loadFile(p));
     }
+    GatewayConfig small = ConfigLoader.withEnv(Map.of("TIERGATE_JAVA", "java", "TIERGATE_CLASSPATH", "x.jar"))
+        .loadResource(ConfigLoader.SMALL_DEMO_RESOURCE);
+    assertEquals(java.util.List.of("fast", "max", "prefill"), small.groups().get(0).tiers());
     GatewayConfig demo = ConfigLoader.withEnv(Map.of()).loadResource(ConfigLoader.DEMO_RESOURCE);
     assertEquals(java.util.List.of("fast", "max", "prefill"), demo.tiers().stream().map(TierConfig::name).toList());
   }
@@ -87,7 +90,54 @@ class ConfigLoaderTest {
             "tiers[0].fallback[0]: a tier cannot fall back to itself"),
         Arguments.of("routing: { defaultTier: fast }\n" + TIERS.replace("name: max", "name: Max Tier"),
             "tiers[1].name: 'Max Tier' must be lower-case"),
-        Arguments.of("routing: { defaultTier: fast, charsPerToken: 0 }\n" + TIERS, "routing.charsPerToken: must be in (0, 100)"));
+        Arguments.of("routing: { defaultTier: fast, charsPerToken: 0 }\n" + TIERS, "routing.charsPerToken: must be in (0, 100)"),
+        Arguments.of("routing: { defaultTier: fast }\n" + TIERS.replace("http://127.0.0.1:1", "http://u:hunter2@127.0.0.1:1"),
+            "tiers[0].backends[0].url: must not carry a user name or password"),
+        Arguments.of(GROUPED.replace("tiers: [fast, max], home: fast", "tiers: [fast, max], home: prefill"),
+            "groups[0].home: 'prefill' is not one of the group's tiers"),
+        Arguments.of(GROUPED.replace("tiers: [fast, max], home: fast", "tiers: [fast, nope], home: fast"),
+            "groups[0].tiers[1]: unknown tier 'nope'"),
+        Arguments.of(GROUPED + "  - { name: other, tiers: [fast, max], home: max }\n",
+            "groups[1].tiers[0]: tier 'fast' is already in group 'gpus'"),
+        Arguments.of(GROUPED.replace("command: [srv, --fast]", "command: []"), "tiers[0].lifecycle.process.command: needs at least"),
+        Arguments.of(GROUPED.replace("lifecycle: { process: { command: [srv, --max] } }", "x: 1"), "unknown key 'x'"),
+        Arguments.of(GROUPED.replace("    lifecycle: { process: { command: [srv, --max] } }\n", ""),
+            "groups[0].tiers[1]: tier 'max' has no lifecycle"),
+        Arguments.of(GROUPED.replace("{ process: { command: [srv, --fast] } }",
+            "{ process: { command: [a] }, commands: { start: [b], stop: [c] } }"), "tiers[0].lifecycle: set exactly one of"),
+        Arguments.of(GROUPED.replace("{ process: { command: [srv, --fast] } }", "{ process: { command: [a] }, readyTimeoutMs: 0 }"),
+            "tiers[0].lifecycle.readyTimeoutMs: must be positive"),
+        Arguments.of(GROUPED.replace("home: fast", "home: fast, maxQueue: 0, swap: sometimes"), "unknown swap 'sometimes'"),
+        Arguments.of(GROUPED.replace("home: fast", "home: fast, maxQueue: 0"), "groups[0].maxQueue: must be at least 1"),
+        Arguments.of(GROUPED.replace("home: fast", "home: fast, minLiveMs: -1"), "groups[0].minLiveMs: must not be negative"),
+        Arguments.of(GROUPED.replace("home: fast", "home: fast, exclusive: false"), "groups[0].exclusive: only exclusive groups"),
+        Arguments.of(GROUPED.replace("{ process: { command: [srv, --fast] } }",
+            "{ http: { url: \"ftp://x/switch\", method: FETCH } }"), "tiers[0].lifecycle.http.url: must be an http:// or https://"));
+  }
+
+  static final String GROUPED = """
+      routing: { defaultTier: fast }
+      tiers:
+        - name: fast
+          lifecycle: { process: { command: [srv, --fast] } }
+          backends: [{ name: f1, url: "http://127.0.0.1:1", engine: vllm, model: m }]
+        - name: max
+          lifecycle: { process: { command: [srv, --max] } }
+          backends: [{ name: m1, url: "http://127.0.0.1:2", engine: vllm, model: m }]
+        - name: prefill
+          backends: [{ name: p1, url: "http://127.0.0.1:3", engine: vllm, model: m }]
+      groups:
+        - { name: gpus, tiers: [fast, max], home: fast }
+      """;
+
+  @Test
+  void aGroupConfigParsesWithItsDefaults() {
+    GroupConfig g = parse(GROUPED).groups().get(0);
+    assertEquals("fast", g.home());
+    assertEquals(GroupConfig.Swap.ON_DEMAND, g.swap());
+    assertEquals(GroupConfig.WhenNotLive.SERVE_LIVE, g.whenNotLive());
+    assertEquals(600_000L, parse(GROUPED).tiers().get(0).lifecycle().readyTimeoutMs());
+    assertEquals(30_000L, parse(GROUPED).tiers().get(0).lifecycle().process().stopGraceMs());
   }
 
   @ParameterizedTest

@@ -50,6 +50,8 @@ class DashboardPrometheusTest {
         .sim("max-1", quick.withEngine("sglang").withReasoningTokens(4))
         .sim("prefill-1", quick.withEngine("llamacpp"))
         .sim("flaky-1", quick.withFault("error-503"))
+        .sim("left-1", quick)
+        .sim("right-1", quick)
         .config("""
             routing:
               defaultTier: fast
@@ -73,6 +75,16 @@ class DashboardPrometheusTest {
                 scheme: W4A16
                 fallback: [fast]
                 backends: [{ name: flaky-1, url: "${SIM_FLAKY_1}", engine: vllm, model: m }]
+              # Two tiers that share "GPUs": a control call (here the sims' own /health) stands in for
+              # the service that switches models, so the swap metrics have data.
+              - name: left
+                lifecycle: { http: { url: "${SIM_LEFT_1}/health", method: GET } }
+                backends: [{ name: left-1, url: "${SIM_LEFT_1}", engine: vllm, model: m }]
+              - name: right
+                lifecycle: { http: { url: "${SIM_RIGHT_1}/health", method: GET } }
+                backends: [{ name: right-1, url: "${SIM_RIGHT_1}", engine: vllm, model: m }]
+            groups:
+              - { name: gpus, tiers: [left, right], home: left }
             """)
         .start();
     prometheus = PrometheusProcess.start(dir, "127.0.0.1:" + gw.gateway().metricsPort());
@@ -100,6 +112,10 @@ class DashboardPrometheusTest {
     expect(200, fellBack);
     assertEquals("fast", fellBack.header("x-tiergate-tier"), "the flaky tier's 503 falls back to fast");
     expect(400, gw.post("/v1/chat/completions", "{\"model\":"));
+    TestGateway.Reply swapped = gw.post("/v1/chat/completions", chat("m", true, "Hi"), "x-tiergate-tier", "right",
+        "x-tiergate-strict", "true");
+    expect(200, swapped);
+    assertEquals("swap:left->right", swapped.header("x-tiergate-reason"));
   }
 
   static String chat(String model, boolean stream, String text) {
@@ -169,7 +185,7 @@ class DashboardPrometheusTest {
     JsonNode result = prometheus.query("tiergate_tier_info").path("data").path("result");
     Set<String> tiers = new TreeSet<>();
     result.forEach(r -> tiers.add(r.path("metric").path("tier").asText()));
-    assertEquals(Set.of("fast", "flaky", "max", "prefill"), tiers);
+    assertEquals(Set.of("fast", "flaky", "max", "prefill", "left", "right"), tiers);
   }
 
   @Test
