@@ -10,7 +10,8 @@ public record RoutingConfig(
     Map<String, String> aliases,
     Double charsPerToken,
     Integer outputReserveTokens,
-    Boolean rejectUnknownModels) {
+    Boolean rejectUnknownModels,
+    Boolean learnPromptEstimate) {
 
   public RoutingConfig {
     rules = rules == null ? List.of() : List.copyOf(rules);
@@ -18,5 +19,7 @@ public record RoutingConfig(
     charsPerToken = charsPerToken == null ? 4.0 : charsPerToken;
     outputReserveTokens = outputReserveTokens == null ? 256 : outputReserveTokens;
     rejectUnknownModels = rejectUnknownModels != null && rejectUnknownModels;
+    // The engines' own counts correct charsPerToken unless turned off (a deployment whose tiers tokenize differently).
+    learnPromptEstimate = learnPromptEstimate == null || learnPromptEstimate;
   }
 }

@@ -37,6 +37,7 @@ public final class Fleet implements FleetView, BackendTracker {
   /** Tokens per character each backend's engine has shown, learned from its usage (the configured ratio until then). */
   private final Map<String, TokenRatios> ratios = new LinkedHashMap<>();
   private final double charsPerToken;
+  private final boolean learnEstimate;
   /** The backends' ratios pooled; made again after a backend learned something. */
   private volatile TokenRatios pooled;
 
@@ -48,6 +49,7 @@ public final class Fleet implements FleetView, BackendTracker {
     this.health = config.health();
     this.clock = nanoClock;
     this.charsPerToken = config.routing() == null ? 4.0 : config.routing().charsPerToken();
+    this.learnEstimate = config.routing() == null || config.routing().learnPromptEstimate();
     for (TierConfig t : config.tiers()) {
       for (BackendConfig b : t.backends()) {
         ratios.put(b.name(), new TokenRatios(charsPerToken));
@@ -101,7 +103,7 @@ public final class Fleet implements FleetView, BackendTracker {
   /** The engine behind {@code backend} counted {@code promptTokens} for a prompt of this mix. */
   public void learned(String backend, TextMix mix, long promptTokens) {
     TokenRatios r = ratios.get(backend);
-    if (r != null) {
+    if (r != null && learnEstimate) {
       r.learn(mix, promptTokens);
       pooled = null;
     }

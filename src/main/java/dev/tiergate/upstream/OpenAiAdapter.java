@@ -125,8 +125,15 @@ public class OpenAiAdapter implements EngineAdapter {
     return status == 501 || "not_supported_error".equals(type)
         || (status == 400 || status == 404) && NO_SUCH_API.matcher(message).matches()
         // llama.cpp --embeddings on a generative model (capture 19c): the model has no pooling to offer
-        || status == 400 && message.contains("is not OAI compatible")
-        || status == 404 && (message.equals("Not Found") || message.equals("File Not Found"));
+        || status == 400 && message.contains("is not OAI compatible");
+  }
+
+  /**
+   * FastAPI's and llama.cpp's bare 404 for a route the build does not have. Only the caller knows
+   * whether that means "an engine older than the API" (a new endpoint) or a misconfigured URL (chat).
+   */
+  public static boolean routeMissing(int status, String message) {
+    return status == 404 && (message.equals("Not Found") || message.equals("File Not Found"));
   }
 
   static boolean isContextLength(String message, String type, String code) {

@@ -275,6 +275,11 @@ public final class UpstreamCall {
     /** A non-2xx answer: the client's fault, the gateway's credentials, or the engine's own error. */
     private void engineRefused(int status, Buffer text) {
       GatewayError err = adapter.error(status, text);
+      Api api = target.translate() ? Api.CHAT : spec.api();
+      if (api != Api.CHAT && api != Api.COMPLETIONS && OpenAiAdapter.routeMissing(status, err.getMessage())) {
+        // A build older than this API: another backend may have it (chat's 404 stays a misconfigured URL).
+        err = GatewayError.of(Kind.UNSUPPORTED_ENDPOINT, "the engine does not serve " + api.path() + ": " + err.getMessage());
+      }
       if (status == 401 || status == 403) {
         Log.credentialsRefused(target.backend().name(), status);
         failed(AttemptResult.SERVER_ERROR, GatewayError.of(Kind.UPSTREAM_AUTH, "backend '" + target.backend().name()

@@ -46,6 +46,7 @@ class PoolingAndCountingTest {
         .sim("liar-1", base.withEngine("llamacpp"))
         .sim("llama-1", base.withEngine("llamacpp"))
         .sim("ik-1", base.withEngine("ikllama"))
+        .sim("sg-1", base.withEngine("sglang"))
         .config("""
             health: { intervalMs: 600000, failureThreshold: 1000 }
             routing: { defaultTier: gen }
@@ -68,6 +69,9 @@ class PoolingAndCountingTest {
               - name: ik
                 fallback: []
                 backends: [{ name: ik-1, url: "${SIM_IK_1}", engine: ikllama, model: served }]
+              - name: sg
+                fallback: [llama]
+                backends: [{ name: sg-1, url: "${SIM_SG_1}", engine: sglang, model: served, serves: [messages_count_tokens] }]
             """)
         .start();
     for (String t : new String[] {"pool", "vpool", "liar", "gen"}) {
@@ -193,6 +197,19 @@ class PoolingAndCountingTest {
         "x-tiergate-strict", "true");
     assertEquals(404, openai.status(), openai.body());
     assertEquals("endpoint_not_supported", EngineConformanceTest.openAiError(openai.body()).getString("code"));
+  }
+
+  @Test
+  void aBuildWithoutTheRoutePassesTheRequestOn() {
+    // Declared, but this SGLang build answers FastAPI's bare 404 on /v1/messages/count_tokens.
+    TestGateway.Reply r = gw.post("/v1/messages/count_tokens", count(), "x-tiergate-tier", "sg");
+    assertEquals(200, r.status(), r.body());
+    assertEquals("llama-1", r.header("x-tiergate-backend"));
+    assertEquals("sg-1:client_error", r.header("x-tiergate-failed"));
+    TestGateway.Reply chat = gw.post("/v1/chat/completions/input_tokens",
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "x-tiergate-tier", "sg",
+        "x-tiergate-strict", "true");
+    assertEquals(404, chat.status(), "not declared: the router refuses it before any engine: " + chat.body());
   }
 
   @Test

@@ -37,18 +37,6 @@ public final class ChatToMessages extends ChatTranslator {
     this.stopSequences = stopSequences;
   }
 
-  /** For a Messages request body: its stop sequences tell a stop sequence from an end of turn. */
-  public static ChatToMessages forRequest(Buffer messagesBody, String model) {
-    List<String> stops = new ArrayList<>();
-    JsonNode s = Json.read(messagesBody).get("stop_sequences");
-    if (s != null && s.isArray()) {
-      s.forEach(n -> stops.add(n.asText()));
-    } else if (s != null && s.isTextual()) {
-      stops.add(s.asText());
-    }
-    return new ChatToMessages(model, stops);
-  }
-
   @Override
   public Buffer event(SseEvent e) {
     Buffer out = Buffer.buffer(256);

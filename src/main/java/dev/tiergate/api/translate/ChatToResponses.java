@@ -14,8 +14,7 @@ import io.vertx.core.buffer.Buffer;
  * accumulate by (openai-node {@code lib/responses/ResponseStream.ts}), and at {@code [DONE]}
  * {@code response.completed} (or {@code response.incomplete} when the budget ran out) carrying the
  * output and the engine's usage. The API repeats the whole output at the end, so the text is kept —
- * up to {@link #MAX_KEPT_CHARS}; beyond that the final events carry it cut, and say so in the log of
- * nobody: the deltas were complete.
+ * up to {@link #MAX_KEPT_CHARS}; beyond that the closing events carry it cut (the deltas were complete).
  */
 public final class ChatToResponses extends ChatTranslator {
   /** What the closing events may repeat of the answer (the API's design, not ours, needs it kept). */
