@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tiergate.stream.EventNames;
 import dev.tiergate.stream.SseEvent;
 import io.vertx.core.buffer.Buffer;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
