@@ -76,7 +76,7 @@ final class CallStage implements Stage {
     UpstreamCall.Spec spec = new UpstreamCall.Spec(x.endpoint.api, f.body(), f.stream(), f.maxTokens(),
         config.server().maxResponseBytes(), (int) Math.min(Integer.MAX_VALUE, config.server().maxEventBytes()),
         x.request.headers(), budget, () -> services.metrics().limitHit(Limit.EVENT_SIZE),
-        () -> services.metrics().limitHit(Limit.BUFFERED_BYTES), chat);
+        () -> services.metrics().limitHit(Limit.BUFFERED_BYTES), f.promptTokens(), !x.hints.batch(), chat);
     UpstreamCall call = new UpstreamCall(x.ctx.vertx(), clients, services.fleet(), spec, targets);
     x.call = call;
     x.response.closeHandler(v -> call.cancel());
