@@ -2,6 +2,7 @@ package dev.tiergate.api;
 
 import dev.tiergate.admission.Admissions;
 import dev.tiergate.admission.Admitted;
+import dev.tiergate.config.Api;
 import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
 import io.vertx.core.Context;
@@ -25,6 +26,10 @@ final class AdmitStage implements Stage {
 
   @Override
   public Future<Void> apply(Exchange x) {
+    if (!x.endpoint.api.generates() && x.endpoint.api != Api.EMBEDDINGS && x.endpoint.api != Api.RERANK) {
+      // A token counter runs no prefill: nothing to protect the decodes from.
+      return Future.succeededFuture();
+    }
     Admissions.Ticket t = services.admissions().admit(x.decision, x.facts.promptTokens(), x.hints.batch());
     Future<Admitted> f = t.future();
     if (f.isComplete()) {

@@ -169,6 +169,6 @@ public final class ApiVerticle extends VerticleBase {
       ctx.response().setStatusCode(e.status()).end();
       return;
     }
-    Responses.error(ctx.response(), e, 1);
+    Responses.error(ctx.response(), e, 1, Endpoint.shapeForPath(ctx.request().path()));
   }
 }

@@ -45,7 +45,7 @@ public final class Gateway {
     GatewayMetrics metrics = new GatewayMetrics(registry, config, gauges(fleet)).bindProcessMetrics();
     // Every finished request teaches the fleet its backend's rates (prefill by length, decode by concurrency).
     metrics.onSample(s -> {
-      if (s.ok()) {
+      if (s.ok() && s.generative()) {
         long uncached = s.promptTokens() < 0 ? -1 : s.promptTokens() - Math.max(0, s.cachedTokens());
         fleet.learn(s.backend(), uncached, s.upstreamTtftNanos() / 1e6, s.aheadTokens(), s.decodeTps(), s.streamsAtStart());
       }

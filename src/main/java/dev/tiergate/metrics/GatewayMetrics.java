@@ -174,6 +174,9 @@ public final class GatewayMetrics implements AutoCloseable {
       BackendMeters.record(m.prefillTps, s.prefillTps());
       BackendMeters.record(m.engineDecodeTps, s.engineDecodeTps());
       BackendMeters.record(m.enginePrefillTps, s.enginePrefillTps());
+      if (s.promptEstimate() > 0 && s.promptTokens() > 0) {
+        m.estimateError.record((double) s.promptEstimate() / s.promptTokens());
+      }
       tokens(s, m);
       perTier.record(s);
     }

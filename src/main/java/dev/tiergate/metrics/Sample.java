@@ -1,5 +1,7 @@
 package dev.tiergate.metrics;
 
+import dev.tiergate.config.Api;
+
 /**
  * What one finished request measured, in the units the meters use. Durations are nanoseconds and
  * -1 when not measured; rates are NaN when not measured; token counts are -1 when unknown.
@@ -10,6 +12,7 @@ package dev.tiergate.metrics;
  * @param streamsAtStart streams decoding on the backend then, this one not included
  * @param predictedTtftMs what the predictor expected, NaN when it was not asked
  * @param batch the client marked the request batch work
+ * @param promptEstimate the prompt tokens routing assumed, -1 when none was made
  */
 public record Sample(
     String endpoint,
@@ -33,7 +36,14 @@ public record Sample(
     long aheadTokens,
     int streamsAtStart,
     double predictedTtftMs,
-    boolean batch) {
+    boolean batch,
+    long promptEstimate) {
+
+  /** The endpoint generates tokens, so TTFT and decode rate mean what they say (not embeddings or counters). */
+  public boolean generative() {
+    Api api = Api.byId(endpoint);
+    return api != null && api.generates();
+  }
 
   /** The request was answered in full. */
   public boolean ok() {

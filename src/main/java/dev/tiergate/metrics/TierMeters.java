@@ -54,6 +54,9 @@ final class TierMeters {
   }
 
   void record(Sample s) {
+    if (!s.generative()) {
+      return;
+    }
     if (!Double.isNaN(s.predictedTtftMs()) && s.ttftNanos() > 0) {
       Timer[] e = errors.get(s.tier());
       if (e != null) {

@@ -14,6 +14,14 @@ public interface FleetView {
     return false;
   }
 
+  /**
+   * Whether the backend can serve the endpoint (an {@code Api} id) at all, natively or translated:
+   * embeddings and rerank need a pooling model, the token counters an engine that has them.
+   */
+  default boolean serves(String backend, String endpoint) {
+    return true;
+  }
+
   /** The usable context window: configured, else discovered, else unknown. */
   OptionalInt contextWindow(String backend);
 

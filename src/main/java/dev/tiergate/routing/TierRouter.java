@@ -1,5 +1,6 @@
 package dev.tiergate.routing;
 
+import dev.tiergate.config.Api;
 import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.GroupConfig;
@@ -50,6 +51,18 @@ public final class TierRouter {
   /** The output a request must leave room for: its max_tokens, else the configured reserve. */
   int outputTokens(RouteInput in) {
     return in.maxTokens() > 0 ? in.maxTokens() : outputReserve;
+  }
+
+  /**
+   * The window a request needs: prompt plus output for generation; the input alone for embeddings and
+   * rerank; nothing for the token counters, which must answer however long the prompt is.
+   */
+  long need(RouteInput in) {
+    Api api = Api.byId(in.endpoint());
+    if (api == null || api.generates()) {
+      return (long) in.promptTokens() + outputTokens(in);
+    }
+    return api == Api.EMBEDDINGS || api == Api.RERANK ? in.promptTokens() : 0;
   }
 
   public boolean hasTier(String name) {
@@ -131,7 +144,7 @@ public final class TierRouter {
     tiers.keySet().stream().filter(t -> !preference.contains(t)).forEach(preference::add);
     Map<String, Double> best = new LinkedHashMap<>();
     double bestOverall = Double.POSITIVE_INFINITY;
-    long need = (long) in.promptTokens() + outputTokens(in);
+    long need = need(in);
     for (String t : preference) {
       if (!fleet.live(t)) {
         continue;
@@ -139,7 +152,7 @@ public final class TierRouter {
       double tierBest = Double.POSITIVE_INFINITY;
       for (BackendConfig b : tiers.get(t).backends()) {
         OptionalInt w = fleet.contextWindow(b.name());
-        if (fleet.routable(b.name()) && (w.isEmpty() || need <= w.getAsInt())) {
+        if (fleet.routable(b.name()) && fleet.serves(b.name(), in.endpoint()) && (w.isEmpty() || need <= w.getAsInt())) {
           tierBest = Math.min(tierBest, rank(in, fleet, t, b));
         }
       }
@@ -218,10 +231,13 @@ public final class TierRouter {
     return new RouteDecision(tier, reason, List.of(), List.of(tier + ":swapped-out"), tier);
   }
 
-  /** Whether any backend of the tier could hold the request (an unknown window might). */
+  /** Whether any backend of the tier could serve and hold the request (an unknown window might). */
   private boolean fits(String tier, RouteInput in, FleetView fleet) {
-    long need = (long) in.promptTokens() + outputTokens(in);
+    long need = need(in);
     for (BackendConfig b : tiers.get(tier).backends()) {
+      if (!fleet.serves(b.name(), in.endpoint())) {
+        continue; // a swap would not help a request the tier cannot serve at all
+      }
       OptionalInt w = fleet.contextWindow(b.name());
       if (w.isEmpty() || need <= w.getAsInt()) {
         return true;
@@ -231,7 +247,7 @@ public final class TierRouter {
   }
 
   private RouteDecision collect(RouteInput in, FleetView fleet, String tier, String reason, List<String> order) {
-    long need = (long) in.promptTokens() + outputTokens(in);
+    long need = need(in);
     List<Candidate> candidates = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     String fallbackReason = null;
@@ -240,7 +256,12 @@ public final class TierRouter {
     for (String name : order) {
       List<BackendConfig> fits = new ArrayList<>();
       boolean knownFit = false;
+      boolean serves = false;
       for (BackendConfig b : tiers.get(name).backends()) {
+        if (!fleet.serves(b.name(), in.endpoint())) {
+          continue;
+        }
+        serves = true;
         OptionalInt w = fleet.contextWindow(b.name());
         largestWindow = Math.max(largestWindow, w.orElse(0));
         if (w.isEmpty() || need <= w.getAsInt()) {
@@ -256,6 +277,9 @@ public final class TierRouter {
       }
       String why = fits.isEmpty() ? "context" : !fleet.live(name) ? "swapped-out"
           : up.isEmpty() ? (fits.stream().anyMatch(b -> fleet.busy(b.name())) ? "busy" : "down") : null;
+      if (!serves) {
+        why = "unsupported";
+      }
       if (why != null) {
         skipped.add(name + ":" + why);
         unavailableMightFit |= !why.equals("context") && knownFit;
@@ -280,6 +304,9 @@ public final class TierRouter {
           candidates.add(new Candidate(name, b, r));
         }
       }
+    }
+    if (candidates.isEmpty() && skipped.stream().allMatch(sk -> sk.endsWith(":unsupported"))) {
+      throw unsupported(in.endpoint(), order);
     }
     if (candidates.isEmpty()) {
       throw noCandidate(in, tier, need, largestWindow, unavailableMightFit, skipped);
@@ -306,6 +333,14 @@ public final class TierRouter {
     String scope = in.strict() ? "tier '" + tier + "' (strict)" : "tier '" + tier + "' or its fallbacks";
     return GatewayError.of(
         Kind.NO_BACKEND_AVAILABLE, "no backend of " + scope + " can serve this request now " + skipped);
+  }
+
+  /** 404 naming the endpoint and the tiers that were considered. */
+  private static GatewayError unsupported(String endpoint, List<String> tiers) {
+    Api api = Api.byId(endpoint);
+    String what = api == null ? endpoint : api.path();
+    return GatewayError.of(Kind.UNSUPPORTED_ENDPOINT, "No tier that may serve this request serves " + what + " (tiers: "
+        + String.join(", ", tiers) + "). A backend that does declares it with serves: [" + endpoint + "].");
   }
 
   /** Fewest in-flight first; among equals, rotate so idle replicas share the load. */
