@@ -2,6 +2,7 @@ package dev.tiergate.metrics;
 
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.GroupConfig;
+import dev.tiergate.config.RoutingConfig;
 import dev.tiergate.config.RuleConfig;
 import dev.tiergate.config.TierConfig;
 import io.micrometer.core.instrument.Counter;
@@ -37,7 +38,7 @@ final class RoutingCounters {
     reasons.add("hint:header");
     reasons.add("hint:model");
     for (String t : tiers) {
-      for (String why : List.of("down", "busy", "context", "failed", "swapped-out")) {
+      for (String why : List.of("down", "busy", "context", "failed", "swapped-out", "unsupported")) {
         reasons.add("fallback:" + t + "-" + why);
       }
     }
@@ -77,6 +78,17 @@ final class RoutingCounters {
     }
     if (tiers.contains(config.routing().defaultTier())) {
       counter(decisions, config.routing().defaultTier(), "default");
+    }
+    RoutingConfig.Mode mode = config.routing().mode();
+    if (mode != RoutingConfig.Mode.RULES) {
+      for (String t : tiers) {
+        if (mode == RoutingConfig.Mode.ROUND_ROBIN) {
+          counter(decisions, t, "roundRobin");
+        } else {
+          counter(decisions, t, "predicted");
+          counter(decisions, t, "predicted:slo-missed");
+        }
+      }
     }
     for (RuleConfig r : config.routing().rules()) {
       reasons.add("rule:" + r.name());
