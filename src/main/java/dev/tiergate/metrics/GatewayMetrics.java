@@ -32,6 +32,7 @@ public final class GatewayMetrics implements AutoCloseable {
   private final RoutingCounters routing;
   private final LimitMeters limits;
   private final SwapMeters swaps;
+  private final TierMeters perTier;
   private final List<Consumer<Sample>> observers = new CopyOnWriteArrayList<>();
   private ProcessMeters process;
 
@@ -53,6 +54,22 @@ public final class GatewayMetrics implements AutoCloseable {
     routing = new RoutingCounters(registry, config);
     limits = new LimitMeters(registry);
     swaps = new SwapMeters(registry, config);
+    perTier = new TierMeters(registry, config);
+  }
+
+  /** Every finished request's measurements, for whoever learns from them (the fleet's rates). */
+  public void onSample(Consumer<Sample> observer) {
+    observers.add(observer);
+  }
+
+  /** A request waited this long for admission to a backend of {@code tier}. */
+  public void queueWaited(String tier, boolean batch, long nanos) {
+    perTier.waited(tier, batch, nanos);
+  }
+
+  /** Gauges of each backend's admission queue. */
+  public void bindQueueLengths(Iterable<String> backends, java.util.function.ToIntFunction<String> length) {
+    perTier.queueLengths(backends, length);
   }
 
   /** A swap ended ({@code to} null for a stop); phases are named drain, stop, boot (sleep, wake, canary for warm swaps). */
@@ -157,7 +174,11 @@ public final class GatewayMetrics implements AutoCloseable {
       BackendMeters.record(m.prefillTps, s.prefillTps());
       BackendMeters.record(m.engineDecodeTps, s.engineDecodeTps());
       BackendMeters.record(m.enginePrefillTps, s.enginePrefillTps());
+      if (s.promptEstimate() > 0 && s.promptTokens() > 0) {
+        m.estimateError.record((double) s.promptEstimate() / s.promptTokens());
+      }
       tokens(s, m);
+      perTier.record(s);
     }
     for (Consumer<Sample> o : observers) {
       o.accept(s);

@@ -10,6 +10,7 @@ package dev.tiergate.routing;
  * @param hintSource "header" or "model" when a hint is present
  * @param strict true when the client refuses any tier but the hinted one
  * @param tieBreak rotates the choice among equally loaded backends
+ * @param maxTtftMs the client's TTFT objective ({@code x-tiergate-max-ttft-ms}), or -1
  */
 public record RouteInput(
     int promptTokens,
@@ -20,4 +21,11 @@ public record RouteInput(
     String tierHint,
     String hintSource,
     boolean strict,
-    int tieBreak) {}
+    int tieBreak,
+    long maxTtftMs) {
+
+  public RouteInput(int promptTokens, int maxTokens, String endpoint, boolean stream, boolean hasTools, String tierHint,
+      String hintSource, boolean strict, int tieBreak) {
+    this(promptTokens, maxTokens, endpoint, stream, hasTools, tierHint, hintSource, strict, tieBreak, -1);
+  }
+}
