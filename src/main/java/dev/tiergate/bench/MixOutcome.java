@@ -5,11 +5,13 @@ package dev.tiergate.bench;
  *
  * @param status the HTTP status, 0 when no status came at all (lost)
  * @param tier the tier that answered (x-tiergate-tier), null when unknown
- * @param waitedMs time the gateway held the request before starting it (x-tiergate-waited-ms), NaN when not said
+ * @param waitedMs time the gateway held the request before starting it (x-tiergate-queued-ms for admission plus
+ *     x-tiergate-waited-ms for a swap), NaN when it said neither
  * @param predictedTtftMs the gateway's prediction (x-tiergate-predicted-ttft-ms), NaN when not said
+ * @param reason why the gateway chose that tier (x-tiergate-reason), null when unknown
  * @param outputUs the time of each output event, kept for interactive requests only (empty otherwise)
  */
-public record MixOutcome(MixRequest request, int status, String error, String tier, long sentUs, long firstUs,
+public record MixOutcome(MixRequest request, int status, String error, String tier, String reason, long sentUs, long firstUs,
     long lastUs, int outputEvents, int completionTokens, double waitedMs, double predictedTtftMs, long[] outputUs) {
 
   public MixClass kind() {

@@ -7,8 +7,8 @@ import java.util.List;
 /**
  * Interactive decode while long prefills run: for each interactive stream, the spans of its decode (first to last
  * output event) during which an agent or batch request was prefilling on the same tier, and the stream's token rate
- * inside those spans. A long request prefills from when the gateway started it (sent + x-tiergate-waited-ms) to its
- * first output; time it spent held in the gateway's queue does not slow anyone's decode.
+ * inside those spans. A long request prefills from when the gateway started it (sent + the time it was held) to its
+ * first output; time it spent held in the gateway's queue (x-tiergate-queued-ms) does not slow anyone's decode.
  */
 public final class MixOverlap {
   /** Spans shorter than this say more about where one token landed than about a rate; such streams are left out. */

@@ -28,7 +28,7 @@ public record MixPlan(long seed, int durationS, double rate, MixShape shape, Lis
 
   /** Under two minutes for all three configurations on two cores. */
   public static MixPlan quick() {
-    return new MixPlan(11, 20, 1.2, MixShape.quick(), CONFIGS, 60, 48, 120_000);
+    return new MixPlan(11, 10, 1.5, MixShape.quick(), CONFIGS, 45, 48, 120_000);
   }
 
   public MixPlan with(long newSeed, int newDurationS, double newRate, List<String> newConfigs) {

@@ -165,8 +165,9 @@ public final class MixReport {
       JsonObject o = new JsonObject().put("name", c.name()).put("error", c.error());
       MixSummary m = s.get(c.name());
       if (m != null) {
-        o.put("seconds", c.seconds()).put("fallbacks", c.fallbacks() < 0 ? null : c.fallbacks()).put("unloadedDecodeTps", new JsonObject(new LinkedHashMap<>(c.unloaded())))
-            .put("summary", summaryJson(m)).put("requests", requestsJson(c.outcomes()));
+        o.put("seconds", c.seconds()).put("fallbacks", c.fallbacks() < 0 ? null : c.fallbacks())
+            .put("unloadedDecodeTps", new JsonObject(new LinkedHashMap<>(c.unloaded()))).put("summary", summaryJson(m))
+            .put("requests", requestsJson(c.outcomes()));
       }
       configs.add(o);
     }
@@ -211,6 +212,7 @@ public final class MixReport {
       a.add(new JsonObject().put("index", r.index()).put("class", r.kind().label()).put("atMs", r.atMs())
           .put("promptTokens", r.promptTokens()).put("maxTokens", r.maxTokens()).put("session", r.session())
           .put("turn", r.turn()).put("status", o.status()).put("error", o.error()).put("tier", o.tier())
+          .put("reason", o.reason())
           .put("sentMs", o.sentUs() / 1000.0).put("ttftMs", nanToNull(o.ttftMs())).put("tpotMs", nanToNull(o.tpotMs()))
           .put("completionTokens", o.completionTokens()).put("waitedMs", nanToNull(o.waitedMs()))
           .put("predictedTtftMs", nanToNull(o.predictedTtftMs())));

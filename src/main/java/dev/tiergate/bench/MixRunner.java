@@ -96,7 +96,7 @@ final class MixRunner {
       vertx.setTimer(delay, id -> ChatCall.run(client, baseUrl, r.body(), r.headers(), plan.callTimeoutMs(),
           r.kind() == MixClass.INTERACTIVE).onComplete(ar -> {
             MixOutcome o = ar.succeeded() ? outcome(r, ar.result(), t0, cut.get())
-                : lost(r, ar.cause().getMessage());
+                : lost(r, cut.get() ? noStatus() : ar.cause().getMessage());
             if (got.compareAndSet(r.index(), null, o)) {
               done.incrementAndGet();
             }
@@ -119,12 +119,16 @@ final class MixRunner {
     List<MixOutcome> out = new ArrayList<>(n);
     for (MixRequest r : workload) {
       MixOutcome o = got.get(r.index());
-      out.add(o != null ? o : lost(r, "no status within " + plan.drainS() + " s after the last arrival"));
+      out.add(o != null ? o : lost(r, noStatus()));
     }
     for (; shown < n; shown++) {
       progress.step(label + " " + (shown + 1) + "/" + n);
     }
     return out;
+  }
+
+  private String noStatus() {
+    return "no status within " + plan.drainS() + " s after the last arrival (the run's deadline)";
   }
 
   private static MixOutcome outcome(MixRequest r, ChatCall.Result c, long t0, boolean cut) {
@@ -136,14 +140,24 @@ final class MixRunner {
     for (int i = 0; i < times.length; i++) {
       times[i] = us(c.outputTimes()[i], t0);
     }
-    return new MixOutcome(r, c.status(), error, c.servedTier(), us(c.sentNanos(), t0), us(c.firstOutputNanos(), t0),
-        us(c.lastOutputNanos(), t0), c.outputEvents(), c.completionTokens(), c.headerNumber("x-tiergate-waited-ms"),
-        c.headerNumber("x-tiergate-predicted-ttft-ms"), times);
+    return new MixOutcome(r, c.status(), error, c.servedTier(), c.gatewayHeaders().get("x-tiergate-reason"),
+        us(c.sentNanos(), t0), us(c.firstOutputNanos(), t0), us(c.lastOutputNanos(), t0), c.outputEvents(),
+        c.completionTokens(), heldMs(c), c.headerNumber("x-tiergate-predicted-ttft-ms"), times);
+  }
+
+  /** Time the gateway held the request before starting it: admission (queued) plus a swap (waited); NaN if neither. */
+  static double heldMs(ChatCall.Result c) {
+    double queued = c.headerNumber("x-tiergate-queued-ms");
+    double waited = c.headerNumber("x-tiergate-waited-ms");
+    if (Double.isNaN(queued) || Double.isNaN(waited)) {
+      return Double.isNaN(queued) ? waited : queued;
+    }
+    return queued + waited;
   }
 
   /** No status came: the planned send time stands in for the real one. */
   private static MixOutcome lost(MixRequest r, String why) {
-    return new MixOutcome(r, 0, why, null, r.atMs() * 1000, -1, -1, 0, 0, Double.NaN, Double.NaN, new long[0]);
+    return new MixOutcome(r, 0, why, null, null, r.atMs() * 1000, -1, -1, 0, 0, Double.NaN, Double.NaN, new long[0]);
   }
 
   private static long us(long nanos, long t0) {

@@ -53,8 +53,8 @@ public record MixShape(double interactiveShare, double agentShare, double batchS
    * below the full run's.
    */
   public static MixShape quick() {
-    return new MixShape(0.88, 0.08, 0.04, new Range(100, 400), new Range(32, 96), new Range(16_500, 17_500),
-        new Range(800, 1_500), 20_000, new Range(32, 64), 1, new Range(20_000, 22_000), new Range(16, 32), 120_000);
+    return new MixShape(0.94, 0.04, 0.02, new Range(100, 400), new Range(32, 96), new Range(16_500, 17_000),
+        new Range(500, 1_000), 19_000, new Range(32, 64), 1, new Range(18_000, 19_000), new Range(16, 32), 120_000);
   }
 
   double totalShare() {

@@ -53,6 +53,8 @@ class MixBenchEndToEndTest {
       assertEquals(workload, c.outcomes().stream().map(MixOutcome::request).toList(), c.name() + " got the same workload");
       assertEquals(List.of("fast", "max", "prefill"), c.tiers());
       c.unloaded().forEach((tier, tps) -> assertFalse(tps.isNaN(), c.name() + ": " + tier + " measured unloaded"));
+      assertEquals(Set.copyOf(c.tiers()), c.gatewaySlo().keySet(), c.name() + ": the gateway's goodput counter was read");
+      assertTrue(c.fallbacks() >= 0, c.name() + ": the gateway's fallback counter was read");
       for (MixOutcome o : c.outcomes()) {
         assertFalse(o.lost(), c.name() + " #" + o.request().index() + " got a status: " + o.error());
         if (o.status() == 200) {
@@ -101,6 +103,8 @@ class MixBenchEndToEndTest {
     for (MixSummary.TierGoodput g : s.tiers()) {
       assertNotNull(g.slo(), name + ": " + g.tier() + " has its objectives from the config");
       assertTrue(g.met() <= g.answered(), name + ": " + g);
+      // the gateway counts what the client saw answered, plus the unloaded-rate calls
+      assertTrue(g.gatewayTotal() >= g.answered() && g.gatewayMet() <= g.gatewayTotal(), name + ": " + g);
     }
     MixSummary.DecodeStats d = s.decode();
     assertEquals(d.streams() == 0, Double.isNaN(d.minTps()), name + ": " + d);

@@ -17,14 +17,14 @@ class MixOverlapTest {
 
   static MixOutcome chat(int index, String tier, long[] times, int completionTokens) {
     MixRequest r = new MixRequest(index, MixClass.INTERACTIVE, 0, 100, times.length, 0, 0, "{}", Map.of());
-    return new MixOutcome(r, 200, null, tier, times[0] - S / 2, times[0], times[times.length - 1], times.length,
+    return new MixOutcome(r, 200, null, tier, null, times[0] - S / 2, times[0], times[times.length - 1], times.length,
         completionTokens, Double.NaN, Double.NaN, times);
   }
 
   /** A long prompt sent at {@code sentUs}, held {@code waitedMs} by the gateway, first output at {@code firstUs}. */
   static MixOutcome longPrompt(int index, MixClass kind, String tier, long sentUs, double waitedMs, long firstUs) {
     MixRequest r = new MixRequest(index, kind, 0, 50_000, 64, 1, 1, "{}", Map.of());
-    return new MixOutcome(r, 200, null, tier, sentUs, firstUs, firstUs + 5 * S, 64, 64, waitedMs, Double.NaN, new long[0]);
+    return new MixOutcome(r, 200, null, tier, null, sentUs, firstUs, firstUs + 5 * S, 64, 64, waitedMs, Double.NaN, new long[0]);
   }
 
   /** Events every {@code stepUs} in [from, to). */

@@ -20,14 +20,15 @@ class MixReportTest {
   static MixOutcome outcome(int i, MixClass kind, int status, String tier, double ttftMs) {
     MixRequest r = new MixRequest(i, kind, i * 100L, 500, 11, 0, 0, "{}", Map.of());
     if (status == 0) {
-      return new MixOutcome(r, 0, "connection refused", null, i * 100_000L, -1, -1, 0, 0, Double.NaN, Double.NaN, new long[0]);
+      return new MixOutcome(r, 0, "connection refused", null, null, i * 100_000L, -1, -1, 0, 0, Double.NaN, Double.NaN,
+          new long[0]);
     }
     if (status != 200) {
-      return new MixOutcome(r, status, "busy", tier, i * 100_000L, -1, -1, 0, 0, 800, Double.NaN, new long[0]);
+      return new MixOutcome(r, status, "busy", tier, null, i * 100_000L, -1, -1, 0, 0, 800, Double.NaN, new long[0]);
     }
     long sent = i * 100_000L;
     long first = sent + Math.round(ttftMs * 1000);
-    return new MixOutcome(r, 200, null, tier, sent, first, first + 500_000, 11, 11, Double.NaN, ttftMs - 10, new long[0]);
+    return new MixOutcome(r, 200, null, tier, null, sent, first, first + 500_000, 11, 11, Double.NaN, ttftMs - 10, new long[0]);
   }
 
   /** Interactive TTFTs 100..(100 + 10 n) ms on fast, one agent on prefill, one batch rejected, and the extras. */

@@ -1,0 +1,51 @@
+package dev.tiergate.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.tiergate.bench.MixPlan;
+import dev.tiergate.config.GatewayConfig;
+import dev.tiergate.config.RoutingConfig;
+import dev.tiergate.config.TierConfig;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The three configurations {@code bench mix} ships: what each one is for, and the same objectives in all. */
+class MixRigTest {
+  @Test
+  void roundRobinRuleAndPredictedDifferOnlyInHowTheyRoute() {
+    GatewayConfig rr = MixRig.load("rr");
+    GatewayConfig rule = MixRig.load("rule");
+    GatewayConfig predicted = MixRig.load("predicted");
+    assertEquals(RoutingConfig.Mode.ROUND_ROBIN, rr.routing().mode());
+    assertEquals(RoutingConfig.Mode.RULES, rule.routing().mode());
+    assertEquals(8192, rule.routing().rules().get(0).when().promptTokensAtLeast());
+    assertEquals("prefill", rule.routing().rules().get(0).tier());
+    assertEquals(RoutingConfig.Mode.PREDICTED, predicted.routing().mode());
+    assertEquals(List.of("fast", "max", "prefill"), predicted.routing().predicted().prefer());
+    for (GatewayConfig c : List.of(rr, rule, predicted)) {
+      assertEquals(List.of("fast", "max", "prefill"), c.tiers().stream().map(TierConfig::name).toList());
+      assertEquals(MixRig.slos(rule), MixRig.slos(c), "the same objectives everywhere, so goodput compares");
+      assertEquals(3, MixRig.slos(c).size());
+      for (TierConfig t : c.tiers()) {
+        if (c == predicted) {
+          assertNotNull(t.admission(), t.name());
+          assertEquals(16_384, t.admission().longPromptTokens());
+        } else {
+          assertNull(t.admission(), t.name());
+        }
+      }
+    }
+    assertEquals(MixPlan.CONFIGS, List.of("rr", "rule", "predicted"));
+  }
+
+  @Test
+  void eachStartGetsItsOwnFreePorts() {
+    GatewayConfig a = MixRig.load("rule");
+    GatewayConfig b = MixRig.load("rule");
+    assertNotEquals(a.server().port(), b.server().port());
+    assertNotEquals(a.tiers().get(0).backends().get(0).url(), a.tiers().get(1).backends().get(0).url());
+  }
+}
