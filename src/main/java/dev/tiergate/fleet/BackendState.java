@@ -220,6 +220,7 @@ public final class BackendState {
    * (a long prefill, every slot taken). Only a known-good request can tell the two apart.
    */
   boolean stalled(long now, long stallNanos) {
+    stallNanos = Math.max(stallNanos, expectedPrefillNanos());
     long oldestWaiting = Long.MAX_VALUE;
     long lastActivity = lastProgressNanos;
     for (LiveAttempt a : attempts.keySet()) {
@@ -229,6 +230,37 @@ public final class BackendState {
       }
     }
     return oldestWaiting != Long.MAX_VALUE && now - oldestWaiting >= stallNanos && now - lastActivity >= stallNanos;
+  }
+
+  /**
+   * How long the prefill waiting here should take at the learned rate, with room for error: an
+   * engine busy with a 60k-token prompt shows nothing for that long and is not wedged for it.
+   */
+  long expectedPrefillNanos() {
+    long queued = queuedPrefillTokens.get();
+    int waiting = waitingCount.get();
+    if (queued <= 0 || waiting <= 0) {
+      return 0;
+    }
+    double tps = rates.prefillTps(queued / waiting);
+    return tps > 0 ? (long) (queued / tps * 1.5e9) : 0;
+  }
+
+  /**
+   * Prompts are waiting here, none for longer than their prefill should take: a deep probe would
+   * only queue behind them and time out, saying nothing about the engine.
+   */
+  boolean prefillingAsExpected(long now) {
+    long expected = expectedPrefillNanos();
+    if (expected <= 0) {
+      return false;
+    }
+    for (LiveAttempt a : attempts.keySet()) {
+      if (!a.hasOutput() && now - a.startedNanos() > expected) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether any attempt showed activity since {@code sinceNanos}: a busy engine, not a wedged one. */

@@ -4,7 +4,7 @@ package dev.tiergate.routing;
  * Time to first token of one request on one backend, from what the backend is doing and what it has
  * been measured to deliver: the prefill already waiting there (at the rate for its size), this
  * request's own prefill (at the rate for its length), a wait for a sequence slot when the engine
- * reports its slots full, and the engine's fixed latency. Pure
+ * reports requests waiting (whichever of those two ends later), and the engine's fixed latency. Pure
  * arithmetic: the inputs come from the fleet, the clock from nowhere.
  */
 public final class Predictor {
@@ -21,7 +21,9 @@ public final class Predictor {
       ahead = load.queuedPrefillTokens() * 1000.0 / rates.prefillTps(typical);
     }
     double own = Math.max(0, promptTokens) * 1000.0 / rates.prefillTps(promptTokens);
-    return rates.baseLatencyMs() + ahead + slotWaitMs(rates, load) + own;
+    // The prefill ahead and the wait for a slot overlap (decodes free slots while prompts prefill):
+    // this prompt starts when both are over.
+    return rates.baseLatencyMs() + Math.max(ahead, slotWaitMs(rates, load)) + own;
   }
 
   /**

@@ -25,19 +25,14 @@ class OutstandingWorkTest {
           backends: [{ name: b, url: "http://127.0.0.1:1", engine: vllm, model: m }]
       """);
 
-  record Attempt(long promptTokens, boolean interactive, long[] admittedWith) implements LiveAttempt {
+  record Attempt(long promptTokens, boolean interactive, long[] admittedWith, long startedNanos) implements LiveAttempt {
     Attempt(long promptTokens, boolean interactive) {
-      this(promptTokens, interactive, new long[2]);
-    }
-
-    @Override
-    public long startedNanos() {
-      return 0;
+      this(promptTokens, interactive, new long[2], System.nanoTime());
     }
 
     @Override
     public long lastActivityNanos() {
-      return 0;
+      return startedNanos;
     }
 
     @Override
@@ -82,5 +77,28 @@ class OutstandingWorkTest {
     fleet.proven("b", chat, a1); // a late signal for an attempt already over is ignored
     fleet.finished("b", batch, a2, AttemptResult.CANCELLED);
     assertEquals(BackendLoad.IDLE, fleet.load("b"));
+  }
+
+  @Test
+  void aBackendPrefillingALongPromptIsNotStalledUntilThatPrefillShouldBeOver() {
+    // The default profile: 2000 tok/s ÷ (1 + n / 100k); a 60k prompt is in the band priced at ≈ 1400 tok/s.
+    Fleet fleet = new Fleet(CONFIG, System::nanoTime);
+    BackendState b = fleet.get("b");
+    Attempt longOne = new Attempt(60_000, true);
+    fleet.start("b", longOne);
+    double rate = b.rates().prefillTps(60_000);
+    long expected = (long) (60_000 / rate * 1.5e9);
+    assertEquals(expected, b.expectedPrefillNanos());
+    long stall = 10_000_000_000L;
+    long t0 = longOne.startedNanos();
+    assertEquals(false, b.stalled(t0 + stall + 1, stall), "10 s of silence is what a 60k prefill looks like");
+    assertEquals(true, b.prefillingAsExpected(t0 + stall + 1));
+    assertEquals(true, b.stalled(t0 + expected + 1, stall), "silence past 1.5 x the expected prefill is a stall");
+    assertEquals(false, b.prefillingAsExpected(t0 + expected + 1));
+
+    Fleet quiet = new Fleet(CONFIG, System::nanoTime);
+    Attempt shortOne = new Attempt(100, true);
+    quiet.start("b", shortOne);
+    assertEquals(true, quiet.get("b").stalled(shortOne.startedNanos() + stall + 1, stall), "a short prompt gets the usual stall time");
   }
 }

@@ -44,6 +44,9 @@ class PredictorTest {
     // 2 wait ahead, so this request gets the third: 4.8 s before its own prefill starts.
     BackendLoad full = new BackendLoad(0, 0, 0, 0, 4, 2);
     assertEquals(100 + 4_800 + 1000, Predictor.ttftMs(RATES, full, 1000), 1e-9);
+    BackendLoad fullAndPrefilling = new BackendLoad(12_000, 2, 0, 0, 4, 2);
+    assertEquals(100 + 24_000 + 1000, Predictor.ttftMs(RATES, fullAndPrefilling, 1000), 1e-9,
+        "slots free while the 24 s of prefill ahead runs: the longer of the two waits counts");
     BackendLoad busyButFree = new BackendLoad(0, 0, 0, 0, 4, 0);
     assertEquals(100 + 1000, Predictor.ttftMs(RATES, busyButFree, 1000), 1e-9, "no queue, no slot wait");
   }
