@@ -86,6 +86,45 @@ public final class ConfigLoader {
     return config;
   }
 
+  /**
+   * Reads and checks {@code auth.keysFile} against the config it belongs to (its tiers, and the
+   * names and keys given inline). Problems name the file and the entry's path, never a key.
+   */
+  public List<KeyConfig> loadKeysFile(GatewayConfig config) {
+    String file = config.auth().keysFile();
+    if (file == null) {
+      return List.of();
+    }
+    String text;
+    try {
+      text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException(file, List.of("auth.keysFile: cannot read the keys file: " + e));
+    }
+    KeysFile parsed;
+    try {
+      parsed = mapper().readValue(substitute(file, text), KeysFile.class);
+    } catch (JsonMappingException e) {
+      throw new ConfigException(file, List.of(describe(e)));
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr() + ": ";
+      throw new ConfigException(file, List.of(where + "not valid YAML: " + e.getOriginalMessage()));
+    }
+    List<KeyConfig> keys = parsed == null ? List.of() : parsed.keys();
+    java.util.Set<String> names = new java.util.HashSet<>();
+    java.util.Map<String, String> digests = new java.util.HashMap<>();
+    List<String> ignored = new java.util.ArrayList<>();
+    java.util.Set<String> tiers = new java.util.HashSet<>();
+    config.tiers().forEach(t -> tiers.add(t.name()));
+    ConfigValidator.keys("auth.keys", config.auth().keys(), tiers, ignored, names, digests);
+    List<String> problems = new java.util.ArrayList<>();
+    ConfigValidator.keys("keys", keys, tiers, problems, names, digests);
+    if (!problems.isEmpty()) {
+      throw new ConfigException(file, problems);
+    }
+    return keys;
+  }
+
   private String substitute(String source, String yaml) {
     Matcher m = VAR.matcher(yaml);
     StringBuilder out = new StringBuilder(yaml.length());
