@@ -1,5 +1,6 @@
 package dev.tiergate.api;
 
+import dev.tiergate.config.AuthConfig;
 import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
 import dev.tiergate.metrics.MetricsHandler;
@@ -87,8 +88,10 @@ public final class ApiVerticle extends VerticleBase {
       RouteStage route = new RouteStage(services);
       router.post(e.path).handler(new Pipeline(e, services, List.of(
           new AcceptStage(services),
+          new AuthStage(services),
           new ReadStage(services.config().server(), services.budget(), services.metrics()),
           new ParseStage(services),
+          new LimitStage(services),
           route,
           new SwapWaitStage(services, route),
           new CallStage(services, clients, services.budget()))));
@@ -96,14 +99,21 @@ public final class ApiVerticle extends VerticleBase {
     get(router, "/v1/models", new ModelsHandler(services.config(), services.fleet()));
     get(router, "/health", ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end("{\"status\":\"ok\"}"));
     get(router, "/ready", this::ready);
-    get(router, "/tiergate/status", new StatusHandler(services));
-    if (services.config().lifecycle().adminEndpoints()) {
+    boolean keyed = services.keys().enabled();
+    get(router, "/tiergate/status", admin(new StatusHandler(services)));
+    // With keys, an admin key opens the operator actions; without, only lifecycle.adminEndpoints does.
+    if (keyed || services.config().lifecycle().adminEndpoints()) {
       AdminHandler admin = new AdminHandler(services.lifecycles());
-      router.post("/tiergate/tiers/:name/activate").handler(admin::activate);
-      router.post("/tiergate/groups/:name/stop").handler(admin::stop);
+      router.post("/tiergate/tiers/:name/activate").handler(admin(admin::activate));
+      router.post("/tiergate/groups/:name/stop").handler(admin(admin::stop));
+    }
+    if (keyed) {
+      router.post("/tiergate/reload-keys").handler(admin(new ReloadKeysHandler(services)));
     }
     if (services.config().metrics().onGatewayPort()) {
-      get(router, services.config().metrics().path(), new MetricsHandler(services.metrics()));
+      MetricsHandler metrics = new MetricsHandler(services.metrics());
+      get(router, services.config().metrics().path(),
+          services.config().auth().metrics() == AuthConfig.MetricsAccess.OPEN ? metrics : admin(metrics));
     }
     router.route().failureHandler(this::failure);
     router.errorHandler(404, ctx -> fail(ctx, GatewayError.of(Kind.NOT_FOUND,
@@ -112,6 +122,10 @@ public final class ApiVerticle extends VerticleBase {
         "Method " + ctx.request().method() + " is not allowed on " + ctx.request().path() + ".")));
     router.errorHandler(500, this::failure);
     return router;
+  }
+
+  private Handler<RoutingContext> admin(Handler<RoutingContext> next) {
+    return AdminGate.of(services.keys(), services.metrics(), next);
   }
 
   /** GET routes answer HEAD too (headers only), as every HTTP server should. */

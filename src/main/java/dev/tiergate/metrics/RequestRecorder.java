@@ -28,6 +28,8 @@ public final class RequestRecorder implements StreamListener {
   private boolean answered;
   private long firstAnswerNanos;
   private boolean recorded;
+  private String key;
+  private UsageListener usageListener;
 
   RequestRecorder(GatewayMetrics metrics, String endpoint, long receivedNanos) {
     this.metrics = metrics;
@@ -38,6 +40,16 @@ public final class RequestRecorder implements StreamListener {
   /** The tier of the backend that answered, or {@code none}. */
   public String tier() {
     return tier;
+  }
+
+  /** The gateway key's configured name: the request also counts in its key's meters. */
+  public void key(String name) {
+    this.key = name;
+  }
+
+  /** Told what the request used once it is recorded (the rate limits' reconciliation). */
+  public void onFinish(UsageListener listener) {
+    this.usageListener = listener;
   }
 
   /** The whole request has arrived: TTFT and the other latencies count from here. */
@@ -115,7 +127,14 @@ public final class RequestRecorder implements StreamListener {
       return;
     }
     recorded = true;
-    metrics.record(sample(outcome, endNanos), meters);
+    Sample s = sample(outcome, endNanos);
+    metrics.record(s, meters);
+    if (key != null) {
+      metrics.keyRequest(key, outcome, s.promptTokens(), s.completionTokens());
+    }
+    if (usageListener != null) {
+      usageListener.finished(s.promptTokens(), s.completionTokens(), sent);
+    }
   }
 
   private Sample sample(Outcome outcome, long endNanos) {

@@ -10,6 +10,7 @@ package dev.tiergate.routing;
  * @param hintSource "header" or "model" when a hint is present
  * @param strict true when the client refuses any tier but the hinted one
  * @param tieBreak rotates the choice among equally loaded backends
+ * @param allowedTiers the tiers the client's key may use, or null for every tier: the others are never candidates
  */
 public record RouteInput(
     int promptTokens,
@@ -20,4 +21,15 @@ public record RouteInput(
     String tierHint,
     String hintSource,
     boolean strict,
-    int tieBreak) {}
+    int tieBreak,
+    java.util.Set<String> allowedTiers) {
+
+  public RouteInput(int promptTokens, int maxTokens, String endpoint, boolean stream, boolean hasTools, String tierHint,
+      String hintSource, boolean strict, int tieBreak) {
+    this(promptTokens, maxTokens, endpoint, stream, hasTools, tierHint, hintSource, strict, tieBreak, null);
+  }
+
+  public boolean allows(String tier) {
+    return allowedTiers == null || allowedTiers.contains(tier);
+  }
+}

@@ -66,13 +66,16 @@ public final class TierRouter {
       }
       tier = in.tierHint();
       reason = "hint:" + in.hintSource();
+      if (!in.allows(tier)) {
+        throw forbidden(in, tier);
+      }
     } else {
       RuleConfig rule = firstMatch(in);
       tier = rule != null ? rule.tier() : defaultTier;
       reason = rule != null ? "rule:" + rule.name() : "default";
     }
     GroupConfig group = groupOf.get(tier);
-    if (group != null && !fleet.live(tier) && fits(tier, in, fleet)) {
+    if (group != null && in.allows(tier) && !fleet.live(tier) && fits(tier, in, fleet)) {
       return notLive(in, fleet, tier, reason, group);
     }
     List<String> order = new ArrayList<>();
@@ -129,7 +132,15 @@ public final class TierRouter {
     String fallbackReason = null;
     int largestWindow = 0;
     boolean unavailableMightFit = false;
+    boolean anyAllowed = false;
     for (String name : order) {
+      if (!in.allows(name)) {
+        // The key may not use it: not a candidate, and the reason says so when the policy had chosen it.
+        skipped.add(name + ":forbidden");
+        fallbackReason = name.equals(tier) ? "fallback:" + tier + "-forbidden" : fallbackReason;
+        continue;
+      }
+      anyAllowed = true;
       List<BackendConfig> fits = new ArrayList<>();
       boolean knownFit = false;
       for (BackendConfig b : tiers.get(name).backends()) {
@@ -161,6 +172,9 @@ public final class TierRouter {
         candidates.add(new Candidate(name, b, r));
       }
     }
+    if (!anyAllowed) {
+      throw forbidden(in, tier);
+    }
     if (candidates.isEmpty()) {
       throw noCandidate(in, tier, need, largestWindow, unavailableMightFit, skipped);
     }
@@ -186,6 +200,15 @@ public final class TierRouter {
     String scope = in.strict() ? "tier '" + tier + "' (strict)" : "tier '" + tier + "' or its fallbacks";
     return GatewayError.of(
         Kind.NO_BACKEND_AVAILABLE, "no backend of " + scope + " can serve this request now " + skipped);
+  }
+
+  /** 403 naming the key's tiers: asked for explicitly, or none of them is among the policy's choice and its fallbacks. */
+  private static GatewayError forbidden(RouteInput in, String tier) {
+    String allowed = String.join(", ", new java.util.TreeSet<>(in.allowedTiers()));
+    return GatewayError.of(Kind.FORBIDDEN_TIER, in.tierHint() != null
+        ? "This key may not use tier '" + tier + "'; its tiers: " + allowed + "."
+        : "This key's tiers (" + allowed + ") are not among tier '" + tier + "' and its fallbacks, which serve this request.",
+        in.tierHint() == null ? null : "header".equals(in.hintSource()) ? "x-tiergate-tier" : "model");
   }
 
   /** Fewest in-flight first; among equals, rotate so idle replicas share the load. */

@@ -20,6 +20,7 @@ class PackageMapTest {
     Architectures.layeredArchitecture().consideringOnlyDependenciesInLayers()
         .layer("app").definedBy("dev.tiergate.app..")
         .layer("api").definedBy("dev.tiergate.api..")
+        .layer("auth").definedBy("dev.tiergate.auth..")
         .layer("lifecycle").definedBy("dev.tiergate.lifecycle..")
         .layer("fleet").definedBy("dev.tiergate.fleet..")
         .layer("upstream").definedBy("dev.tiergate.upstream..")
@@ -32,14 +33,15 @@ class PackageMapTest {
         .layer("bench").definedBy("dev.tiergate.bench..")
         .whereLayer("app").mayNotBeAccessedByAnyLayer()
         .whereLayer("api").mayOnlyBeAccessedByLayers("app")
+        .whereLayer("auth").mayOnlyBeAccessedByLayers("app", "api")
         .whereLayer("lifecycle").mayOnlyBeAccessedByLayers("app", "api")
         .whereLayer("fleet").mayOnlyBeAccessedByLayers("app", "api", "lifecycle")
         .whereLayer("upstream").mayOnlyBeAccessedByLayers("app", "api", "fleet", "lifecycle")
         .whereLayer("metrics").mayOnlyBeAccessedByLayers("app", "api")
         .whereLayer("routing").mayOnlyBeAccessedByLayers("app", "api", "fleet")
         .whereLayer("stream").mayOnlyBeAccessedByLayers("app", "api", "upstream", "metrics")
-        .whereLayer("config").mayOnlyBeAccessedByLayers("app", "api", "lifecycle", "fleet", "upstream", "metrics", "routing")
-        .whereLayer("errors").mayOnlyBeAccessedByLayers("app", "api", "lifecycle", "fleet", "upstream", "metrics", "routing", "stream")
+        .whereLayer("config").mayOnlyBeAccessedByLayers("app", "api", "auth", "lifecycle", "fleet", "upstream", "metrics", "routing")
+        .whereLayer("errors").mayOnlyBeAccessedByLayers("app", "api", "auth", "lifecycle", "fleet", "upstream", "metrics", "routing", "stream")
         .whereLayer("sim").mayOnlyBeAccessedByLayers("app")
         .whereLayer("bench").mayOnlyBeAccessedByLayers("app")
         .check(MAIN);
@@ -48,7 +50,7 @@ class PackageMapTest {
   @Test
   void simAndBenchAreOutsiders() {
     noClasses().that().resideInAnyPackage("dev.tiergate.sim..", "dev.tiergate.bench..")
-        .should().dependOnClassesThat().resideInAnyPackage("dev.tiergate.api..", "dev.tiergate.routing..",
+        .should().dependOnClassesThat().resideInAnyPackage("dev.tiergate.api..", "dev.tiergate.auth..", "dev.tiergate.routing..",
             "dev.tiergate.fleet..", "dev.tiergate.lifecycle..", "dev.tiergate.upstream..", "dev.tiergate.stream..", "dev.tiergate.metrics..",
             "dev.tiergate.config..", "dev.tiergate.errors..", "dev.tiergate.app..")
         .check(MAIN);
