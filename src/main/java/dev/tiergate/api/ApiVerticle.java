@@ -1,10 +1,13 @@
 package dev.tiergate.api;
 
 import dev.tiergate.config.AuthConfig;
+import dev.tiergate.errors.ErrorJson;
 import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
 import dev.tiergate.metrics.MetricsHandler;
 import dev.tiergate.upstream.UpstreamClients;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -49,6 +52,7 @@ public final class ApiVerticle extends VerticleBase {
         .setStrictThreadMode(true);
     server = vertx.createHttpServer(options)
         .connectionHandler(connections::accept)
+        .invalidRequestHandler(ApiVerticle::unparsable)
         .requestHandler(req -> accept(req, router));
     return server.listen().onSuccess(services.shutdown()::register);
   }
@@ -76,10 +80,28 @@ public final class ApiVerticle extends VerticleBase {
       return;
     }
     if (req.uri().equals("*")) {
-      req.response().setStatusCode(400).end();
+      Responses.error(req.response(), GatewayError.invalid("The request target '*' is only valid with OPTIONS.", null), 1);
       return;
     }
     router.handle(req);
+  }
+
+  /**
+   * A request the HTTP decoder could not read (a request line or headers over its limits, a broken
+   * line or length) gets the envelope and request id every answer carries, then its connection is
+   * closed: nothing after it on the wire can be trusted.
+   */
+  private static void unparsable(HttpServerRequest req) {
+    Throwable cause = req.decoderResult().cause();
+    int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431 : 400;
+    String message = status == 414 ? "The request line is too long."
+        : status == 431 ? "The request headers are too large." : "The request is not valid HTTP/1.1.";
+    req.response().setStatusCode(status)
+        .putHeader(Decision.REQUEST_ID, RequestIds.of(req))
+        .putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON)
+        .putHeader(HttpHeaders.CONNECTION, "close")
+        .end(ErrorJson.body(message, "invalid_request_error", null, null))
+        .onComplete(ar -> req.connection().close());
   }
 
   Router router() {

@@ -6,6 +6,7 @@ import dev.tiergate.config.TimeoutConfig;
 import dev.tiergate.errors.ErrorJson;
 import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
+import dev.tiergate.metrics.Limit;
 import dev.tiergate.routing.Candidate;
 import dev.tiergate.stream.BufferBudget;
 import dev.tiergate.stream.SseEvent;
@@ -58,7 +59,8 @@ final class CallStage implements Stage {
     RequestFacts f = x.facts;
     UpstreamCall.Spec spec = new UpstreamCall.Spec(x.endpoint.path, f.body(), f.stream(), f.maxTokens(),
         config.server().maxResponseBytes(), (int) Math.min(Integer.MAX_VALUE, config.server().maxEventBytes()),
-        x.request.headers(), budget);
+        x.request.headers(), budget, () -> services.metrics().limitHit(Limit.EVENT_SIZE),
+        () -> services.metrics().limitHit(Limit.BUFFERED_BYTES));
     UpstreamCall call = new UpstreamCall(x.ctx.vertx(), clients, services.fleet(), spec, targets);
     x.call = call;
     x.response.closeHandler(v -> call.cancel());

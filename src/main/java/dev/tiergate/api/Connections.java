@@ -70,6 +70,9 @@ final class Connections {
           + " client connections open (server.maxConnections); retry shortly");
       req.response().putHeader(HttpHeaders.CONNECTION, "close");
       Responses.error(req.response(), e, 1);
+      // The header alone closes nothing: Vert.x keeps an HTTP/1.1 connection open unless the request
+      // asked otherwise, and a client that ignores the header would keep holding the slot.
+      closeAfterBody(vertx, req);
       return false;
     }
     return true;
@@ -90,7 +93,15 @@ final class Connections {
     if (req.isEnded()) {
       return;
     }
-    Vertx vertx = x.ctx.vertx();
+    closeAfterBody(x.ctx.vertx(), req);
+  }
+
+  /** Closes the connection once the rest of the request's body was read and dropped, or after {@link #LINGER_MS}. */
+  private static void closeAfterBody(Vertx vertx, HttpServerRequest req) {
+    if (req.isEnded()) {
+      req.connection().close();
+      return;
+    }
     long timer = vertx.setTimer(LINGER_MS, id -> req.connection().close());
     req.handler(dropped -> { });
     req.endHandler(v -> {

@@ -36,6 +36,11 @@ final class ReadStage implements Stage {
     if (declared > 0) {
       reserve(x, declared);
     }
+    if (req.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true)) {
+      // The client holds its body back until told (curl for a second, others longer). The head passed every
+      // check a head can fail (type, size, memory), so tell it now; a refusal above went out instead of this.
+      x.response.writeContinue();
+    }
     Promise<Void> read = Promise.promise();
     long max = server.maxBodyBytes();
     Buffer body = Buffer.buffer((int) Math.min(max, declared > 0 ? declared : 1024));

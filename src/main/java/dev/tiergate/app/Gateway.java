@@ -88,8 +88,13 @@ public final class Gateway {
   private static SwapObserver observer(GatewayMetrics metrics) {
     return new SwapObserver() {
       @Override
-      public void swapped(String group, String from, String to, String outcome, Map<String, Long> phaseNanos) {
-        metrics.swapped(group, from, to, outcome, phaseNanos);
+      public void swapped(String group, String from, String to, String outcome, String mode, Map<String, Long> phaseNanos) {
+        metrics.swapped(group, from, to, outcome, mode, phaseNanos);
+      }
+
+      @Override
+      public void warmFallback(String tier, String reason) {
+        metrics.warmFallback(tier, reason);
       }
 
       @Override

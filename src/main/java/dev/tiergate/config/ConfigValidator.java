@@ -267,6 +267,33 @@ final class ConfigValidator {
         call(at + ".http.stop", l.http().stop());
       }
     }
+    if (l.warm() != null) {
+      warm(at + ".warm", l);
+    }
+  }
+
+  private void warm(String at, LifecycleConfig l) {
+    LifecycleConfig.Warm w = l.warm();
+    if (l.http() != null) {
+      problems.add(at + ": warm swaps need the engine started by tiergate (process or commands), not an http control call");
+    }
+    if (w.engine() == null || w.engine() == Engine.IKLLAMA) {
+      problems.add(at + ".engine: must be vllm, sglang or llamacpp (the engines with a sleep or unload API)");
+    }
+    if (w.level() != 1 && w.level() != 2) {
+      problems.add(at + ".level: must be 1 (weights kept in host RAM) or 2 (weights dropped), got " + w.level());
+    }
+    positive(at + ".sleepTimeoutMs", w.sleepTimeoutMs());
+    positive(at + ".wakeTimeoutMs", w.wakeTimeoutMs());
+    if (!w.drain().equals("cut") && !w.drain().equals("wait")) {
+      problems.add(at + ".drain: must be cut or wait, got '" + w.drain() + "'");
+    }
+    if (w.canary().maxTokens() < 1 || w.canary().maxTokens() > 64) {
+      problems.add(at + ".canary.maxTokens: must be 1..64, got " + w.canary().maxTokens());
+    }
+    if (w.canary().prompt().isBlank()) {
+      problems.add(at + ".canary.prompt: must not be blank");
+    }
   }
 
   private void argv(String at, List<String> argv) {
@@ -370,7 +397,9 @@ final class ConfigValidator {
     try {
       URI u = new URI(url);
       String scheme = u.getScheme();
-      if (u.getRawUserInfo() != null) {
+      // getRawUserInfo() is null whenever the authority is not a plain host:port (a password with an '@', a host
+      // with an '_'), and the messages below quote the URL: look for the '@' itself.
+      if (u.getRawUserInfo() != null || u.getRawAuthority() != null && u.getRawAuthority().contains("@")) {
         // A password in the URL would show in /tiergate/status and in logs (this message included).
         problems.add(at + ": must not carry a user name or password (user:password@); give the engine's key as apiKey");
       } else if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))) {

@@ -10,9 +10,38 @@ import java.util.Map;
  *
  * @param readyTimeoutMs how long a start may take until the engine's own ready signal (default 10 min)
  */
-public record LifecycleConfig(Process process, Commands commands, Http http, Long readyTimeoutMs) {
+public record LifecycleConfig(Process process, Commands commands, Http http, Long readyTimeoutMs, Warm warm) {
   public LifecycleConfig {
     readyTimeoutMs = readyTimeoutMs == null ? 600_000L : readyTimeoutMs;
+  }
+
+  /**
+   * Warm swaps: the engine is started once and then put to sleep and woken instead of stopped and
+   * started (vLLM sleep mode, SGLang memory release, llama.cpp router unload/load). A wake is only
+   * trusted after the engine says it is awake, lists its model, and answers a temperature-0
+   * {@code canary} exactly as it did at first boot; anything else falls back to a cold restart.
+   *
+   * @param engine whose sleep API to use (vllm, sglang or llamacpp)
+   * @param level vLLM's sleep level: 1 keeps the weights in host RAM, 2 drops them
+   * @param drain what to do when the tier's requests outlive the group's drainMs: {@code cut} them
+   *     (then sleep), or {@code wait} for them — an engine is never put to sleep with requests in flight
+   */
+  public record Warm(Engine engine, Integer level, Long sleepTimeoutMs, Long wakeTimeoutMs, Canary canary, String drain) {
+    public Warm {
+      level = level == null ? 1 : level;
+      sleepTimeoutMs = sleepTimeoutMs == null ? 60_000L : sleepTimeoutMs;
+      wakeTimeoutMs = wakeTimeoutMs == null ? 120_000L : wakeTimeoutMs;
+      canary = canary == null ? new Canary(null, null) : canary;
+      drain = drain == null ? "cut" : drain;
+    }
+  }
+
+  /** The known-good request checked after every wake (and recorded at first boot). */
+  public record Canary(String prompt, Integer maxTokens) {
+    public Canary {
+      prompt = prompt == null ? "Count from one to five." : prompt;
+      maxTokens = maxTokens == null ? 8 : maxTokens;
+    }
   }
 
   /**
@@ -68,6 +97,7 @@ public record LifecycleConfig(Process process, Commands commands, Http http, Lon
 
   /** The mode's name for messages and status. */
   public String mode() {
-    return process != null ? "process" : commands != null ? "commands" : http != null ? "http" : "none";
+    String m = process != null ? "process" : commands != null ? "commands" : http != null ? "http" : "none";
+    return warm != null ? m + "+warm" : m;
   }
 }

@@ -31,6 +31,11 @@ public final class GatewayError extends RuntimeException {
     UPSTREAM_ERROR(502, "upstream_error", "upstream_error", true, Origin.UPSTREAM),
     UPSTREAM_UNAVAILABLE(503, "upstream_error", "upstream_unavailable", true, Origin.UPSTREAM),
     UPSTREAM_TIMEOUT(504, "timeout_error", "upstream_timeout", true, Origin.UPSTREAM),
+    /**
+     * The engine's answer passed one of the gateway's size limits (an SSE event over maxEventBytes, a
+     * whole answer over maxResponseBytes): not retried, since another backend would produce the same.
+     */
+    UPSTREAM_TOO_LARGE(502, "upstream_error", "upstream_response_too_large", false, Origin.UPSTREAM),
     /** The engine refused the gateway's own credentials: a configuration problem, never the client's. */
     UPSTREAM_AUTH(502, "upstream_error", "upstream_auth_failed", true, Origin.UPSTREAM),
     NO_BACKEND_AVAILABLE(503, "service_unavailable_error", "no_backend_available", false, Origin.GATEWAY),

@@ -221,7 +221,10 @@ public final class BackendState {
 
   /** Counts a failure; opens the circuit when the threshold is reached. */
   void failed(String why, long now, int threshold, long cooldownNanos) {
-    lastError = why;
+    // While a failed deep probe holds the backend out, its reason is the one an operator needs; the
+    // requests it moved on fail with a bare "timeout" that would otherwise hide it.
+    String deep = deepFailure;
+    lastError = deep != null ? deep : why;
     if (consecutiveFailures.incrementAndGet() >= threshold) {
       circuitOpenUntil = now + cooldownNanos;
     }
@@ -230,6 +233,7 @@ public final class BackendState {
   /** Returns whether the circuit was not closed before (so the caller can say it closed). */
   boolean succeeded() {
     consecutiveFailures.set(0);
+    lastError = null; // it served a request since: an old error would only mislead
     return closeCircuit();
   }
 

@@ -163,11 +163,15 @@ public final class Fleet implements FleetView, BackendTracker {
         LOG.log(System.Logger.Level.WARNING, "backend {0} (tier {1}): circuit open for {2} ms after {3} consecutive failures, last {4}",
             backend, s.tier(), health.cooldownMs(), s.consecutiveFailures(), result.name().toLowerCase());
       }
-    } else if (result == AttemptResult.OK || result == AttemptResult.CLIENT_ERROR) {
+    } else if (result == AttemptResult.OK) {
       s.progressed(clock.getAsLong());
       if (s.succeeded()) {
         logClosed(backend, s);
       }
+    } else if (result == AttemptResult.CLIENT_ERROR) {
+      // The engine answered, so it is alive; but a 400 says nothing for its health, so the failure
+      // count is left as it is: client errors between failures must not hide a flaky backend.
+      s.progressed(clock.getAsLong());
     } else if (result == AttemptResult.ENGINE_ERROR) {
       // Maybe the request, maybe the engine: the prober settles it with a request known to be good.
       s.suspect(true);

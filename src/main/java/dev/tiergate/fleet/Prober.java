@@ -4,6 +4,7 @@ import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.HealthConfig;
 import dev.tiergate.upstream.HealthProbe;
 import dev.tiergate.upstream.ProbeResult;
+import dev.tiergate.upstream.Secrets;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -47,7 +48,7 @@ public final class Prober {
     this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false)
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, health.timeoutMs())),
         new PoolOptions().setHttp1MaxSize(Math.max(4, 2 * backends)));
-    this.probe = new HealthProbe(client, health.timeoutMs());
+    this.probe = new HealthProbe(client, health.timeoutMs(), Secrets.of(config));
   }
 
   /** Probes everything once now, then every interval; completes after the first round. */

@@ -59,6 +59,10 @@ final class GroupManager {
   private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
   private final ArrayDeque<SwapRecord> history = new ArrayDeque<>();
   private final Map<String, Failure> failures = new HashMap<>();
+  /** Each tier's engine: stopped, starting, awake, sleeping, asleep, waking, stopping. */
+  private final Map<String, String> engine = new HashMap<>();
+  /** Why the last warm swap of a tier fell back to cold, for status. */
+  private final Map<String, String> lastWarmFallback = new HashMap<>();
   private long guardTimer = -1;
   private long idleTimer = -1;
   private long restartBackoffMs = 1_000;
@@ -80,37 +84,104 @@ final class GroupManager {
     units.values().forEach(u -> u.control.onUnexpectedExit(() -> crashed(u)));
   }
 
-  /** At gateway start: adopt a tier whose engine already answers, else bring up home. */
+  /**
+   * At gateway start: adopt a tier whose engine already answers (awake), else bring up home. Warm
+   * tiers are prepared first, one after another — started, their canary recorded, put to sleep —
+   * so each engine sizes its memory with the others asleep; an engine found asleep is adopted asleep.
+   */
   Future<Void> start() {
     if (!standalone) {
       units.keySet().forEach(t -> fleet.live(t, false));
     }
+    units.keySet().forEach(t -> engine.put(t, "stopped"));
     List<String> order = new ArrayList<>();
     order.add(group.home());
     units.keySet().stream().filter(t -> !t.equals(group.home())).forEach(order::add);
-    List<Future<Boolean>> probes = order.stream().map(t -> units.get(t).answering()).toList();
+    List<Future<String>> probes = order.stream().map(t -> state(units.get(t))).toList();
     return Future.join(new ArrayList<>(probes)).<Void>transform(ar -> {
-      List<String> answering = new ArrayList<>();
+      List<String> awake = new ArrayList<>();
       for (int i = 0; i < order.size(); i++) {
-        if (probes.get(i).succeeded() && probes.get(i).result()) {
-          answering.add(order.get(i));
+        String st = probes.get(i).succeeded() ? probes.get(i).result() : "stopped";
+        engine.put(order.get(i), st);
+        if (st.equals("awake")) {
+          awake.add(order.get(i));
         }
       }
-      if (!answering.isEmpty()) {
-        String adopt = answering.get(0);
-        if (answering.size() > 1) {
-          LOG.log(System.Logger.Level.WARNING, "group {0}: tiers {1} all answer although they share the GPUs; adopting {2},"
-              + " the others are not routed to", group.name(), answering, adopt);
-        }
+      String adopt = awake.isEmpty() ? null : awake.get(0);
+      if (adopt != null) {
         LOG.log(System.Logger.Level.INFO, "group {0}: adopting tier {1}, whose engine is already running", group.name(), adopt);
-        becameLive(adopt);
+      }
+      boolean prepare = units.values().stream().anyMatch(u -> u.warm != null && !engine.get(u.name()).equals("asleep")
+          && !u.name().equals(adopt) || u.warm != null && u.name().equals(adopt) && awake.size() > 1);
+      if (!prepare) {
+        if (awake.size() > 1) {
+          LOG.log(System.Logger.Level.WARNING, "group {0}: tiers {1} all answer although they share the GPUs; adopting {2},"
+              + " the others are not routed to", group.name(), awake, adopt);
+        }
+        if (adopt != null) {
+          becameLive(adopt);
+        } else {
+          requested = group.home();
+          requestedBy = "start";
+          kick();
+        }
         return Future.<Void>succeededFuture();
       }
-      requested = group.home();
-      requestedBy = "start";
-      kick();
+      prepareWarm(adopt);
       return Future.<Void>succeededFuture();
     }).onComplete(v -> armIdle());
+  }
+
+  /** awake, asleep or stopped, as far as a probe (and a warm engine's own word) can tell. */
+  private Future<String> state(TierUnit u) {
+    return u.answering().compose(up -> !up ? Future.succeededFuture("stopped") : u.warm == null ? Future.succeededFuture("awake")
+        : u.warm.sleeping().map(asleep -> asleep ? "asleep" : "awake").otherwise("awake"));
+  }
+
+  /**
+   * Every warm engine asleep, each started one after another if it is not running, then the tier
+   * to serve woken: the one adopted awake, else home.
+   */
+  private void prepareWarm(String adopt) {
+    busy = true;
+    String target = adopt != null ? adopt : group.home();
+    SwapRecord rec = record(null, target, "start (warm engines prepared one by one)");
+    List<TierUnit> warm = units.values().stream().filter(u -> u.warm != null).toList();
+    Future<Void> chain = Future.succeededFuture();
+    for (TierUnit u : warm) {
+      if (engine.get(u.name()).equals("awake")) {
+        chain = chain.compose(v -> reference(u)).compose(v -> sleep(rec, u.name()));
+      }
+    }
+    List<TierUnit> stopped = new ArrayList<>(warm.stream().filter(u -> engine.get(u.name()).equals("stopped")).toList());
+    stopped.sort((a, b) -> Boolean.compare(a.name().equals(target), b.name().equals(target)));
+    for (TierUnit u : stopped) {
+      // The target boots last, with every other engine asleep, and stays awake.
+      boolean target0 = u.name().equals(target);
+      chain = chain.compose(v -> boot(rec, u.name())).compose(v -> reference(u))
+          .compose(v -> target0 ? Future.succeededFuture() : sleep(rec, u.name()));
+    }
+    chain.compose(v -> bringUp(rec, target)).onComplete(ar -> {
+      if (ar.succeeded()) {
+        rec.finish("ok", null);
+        observer.swapped(group.name(), null, target, "ok", rec.mode, rec.phases);
+        becameLive(target);
+        release(target);
+      } else {
+        finishFailed(rec, target, ar.cause().getMessage(), true);
+        live = null;
+        phase(Phase.FAILED);
+      }
+      busy = false;
+      kick();
+    });
+  }
+
+  private Future<Void> reference(TierUnit u) {
+    return u.warm.recordReference().recover(t -> {
+      LOG.log(System.Logger.Level.WARNING, "tier {0}: could not record the canary: {1}", u.name(), t.getMessage());
+      return Future.succeededFuture();
+    });
   }
 
   // ---- requests waiting for a tier -------------------------------------------------------------
@@ -199,7 +270,7 @@ final class GroupManager {
     SwapRecord rec = record(from, null, by);
     return drain(rec, from).compose(v -> stop(rec, from)).onComplete(ar -> {
       rec.finish(ar.succeeded() ? "ok" : "failed", ar.succeeded() ? null : ar.cause().getMessage());
-      observer.swapped(group.name(), from, null, rec.outcome, rec.phases);
+      observer.swapped(group.name(), from, null, rec.outcome, rec.mode, rec.phases);
       if (ar.succeeded()) {
         live = null;
         phase(Phase.STOPPED);
@@ -255,7 +326,7 @@ final class GroupManager {
     String from = live;
     SwapRecord rec = record(from, to, by);
     LOG.log(System.Logger.Level.INFO, "group {0}: swap {1} -> {2} ({3})", group.name(), from == null ? "nothing" : from, to, by);
-    Future<Void> gone = from == null ? Future.succeededFuture() : drain(rec, from).compose(v -> stop(rec, from));
+    Future<Void> gone = from == null ? Future.succeededFuture() : drain(rec, from).compose(clean -> putAway(rec, from, clean));
     gone.onComplete(stopped -> {
       if (stopped.failed()) {
         String why = "could not stop tier '" + from + "': " + stopped.cause().getMessage();
@@ -265,10 +336,10 @@ final class GroupManager {
         kick();
         return;
       }
-      boot(rec, to).onComplete(booted -> {
+      bringUp(rec, to).onComplete(booted -> {
         if (booted.succeeded()) {
           rec.finish("ok", null);
-          observer.swapped(group.name(), from, to, "ok", rec.phases);
+          observer.swapped(group.name(), from, to, "ok", rec.mode, rec.phases);
           LOG.log(System.Logger.Level.INFO, "group {0}: tier {1} live after {2} ms", group.name(), to,
               String.valueOf(rec.totalNanos() / 1_000_000));
           becameLive(to);
@@ -285,7 +356,7 @@ final class GroupManager {
 
   private void finishFailed(SwapRecord rec, String to, String why, boolean backoff) {
     rec.finish("failed", why);
-    observer.swapped(group.name(), rec.from, to, "failed", rec.phases);
+    observer.swapped(group.name(), rec.from, to, "failed", rec.mode, rec.phases);
     LOG.log(System.Logger.Level.WARNING, "group {0}: swap to {1} failed: {2}", group.name(), to, why);
     Failure before = failures.get(to);
     long ms = !backoff ? 0 : before == null ? FIRST_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, before.backoffMs * 2);
@@ -305,10 +376,12 @@ final class GroupManager {
       return;
     }
     SwapRecord rec = record(null, back, "restore after " + failed + " failed");
-    boot(rec, back).onComplete(ar -> {
+    bringUp(rec, back).onComplete(ar -> {
+      // The failed tier's backoff counts from now: while the group restored, nobody could retry it anyway.
+      failures.computeIfPresent(failed, (t, f) -> new Failure(f.reason, System.nanoTime() + f.backoffMs * 1_000_000L, f.backoffMs));
       if (ar.succeeded()) {
         rec.finish("ok", null);
-        observer.swapped(group.name(), null, back, "ok", rec.phases);
+        observer.swapped(group.name(), null, back, "ok", rec.mode, rec.phases);
         becameLive(back);
         release(back);
       } else {
@@ -331,35 +404,103 @@ final class GroupManager {
     return rec;
   }
 
-  /** No new work for the tier; its requests finish, or are cut once {@code drainMs} is over. */
-  private Future<Void> drain(SwapRecord rec, String tier) {
+  /**
+   * No new work for the tier; its requests finish, or are cut once {@code drainMs} is over (a warm
+   * tier whose {@code drain} is {@code wait} is never cut). Completes with whether nothing is left in
+   * flight: an engine is never put to sleep with requests in it (that has crashed engines).
+   */
+  private Future<Boolean> drain(SwapRecord rec, String tier) {
     rec.begin("drain");
     phase(Phase.DRAINING);
     fleet.live(tier, false);
     observer.tierLive(tier, false);
-    Promise<Void> drained = Promise.promise();
+    TierUnit u = units.get(tier);
+    boolean mayCut = u.warm == null || !"wait".equals(u.config.lifecycle().warm().drain());
+    Promise<Boolean> drained = Promise.promise();
     long deadline = System.nanoTime() + group.drainMs() * 1_000_000L;
     long[] cut = {0};
     long timer = vertx.setPeriodic(20, id -> {
       if (fleet.tierInflight(tier) == 0) {
-        drained.tryComplete();
-      } else if (System.nanoTime() > deadline && cut[0]++ == 0) {
+        drained.tryComplete(true);
+      } else if (mayCut && System.nanoTime() > deadline && cut[0]++ == 0) {
         String why = "tier '" + tier + "' is being swapped out; the request was cut after the drain time of " + group.drainMs() + " ms";
         fleet.failOverWaiting(tier, why);
         drainer.cut(tier, why);
-      } else if (cut[0] > 0 && System.nanoTime() > deadline + 5_000_000_000L) {
-        drained.tryComplete(); // what is left is tearing down; the engine stops anyway
+      } else if (cut[0] > 0 && System.nanoTime() > deadline + 30_000_000_000L) {
+        drained.tryComplete(false); // still tearing down: it will be stopped, never put to sleep like this
       }
     });
     return drained.future().onComplete(v -> vertx.cancelTimer(timer));
+  }
+
+  /** A drained tier leaves the GPUs: asleep when it is warm and drained clean, else stopped. */
+  private Future<Void> putAway(SwapRecord rec, String tier, boolean clean) {
+    TierUnit u = units.get(tier);
+    if (u.warm == null || !clean || !engine.get(tier).equals("awake")) {
+      return stop(rec, tier);
+    }
+    return sleep(rec, tier).recover(t -> {
+      warmFallback(tier, "sleep_failed", t.getMessage());
+      return stop(rec, tier);
+    });
+  }
+
+  private Future<Void> sleep(SwapRecord rec, String tier) {
+    rec.begin("sleep");
+    phase(Phase.STOPPING);
+    engine.put(tier, "sleeping");
+    return units.get(tier).warm.sleep().onComplete(ar -> engine.put(tier, ar.succeeded() ? "asleep" : "awake"));
+  }
+
+  /**
+   * The target onto the GPUs: woken when it sleeps (trusted only after its canary), else started
+   * cold. A wake that fails, times out or fails its canary kills the engine and starts it cold.
+   */
+  private Future<Void> bringUp(SwapRecord rec, String tier) {
+    TierUnit u = units.get(tier);
+    if (u.warm != null && engine.get(tier).equals("awake")) {
+      return Future.succeededFuture(); // prepared at start and left awake
+    }
+    if (u.warm == null || !engine.get(tier).equals("asleep")) {
+      return boot(rec, tier).compose(v -> u.warm != null && !u.warm.hasReference() ? reference(u) : Future.succeededFuture());
+    }
+    rec.begin("wake");
+    phase(Phase.STARTING);
+    engine.put(tier, "waking");
+    Future<Void> woken = u.warm.wake().compose(v -> {
+      rec.begin("canary");
+      return u.warm.hasReference() ? u.warm.checkCanary() : reference(u);
+    }).compose(v -> u.discover());
+    return woken.map(v -> {
+      engine.put(tier, "awake");
+      rec.mode = "warm";
+      return (Void) null;
+    }).recover(t -> {
+      String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+      String reason = t instanceof WarmEngine.CanaryMismatch ? "canary_mismatch"
+          : m.contains("within") || m.contains("timeout") || m.contains("timed out") ? "wake_timeout" : "wake_failed";
+      warmFallback(tier, reason, t.getMessage());
+      return u.control.stop().compose(v -> {
+        engine.put(tier, "stopped");
+        return boot(rec, tier);
+      }).compose(v -> reference(u));
+    });
+  }
+
+  private void warmFallback(String tier, String reason, String detail) {
+    LOG.log(System.Logger.Level.WARNING, "tier {0}: {1} ({2}); falling back to a cold stop and start", tier, reason, detail);
+    observer.warmFallback(tier, reason);
+    lastWarmFallback.put(tier, reason + ": " + detail);
   }
 
   /** Stops the tier and confirms it is gone: the process exited, or its port stopped answering. */
   private Future<Void> stop(SwapRecord rec, String tier) {
     rec.begin("stop");
     phase(Phase.STOPPING);
+    engine.put(tier, "stopping");
     TierUnit u = units.get(tier);
-    return u.control.stop().compose(v -> u.control instanceof HttpControl ? Future.succeededFuture() : gone(u, 60));
+    return u.control.stop().compose(v -> u.control instanceof HttpControl ? Future.succeededFuture() : gone(u, 60))
+        .onComplete(ar -> engine.put(tier, ar.succeeded() ? "stopped" : "awake"));
   }
 
   private Future<Void> gone(TierUnit u, int triesLeft) {
@@ -382,8 +523,13 @@ final class GroupManager {
   private Future<Void> boot(SwapRecord rec, String tier) {
     rec.begin("boot");
     phase(Phase.STARTING);
+    engine.put(tier, "starting");
     TierUnit u = units.get(tier);
-    return u.boot().recover(t -> u.control.stop().transform(v -> Future.failedFuture(t)));
+    return u.boot().onSuccess(v -> engine.put(tier, "awake"))
+        .recover(t -> u.control.stop().transform(v -> {
+          engine.put(tier, "stopped");
+          return Future.failedFuture(t);
+        }));
   }
 
   private void becameLive(String tier) {
@@ -406,7 +552,11 @@ final class GroupManager {
 
   /** An owned engine died on its own while live: reported down, restarted with backoff. */
   private void crashed(TierUnit u) {
-    if (shutDown || busy || !u.name().equals(live)) {
+    if (!u.name().equals(live)) {
+      engine.put(u.name(), "stopped"); // a sleeping engine died: the next swap to it starts it cold
+      return;
+    }
+    if (shutDown || busy) {
       return;
     }
     String why = "the engine " + u.control.exited() + "; restarting in " + restartBackoffMs + " ms";
@@ -503,6 +653,7 @@ final class GroupManager {
       String state = u.name().equals(live) ? phase.name().toLowerCase()
           : busy && current != null && u.name().equals(current.to) ? "starting" : "stopped";
       JsonObject t = new JsonObject().put("name", u.name()).put("mode", u.config.lifecycle().mode()).put("state", state)
+          .put("engine", engine.getOrDefault(u.name(), "stopped")).put("lastWarmFallback", lastWarmFallback.get(u.name()))
           .put("log", new JsonArray(u.control.logTail(20)));
       if (u.control instanceof OwnedProcess p && p.pid() > 0) {
         t.put("pid", p.pid());

@@ -8,6 +8,7 @@ import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
 import dev.tiergate.fleet.Fleet;
 import dev.tiergate.upstream.HealthProbe;
+import dev.tiergate.upstream.Secrets;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -46,7 +47,7 @@ public final class Lifecycles {
     HttpClient probes = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false)
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.health().timeoutMs())), new PoolOptions().setHttp1MaxSize(16));
     Lifecycles l = new Lifecycles(vertx, context, probes);
-    HealthProbe probe = new HealthProbe(probes, config.health().timeoutMs());
+    HealthProbe probe = new HealthProbe(probes, config.health().timeoutMs(), Secrets.of(config));
     Promise<Lifecycles> started = Promise.promise();
     // The HTTP client's first request loads a few hundred classes: let that happen on the caller's
     // thread (start-up), not on the event loop the managers run on.
@@ -84,7 +85,8 @@ public final class Lifecycles {
     Map<String, TierUnit> units = new LinkedHashMap<>();
     for (String name : tiers) {
       TierConfig t = config.tier(name).orElseThrow();
-      units.put(name, new TierUnit(t, l.control(t.name(), t.lifecycle()), l.vertx, fleet, probe));
+      WarmEngine warm = t.lifecycle().warm() == null ? null : new WarmEngine(l.vertx, l.client, t);
+      units.put(name, new TierUnit(t, l.control(t.name(), t.lifecycle()), warm, l.vertx, fleet, probe));
     }
     return units;
   }

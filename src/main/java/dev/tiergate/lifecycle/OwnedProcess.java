@@ -59,14 +59,12 @@ final class OwnedProcess implements EngineControl {
 
 
   private void exitedOnItsOwn(Process p) {
-    if (p != process) {
+    if (p != process || stopping) {
       return;
     }
     exited = "exited with status " + p.exitValue();
     log.add("[tiergate] process " + p.pid() + " " + exited);
-    if (!stopping) {
-      onCrash.run();
-    }
+    onCrash.run();
   }
 
   @Override
@@ -91,6 +89,11 @@ final class OwnedProcess implements EngineControl {
       vertx.cancelTimer(kill);
       // Workers a killed engine left behind would hold the GPUs for the next tier.
       children.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+      if (process == p) {
+        // Its exit was asked for: not a crash, and no longer the process a start must wait for.
+        exited = "exited with status " + done.exitValue() + " (stopped)";
+        process = null;
+      }
       gone.tryComplete();
     }));
     return gone.future();

@@ -16,6 +16,8 @@ final class SwapRecord {
   private String phase;
   private long phaseStart = startNanos;
   String outcome;
+  /** warm when the target was woken, cold when it was started. */
+  String mode = "cold";
   String reason;
   long endNanos;
 
@@ -61,6 +63,6 @@ final class SwapRecord {
     }
     return new JsonObject().put("from", from).put("to", to).put("trigger", trigger).put("startedAt", startedAt.toString())
         .put("phase", phase).put("phasesMs", p).put("totalMs", totalNanos() / 1_000_000)
-        .put("outcome", outcome == null ? "running" : outcome).put("reason", reason);
+        .put("outcome", outcome == null ? "running" : outcome).put("reason", reason).put("mode", mode);
   }
 }

@@ -22,13 +22,16 @@ final class TierUnit {
 
   final TierConfig config;
   final EngineControl control;
+  /** The engine's sleep and wake, when the tier swaps warm; null for cold swaps. */
+  final WarmEngine warm;
   private final Vertx vertx;
   private final Fleet fleet;
   private final HealthProbe probe;
 
-  TierUnit(TierConfig config, EngineControl control, Vertx vertx, Fleet fleet, HealthProbe probe) {
+  TierUnit(TierConfig config, EngineControl control, WarmEngine warm, Vertx vertx, Fleet fleet, HealthProbe probe) {
     this.config = config;
     this.control = control;
+    this.warm = warm;
     this.vertx = vertx;
     this.fleet = fleet;
     this.probe = probe;
@@ -95,7 +98,7 @@ final class TierUnit {
   }
 
   /** Names and window first, then ready: the fleet routes to it from the next request on. */
-  private Future<Void> discover() {
+  Future<Void> discover() {
     List<Future<Void>> all = new ArrayList<>();
     for (BackendConfig b : config.backends()) {
       all.add(probe.discover(b).map(d -> {

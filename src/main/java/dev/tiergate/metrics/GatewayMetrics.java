@@ -95,8 +95,12 @@ public final class GatewayMetrics implements AutoCloseable {
   }
 
   /** A swap ended ({@code to} null for a stop); phases are named drain, stop, boot (sleep, wake, canary for warm swaps). */
-  public void swapped(String group, String from, String to, String outcome, Map<String, Long> phaseNanos) {
-    swaps.swapped(group, from, to, outcome, phaseNanos);
+  public void swapped(String group, String from, String to, String outcome, String mode, Map<String, Long> phaseNanos) {
+    swaps.swapped(group, from, to, outcome, mode, phaseNanos);
+  }
+
+  public void warmFallback(String tier, String reason) {
+    swaps.warmFallback(tier, reason);
   }
 
   public void swapWaited(String tier, long nanos) {

@@ -72,7 +72,10 @@ final class SwapMeters {
     }
     for (String to : froms) {
       for (String phase : new String[] {"drain", "stop", "boot", "total"}) {
-        duration(g.name(), to, phase);
+        duration(g.name(), to, phase, "cold");
+      }
+      for (String phase : new String[] {"drain", "sleep", "wake", "canary", "total"}) {
+        duration(g.name(), to, phase, "warm");
       }
     }
   }
@@ -82,25 +85,33 @@ final class SwapMeters {
         .tags("group", group, "from_tier", from, "to_tier", to, "outcome", outcome).register(registry);
   }
 
-  void swapped(String group, String from, String to, String outcome, Map<String, Long> phaseNanos) {
+  void swapped(String group, String from, String to, String outcome, String mode, Map<String, Long> phaseNanos) {
     String g = groups.contains(group) ? group : GatewayMetrics.NONE;
     String f = tiers.contains(from) ? from : GatewayMetrics.NONE;
     String t = tiers.contains(to) ? to : GatewayMetrics.NONE;
     String o = "ok".equals(outcome) ? "ok" : "failed";
     counter(g, f, t, o).increment();
+    String m = "warm".equals(mode) ? "warm" : "cold";
     long total = 0;
     for (Map.Entry<String, Long> p : phaseNanos.entrySet()) {
       total += p.getValue();
-      duration(g, t, p.getKey()).record(p.getValue() / 1e9);
+      duration(g, t, p.getKey(), m).record(p.getValue() / 1e9);
     }
-    duration(g, t, "total").record(total / 1e9);
+    duration(g, t, "total", m).record(total / 1e9);
   }
 
-  private DistributionSummary duration(String group, String to, String phase) {
+  private DistributionSummary duration(String group, String to, String phase, String mode) {
     String p = Set.of("drain", "stop", "boot", "sleep", "wake", "canary", "total").contains(phase) ? phase : GatewayMetrics.OTHER;
     return DistributionSummary.builder("tiergate_swap_duration_seconds").baseUnit("seconds")
-        .description("Time a swap spent in each phase, and in all").tags("group", group, "to_tier", to, "phase", p)
-        .serviceLevelObjectives(SECONDS).register(registry);
+        .description("Time a swap spent in each phase, and in all, by mode (warm: woken, cold: started)")
+        .tags("group", group, "to_tier", to, "phase", p, "mode", mode).serviceLevelObjectives(SECONDS).register(registry);
+  }
+
+  void warmFallback(String tier, String reason) {
+    String t = tiers.contains(tier) ? tier : GatewayMetrics.NONE;
+    String r = Set.of("sleep_failed", "wake_failed", "wake_timeout", "canary_mismatch").contains(reason) ? reason : GatewayMetrics.OTHER;
+    Counter.builder("tiergate_warm_fallbacks").description("Warm swaps that fell back to a cold stop and start, by reason")
+        .tags("tier", t, "reason", r).register(registry).increment();
   }
 
   void waited(String tier, long nanos) {

@@ -26,6 +26,11 @@ final class GenerateRoute {
   }
 
   void serve(HttpServerRequest req, boolean chat, Buffer body) {
+    if (core.sleeping) {
+      // A sleeping engine does not answer: the request waits, with no reply, until a wake.
+      core.parked.add(() -> serve(req, chat, body));
+      return;
+    }
     HttpServerResponse resp = req.response();
     core.stats.onRequest(body.toString());
     if (core.loading() && engine != Engine.IKLLAMA) {
@@ -88,6 +93,7 @@ final class GenerateRoute {
     Plan plan = toolCall
         ? Plan.toolCall(options.reasoningTokens(), b.maxTokens, r.firstToolName)
         : Plan.text(b.maxTokens, chat ? options.reasoningTokens() : 0, naturalTokens);
+    plan.shift = core.wordShift;
     Output out = output(r, resp, plan);
     long hold = engine == Engine.IKLLAMA ? core.loadingRemainingMs() : 0;
     Integer asked = r.requestedMaxTokens(engine);

@@ -38,6 +38,8 @@ final class Plan {
   final String toolCallId;
   /** True when the answer ended before max_tokens (the sim's stand-in for an EOS token). */
   final boolean naturalStop;
+  /** Moves every word along: an engine that woke up corrupted answers the same prompt differently. */
+  int shift;
 
   private Plan(int reasoning, int content, boolean tool, String toolName, boolean naturalStop) {
     this.reasoning = reasoning;
@@ -88,7 +90,7 @@ final class Plan {
       return "";
     }
     int j = k == Kind.REASONING ? i : i - reasoning;
-    return j == 0 ? WORDS[j % WORDS.length] : SPACED[(j * 7 + (k == Kind.REASONING ? 3 : 0)) % WORDS.length];
+    return j == 0 ? WORDS[shift % WORDS.length] : SPACED[((j + shift) * 7 + (k == Kind.REASONING ? 3 : 0)) % WORDS.length];
   }
 
   /** The unescaped text, for bodies built with a JSON library. */

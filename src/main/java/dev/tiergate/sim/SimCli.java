@@ -100,12 +100,16 @@ public final class SimCli {
       case "--max-running" -> o.withMaxRunning(intValue(flag, v));
       case "--role-delay-ms" -> o.withRoleDelayMs(doubleValue(flag, v));
       case "--profile" -> Profiles.apply(v, o);
+      case "--sleep-ms" -> o.withSleep(new SleepModel(doubleValue(flag, v), o.sleep().wakeMs(), o.sleep().corruptAfterWake()));
+      case "--wake-ms" -> o.withSleep(new SleepModel(o.sleep().sleepMs(), doubleValue(flag, v), o.sleep().corruptAfterWake()));
+      case "--corrupt-after-wake" -> o.withSleep(new SleepModel(o.sleep().sleepMs(), o.sleep().wakeMs(), boolValue(flag, v)));
       default -> throw new IllegalArgumentException(flag + " is not a sim flag (see --help)");
     };
   }
 
   private static boolean takesValue(String flag) {
-    return !flag.equals("--flat-batching") && !flag.equals("--stamp-events") && flag.startsWith("--")
+    return !flag.equals("--flat-batching") && !flag.equals("--stamp-events") && !flag.equals("--corrupt-after-wake")
+        && flag.startsWith("--")
         && !flag.equals("--help");
   }
 
@@ -181,6 +185,11 @@ public final class SimCli {
                                          slots, ikllama 1)
           --role-delay-ms X              chat streams send the role chunk at once, the first token X ms later
           --profile fast|max|prefill     the demo's calibration of that tier (seed rig measurements)
+          --sleep-ms X / --wake-ms X      how long the engine's own sleep and wake take (default 1000 / 2000);
+                                         vLLM: POST /sleep?level=N, /wake_up, GET /is_sleeping; SGLang:
+                                         /release_memory_occupation, /resume_memory_occupation; llama.cpp:
+                                         /models/unload, /models/load. Generation requests wait while asleep
+          --corrupt-after-wake           every wake shifts the generated words (the canary must notice)
                                          (default 0: role chunk right before the first token)
           --help                         print this text
         per-request headers: x-sim-fault, x-sim-fault-after (default 3), x-sim-decode-tps, x-sim-role-delay-ms,

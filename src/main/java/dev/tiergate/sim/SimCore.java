@@ -18,6 +18,12 @@ final class SimCore {
   private final long loadingUntilNanos;
 
   private final Set<Generation> live = new HashSet<>();
+  /** Asleep (vLLM sleep mode, SGLang released memory, llama.cpp unloaded): generation requests wait, unanswered. */
+  boolean sleeping;
+  /** Requests that arrived while asleep, served once awake (vLLM leaves them hanging until then). */
+  final java.util.ArrayDeque<Runnable> parked = new java.util.ArrayDeque<>();
+  /** Added to every word index after a corrupting wake, so the canary answer changes. */
+  int wordShift;
   private long timerId = -1;
   private boolean closed;
   private long taskIds;
@@ -53,6 +59,11 @@ final class SimCore {
 
   void noteSequenceLength(long tokens) {
     longestSequence = Math.max(longestSequence, tokens);
+  }
+
+  /** Requests being served now (prefilling, decoding or waiting for a slot). */
+  int liveCount() {
+    return live.size();
   }
 
   void register(Generation g) {

@@ -11,6 +11,7 @@ package dev.tiergate.sim;
  *     prefills and decodes as if it had the engine to itself
  * @param maxRunning sequences running at once (vLLM max_num_seqs, SGLang max_running_requests, llama.cpp -np);
  *     later requests wait in arrival order
+ * @param sleep how long the engine's own sleep and wake take, and whether a wake corrupts its output
  * @param roleDelayMs when above 0, a chat stream sends its role chunk as soon as it opens and its first token no
  *     sooner than this many milliseconds later
  */
@@ -33,9 +34,11 @@ public record SimOptions(
     int defaultMaxTokens,
     int stepTokens,
     int maxRunning,
-    double roleDelayMs) {
+    double roleDelayMs,
+    SleepModel sleep) {
 
   public SimOptions {
+    sleep = sleep == null ? SleepModel.NONE : sleep;
     Engine.parse(engine); // fail at construction, not at the first request
     if (host == null || host.isBlank()) {
       throw new IllegalArgumentException("host must not be empty");
@@ -82,7 +85,7 @@ public record SimOptions(
   public static SimOptions defaults(String engine) {
     Engine e = Engine.parse(engine);
     return new SimOptions(engine, "127.0.0.1", 0, "qwen3.6-27b", 262144, 2000, 80000, 120, 70, true, 0, 0, null,
-        false, 4.0, 256, e.defaultStepTokens, e.defaultMaxRunning, 0);
+        false, 4.0, 256, e.defaultStepTokens, e.defaultMaxRunning, 0, SleepModel.NONE);
   }
 
   Engine engineKind() {
@@ -92,114 +95,120 @@ public record SimOptions(
   public SimOptions withEngine(String v) {
     return new SimOptions(v, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
   }
 
   public SimOptions withHost(String v) {
     return new SimOptions(engine, v, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
   }
 
   public SimOptions withPort(int v) {
     return new SimOptions(engine, host, v, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
   }
 
   public SimOptions withModel(String v) {
     return new SimOptions(engine, host, port, v, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
   }
 
   public SimOptions withContextWindow(int v) {
     return new SimOptions(engine, host, port, model, v, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
   }
 
   public SimOptions withPrefillTps(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, v, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
   }
 
   public SimOptions withPrefillHalfRateTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, v, ttftBaseMs, decodeTps,
         denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken, defaultMaxTokens,
-        stepTokens, maxRunning, roleDelayMs);
+        stepTokens, maxRunning, roleDelayMs, sleep);
   }
 
   public SimOptions withTtftBaseMs(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, v,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
   }
 
   public SimOptions withDecodeTps(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, v, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
   }
 
   public SimOptions withDenseBatching(boolean v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, v, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
   }
 
   public SimOptions withReasoningTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, v, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
   }
 
   public SimOptions withLoadingSeconds(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, v, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
   }
 
   public SimOptions withFault(String v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, v, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
   }
 
   public SimOptions withStampEvents(boolean v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, v, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
   }
 
   public SimOptions withCharsPerToken(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, v,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
   }
 
   public SimOptions withDefaultMaxTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, v, stepTokens, maxRunning, roleDelayMs);
+        charsPerToken, v, stepTokens, maxRunning, roleDelayMs, sleep);
   }
 
   public SimOptions withStepTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, defaultMaxTokens, v, maxRunning, roleDelayMs);
+        charsPerToken, defaultMaxTokens, v, maxRunning, roleDelayMs, sleep);
   }
 
   public SimOptions withMaxRunning(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, defaultMaxTokens, stepTokens, v, roleDelayMs);
+        charsPerToken, defaultMaxTokens, stepTokens, v, roleDelayMs, sleep);
   }
 
   public SimOptions withRoleDelayMs(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, v);
+        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, v, sleep);
+  }
+
+  public SimOptions withSleep(SleepModel v) {
+    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
+        ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
+        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, v);
   }
 }

@@ -19,6 +19,7 @@ public final class SimServer {
   private final SimCore core;
   private final GenerateRoute generate;
   private final InfoRoutes info;
+  private final SleepRoutes sleep;
   private final LoadRoutes load;
   private volatile HttpServer http;
   private volatile String deploymentId;
@@ -29,6 +30,7 @@ public final class SimServer {
     this.core = new SimCore(vertx, options);
     this.generate = new GenerateRoute(core);
     this.info = new InfoRoutes(core);
+    this.sleep = new SleepRoutes(core);
     this.load = new LoadRoutes(core);
   }
 
@@ -134,6 +136,9 @@ public final class SimServer {
   private void route(HttpServerRequest req, String path, Buffer body) {
     HttpServerResponse resp = req.response();
     Engine e = core.engine;
+    if (sleep.handle(req, path, body)) {
+      return;
+    }
     switch (path) {
       case "/v1/chat/completions" -> {
         if (expect(req, HttpMethod.POST)) {

@@ -17,6 +17,9 @@ public final class SseFramer {
     }
   }
 
+  /** The bytes of a data line that are not data: {@code "data: "} and a CR before the LF. */
+  private static final int LINE_OVERHEAD = 7;
+
   private final int maxEventBytes;
   /** The unfinished line carried over from earlier reads; grows by doubling, so appends are amortised O(1). */
   private byte[] partial;
@@ -65,7 +68,9 @@ public final class SseFramer {
 
   private void carry(byte[] a, int from, int to) {
     int n = to - from;
-    if (partialLen + n + pendingDataBytes() > maxEventBytes) {
+    // A carried line still holds its "data: " and a CR that the event's data will not: allow for them, so
+    // an event's verdict does not depend on where the network split it (line() checks the data exactly).
+    if (partialLen + n + pendingDataBytes() > (long) maxEventBytes + LINE_OVERHEAD) {
       throw new OversizedEventException(maxEventBytes);
     }
     if (partial == null) {

@@ -16,6 +16,8 @@ public enum AttemptResult {
   SERVER_ERROR,
   /** No output within the attempt's full deadline. */
   TIMEOUT,
+  /** The answer passed one of the gateway's size limits: the gateway's choice, not the engine's failure. */
+  TOO_LARGE,
   /** The request's own time ran out before the attempt had its full deadline: no verdict on the backend. */
   OUT_OF_TIME,
   CANCELLED;

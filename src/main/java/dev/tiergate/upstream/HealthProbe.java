@@ -22,10 +22,13 @@ import java.util.List;
 public final class HealthProbe {
   private final HttpClient client;
   private final long timeoutMs;
+  /** Engine text quoted in a probe's verdict ends up in status and in log lines: scrubbed here, before it is cut short. */
+  private final Secrets secrets;
 
-  public HealthProbe(HttpClient client, long timeoutMs) {
+  public HealthProbe(HttpClient client, long timeoutMs, Secrets secrets) {
     this.client = client;
     this.timeoutMs = timeoutMs;
+    this.secrets = secrets;
   }
 
   public Future<ProbeResult> probe(BackendConfig b) {
@@ -34,7 +37,7 @@ public final class HealthProbe {
         return Future.succeededFuture(failure(b.engine(), ar.cause()));
       }
       Reply r = ar.result();
-      return Future.succeededFuture(classify(b.engine(), r.status, r.body));
+      return Future.succeededFuture(classify(b.engine(), r.status, Buffer.buffer(secrets.redact(r.body.toString()))));
     });
   }
 
@@ -111,7 +114,7 @@ public final class HealthProbe {
         return Future.succeededFuture(new ProbeResult(ProbeResult.State.LOADING, "busy: a one-token request was answered " + status));
       }
       return Future.succeededFuture(new ProbeResult(ProbeResult.State.DOWN, "a one-token request was answered " + status
-          + (ar.result().body.length() == 0 ? "" : ": " + abbreviate(ar.result().body.toString()))));
+          + (ar.result().body.length() == 0 ? "" : ": " + abbreviate(secrets.redact(ar.result().body.toString())))));
     });
   }
 

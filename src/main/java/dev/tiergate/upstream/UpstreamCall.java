@@ -30,13 +30,14 @@ public final class UpstreamCall {
 
   /**
    * What to send and how much to accept back; {@code clientHeaders} are filtered by
-   * {@link ForwardedHeaders}; {@code budget} bounds the bytes of buffered responses.
+   * {@link ForwardedHeaders}; {@code budget} bounds the bytes of buffered responses; the two callbacks
+   * tell the caller that an oversized event or the budget cut an answer (upstream cannot count them).
    */
   public record Spec(String path, RequestBody body, boolean stream, int maxTokens, long maxResponseBytes, int maxEventBytes,
-      MultiMap clientHeaders, BufferBudget budget, Runnable onOversizedEvent) {
+      MultiMap clientHeaders, BufferBudget budget, Runnable onOversizedEvent, Runnable onBudgetRefused) {
     public Spec(String path, RequestBody body, boolean stream, int maxTokens, long maxResponseBytes, int maxEventBytes,
         MultiMap clientHeaders, BufferBudget budget) {
-      this(path, body, stream, maxTokens, maxResponseBytes, maxEventBytes, clientHeaders, budget, () -> { });
+      this(path, body, stream, maxTokens, maxResponseBytes, maxEventBytes, clientHeaders, budget, () -> { }, () -> { });
     }
   }
 
@@ -127,6 +128,8 @@ public final class UpstreamCall {
     private volatile long headNanos;
     private volatile boolean output;
     private boolean over;
+    /** A whole answer passed maxResponseBytes: a limit of ours, which a long answer (logprobs) reaches honestly. */
+    private boolean overCap;
 
     Attempt(int index, Target target) {
       this.index = index;
@@ -219,14 +222,17 @@ public final class UpstreamCall {
             succeed(new UpstreamResult.Streaming(target, index, sentNanos, stream, ar.result()));
           } else {
             GatewayError err = GatewayError.from(ar.cause());
-            failed(err.retryable() ? AttemptResult.ENGINE_ERROR : AttemptResult.CLIENT_ERROR, err);
+            failed(err.kind() == Kind.UPSTREAM_TOO_LARGE ? AttemptResult.TOO_LARGE
+                : err.retryable() ? AttemptResult.ENGINE_ERROR : AttemptResult.CLIENT_ERROR, err);
           }
         });
       } else {
         readBounded(response, spec.maxResponseBytes(), true).onComplete(ar -> {
           if (ar.failed()) {
             GatewayError err = GatewayError.from(ar.cause());
-            failed(err.kind() == Kind.OVERLOADED ? AttemptResult.CANCELLED
+            // Our limits (the shared budget, maxResponseBytes) are no fault of the engine that produced the answer.
+            failed(err.kind() == Kind.UPSTREAM_TOO_LARGE ? AttemptResult.TOO_LARGE
+                : err.kind() == Kind.OVERLOADED || overCap ? AttemptResult.CANCELLED
                 : err.kind() == Kind.UPSTREAM_TIMEOUT ? AttemptResult.TIMEOUT : AttemptResult.SERVER_ERROR, err);
           } else {
             Buffer whole = ar.result();
@@ -332,10 +338,12 @@ public final class UpstreamCall {
           return;
         }
         if (acc.length() + chunk.length() > cap) {
-          fail(p, acc, reserve, GatewayError.of(Kind.UPSTREAM_ERROR, "upstream response exceeds " + cap + " bytes"));
+          overCap = reserve;
+          fail(p, acc, reserve, GatewayError.of(Kind.UPSTREAM_TOO_LARGE, "upstream response exceeds " + cap + " bytes"));
           return;
         }
         if (reserve && !spec.budget().tryReserve(chunk.length())) {
+          spec.onBudgetRefused().run();
           fail(p, acc, reserve, GatewayError.of(Kind.OVERLOADED, "the gateway is holding its maximum of request and"
               + " response bodies in memory (server.maxBufferedBytes); retry shortly"));
           return;

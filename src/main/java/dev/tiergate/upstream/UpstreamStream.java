@@ -91,7 +91,7 @@ public final class UpstreamStream implements EventSource {
     } catch (SseFramer.OversizedEventException e) {
       // Our limit, not the engine's failure: the backend is not charged for it.
       onOversized.run();
-      fail(GatewayError.of(Kind.UPSTREAM_ERROR, e.getMessage() + " (server.maxEventBytes)"), AttemptResult.CANCELLED);
+      fail(GatewayError.of(Kind.UPSTREAM_TOO_LARGE, e.getMessage() + " (server.maxEventBytes)"), AttemptResult.TOO_LARGE);
       return;
     }
     afterData();

@@ -144,7 +144,8 @@ class HttpSurfaceTest {
     TestGateway.Reply r = gw.post("/v1/chat/completions", chat(false), "x-replay", big.name());
     assertEquals(502, r.status(), r.body());
     JsonObject err = new JsonObject(r.body()).getJsonObject("error");
-    assertEquals("upstream_error", err.getString("code"));
+    assertEquals("upstream_response_too_large", err.getString("code"));
+    assertEquals("upstream_error", err.getString("type"));
     assertTrue(err.getString("message").contains("4096"), err.encode());
     outcomes.expect("upstream_error", 1);
 
