@@ -11,13 +11,22 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Operator endpoints (status, swaps, key reload, and {@code /metrics} when so configured) need an
+ * Endpoints outside the request pipeline. Operator endpoints (status, swaps, key reload, and {@code /metrics} when so configured) need an
  * admin key once the gateway has keys: 401 without a valid key, 403 with a user key.
  */
 final class AdminGate {
   private AdminGate() {}
 
   static Handler<RoutingContext> of(Keys keys, GatewayMetrics metrics, Handler<RoutingContext> next) {
+    return gate(keys, metrics, next, true);
+  }
+
+  /** Any valid key (the model list): with keys configured, nothing but health and readiness is open. */
+  static Handler<RoutingContext> anyKey(Keys keys, GatewayMetrics metrics, Handler<RoutingContext> next) {
+    return gate(keys, metrics, next, false);
+  }
+
+  private static Handler<RoutingContext> gate(Keys keys, GatewayMetrics metrics, Handler<RoutingContext> next, boolean admin) {
     if (!keys.enabled()) {
       return next;
     }
@@ -32,7 +41,7 @@ final class AdminGate {
         ctx.fail(e);
         return;
       }
-      if (!p.admin()) {
+      if (admin && !p.admin()) {
         metrics.keyRejected(p.name(), KeyRejection.PERMISSION_DENIED);
         ctx.fail(GatewayError.of(Kind.PERMISSION_DENIED, "The key '" + p.name() + "' is not an admin key; "
             + ctx.request().path() + " needs one (role: admin)."));

@@ -118,7 +118,7 @@ public final class ApiVerticle extends VerticleBase {
           new SwapWaitStage(services, route),
           new CallStage(services, clients, services.budget()))));
     }
-    get(router, "/v1/models", new ModelsHandler(services.config(), services.fleet()));
+    get(router, "/v1/models", AdminGate.anyKey(services.keys(), services.metrics(), new ModelsHandler(services.config(), services.fleet())));
     get(router, "/health", ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end("{\"status\":\"ok\"}"));
     get(router, "/ready", this::ready);
     boolean keyed = services.keys().enabled();

@@ -30,13 +30,13 @@ final class LimitStage implements Stage {
     if (p == null) {
       return Future.succeededFuture();
     }
-    String asked = x.hints.tier();
+    String asked = x.hints == null ? null : x.hints.tier();
     if (asked != null && services.router().hasTier(asked) && !p.allows(asked)) {
       services.metrics().keyRejected(p.name(), KeyRejection.FORBIDDEN_TIER);
       throw GatewayError.of(Kind.FORBIDDEN_TIER, "The key '" + p.name() + "' may not use tier '" + asked + "'; its tiers: "
           + p.tiersText() + ".", "header".equals(x.hints.source()) ? Hints.TIER_HEADER : "model");
     }
-    Future<Admission> f = services.limits().acquire(p, x.facts.promptTokens());
+    Future<Admission> f = services.limits().acquire(p, estimate(x));
     if (f.isComplete()) {
       return f.succeeded() ? admitted(x, f.result()) : f.mapEmpty();
     }
@@ -71,13 +71,17 @@ final class LimitStage implements Stage {
     Principal p = x.principal;
     if (!a.admitted()) {
       services.metrics().keyRejected(p.name(), KeyRejection.RATE_LIMITED);
-      throw refused(p, a, x.facts.promptTokens());
+      throw refused(p, a, estimate(x));
     }
     x.admission = a;
-    long estimate = x.facts.promptTokens();
+    long estimate = estimate(x);
     x.recorder.onFinish((prompt, completion, reached) ->
         a.finish(reached ? (prompt >= 0 ? prompt : estimate) + Math.max(0, completion) : 0));
     return Future.succeededFuture();
+  }
+
+  private static int estimate(Exchange x) {
+    return x.facts == null ? 0 : Math.max(0, x.facts.promptTokens());
   }
 
   /** OpenAI's wording, with the key's name and the limit that bit. */

@@ -47,7 +47,15 @@ final class RedisLimits implements LimitStore {
   @Override
   public Future<Admission> acquire(Principal p, long tokens) {
     String lease = p.maxConcurrent() > 0 ? replica + ":" + leases.incrementAndGet() : "-";
-    return eval("a", p, tokens, lease).map(r -> {
+    Future<Response> sent = send("a", p, tokens, lease);
+    Future<Response> answered = timed(sent);
+    sent.onSuccess(r -> {
+      // Redis admitted it after we stopped waiting (the request went on by the fail mode): give it back.
+      if (answered.failed() && r.get(0).toInteger() == 0) {
+        eval("f", p, -tokens, lease);
+      }
+    });
+    return answered.map(r -> {
       Admission.Reason refused = Admission.Reason.of(r.get(0).toInteger());
       return new Admission(p, refused, r.get(1).toLong(), p.rpm(), r.get(2).toLong(), r.get(3).toLong(), p.tpm(),
           r.get(4).toLong(), r.get(5).toLong(), tokens, refused == null ? this : null, lease);
@@ -70,6 +78,10 @@ final class RedisLimits implements LimitStore {
   }
 
   private Future<Response> eval(String mode, Principal p, long n, String lease) {
+    return timed(send(mode, p, n, lease));
+  }
+
+  private Future<Response> send(String mode, Principal p, long n, String lease) {
     String tag = prefix + "{" + p.id() + "}";
     Request sha = args(Request.cmd(Command.EVALSHA).arg(SHA), tag, mode, p, n, lease);
     Future<Response> sent = redis.send(sha).recover(t -> {
@@ -79,7 +91,7 @@ final class RedisLimits implements LimitStore {
       }
       return Future.failedFuture(t);
     });
-    return timed(sent);
+    return sent;
   }
 
   private Request args(Request r, String tag, String mode, Principal p, long n, String lease) {

@@ -282,6 +282,11 @@ class KeysTest {
     assertEquals("invalid_api_key", error(status).getString("code"));
     assertTrue(!status.body().contains("127.0.0.1"), "no backend URL without a key");
     assertEquals(401, gw.get("/metrics").status());
+    assertEquals(401, gw.get("/v1/models").status(), "the model list needs a key too");
+    Reply models = TestGateway.await(gw.onLoop(() -> gw.client().request(io.vertx.core.http.HttpMethod.GET, gw.port(), "127.0.0.1",
+        "/v1/models").compose(req -> req.putHeader("authorization", "Bearer " + ALICE).send())
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())))));
+    assertEquals(200, models.status(), "any valid key lists the models");
     for (String path : new String[] {"/tiergate/status", "/metrics"}) {
       Reply user = TestGateway.await(gw.onLoop(() -> gw.client().request(io.vertx.core.http.HttpMethod.GET, gw.port(), "127.0.0.1", path)
           .compose(req -> req.putHeader("authorization", "Bearer " + ALICE).send())
