@@ -297,6 +297,11 @@ class KeysTest {
           .compose(req -> req.putHeader("authorization", "Bearer " + ADMIN).send())
           .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())))));
       assertEquals(200, admin.status(), path);
+      if (path.equals("/tiergate/status")) {
+        JsonObject auth = new JsonObject(admin.body()).getJsonObject("auth");
+        assertEquals(5, auth.getInteger("keys"));
+        assertEquals("local", auth.getString("limitStore"));
+      }
       assertTrue(!admin.body().contains(ADMIN) && !admin.body().contains(ALICE) && !admin.body().contains(KeyConfig.hex(ALICE)),
           "no key or key hash in " + path);
     }
