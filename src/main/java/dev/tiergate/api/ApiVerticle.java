@@ -125,9 +125,9 @@ public final class ApiVerticle extends VerticleBase {
     get(router, "/tiergate/status", admin(new StatusHandler(services)));
     // With keys, an admin key opens the operator actions; without, only lifecycle.adminEndpoints does.
     if (keyed || services.config().lifecycle().adminEndpoints()) {
-      AdminHandler admin = new AdminHandler(services.lifecycles());
-      router.post("/tiergate/tiers/:name/activate").handler(admin(admin::activate));
-      router.post("/tiergate/groups/:name/stop").handler(admin(admin::stop));
+      AdminHandler ops = new AdminHandler(services.lifecycles());
+      router.post("/tiergate/tiers/:name/activate").handler(admin(ops::activate));
+      router.post("/tiergate/groups/:name/stop").handler(admin(ops::stop));
     }
     if (keyed) {
       router.post("/tiergate/reload-keys").handler(admin(new ReloadKeysHandler(services)));
