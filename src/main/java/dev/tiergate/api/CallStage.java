@@ -60,7 +60,7 @@ final class CallStage implements Stage {
     UpstreamCall.Spec spec = new UpstreamCall.Spec(x.endpoint.path, f.body(), f.stream(), f.maxTokens(),
         config.server().maxResponseBytes(), (int) Math.min(Integer.MAX_VALUE, config.server().maxEventBytes()),
         x.request.headers(), budget, () -> services.metrics().limitHit(Limit.EVENT_SIZE),
-        () -> services.metrics().limitHit(Limit.BUFFERED_BYTES));
+        () -> services.metrics().limitHit(Limit.BUFFERED_BYTES), f.promptTokens(), !x.hints.batch());
     UpstreamCall call = new UpstreamCall(x.ctx.vertx(), clients, services.fleet(), spec, targets);
     x.call = call;
     x.response.closeHandler(v -> call.cancel());

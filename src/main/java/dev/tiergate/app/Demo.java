@@ -3,6 +3,7 @@ package dev.tiergate.app;
 import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.ConfigLoader;
 import dev.tiergate.config.GatewayConfig;
+import dev.tiergate.config.LifecycleConfig;
 import dev.tiergate.config.TierConfig;
 import dev.tiergate.sim.Profiles;
 import dev.tiergate.sim.SimOptions;
@@ -26,17 +27,19 @@ public final class Demo {
     String rig = "big";
     Integer port = null;
     String boot = null;
+    boolean cold = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(Main.value(args, ++i, "--port"));
         case "--rig" -> rig = Main.value(args, ++i, "--rig");
         case "--boot-seconds" -> boot = Main.value(args, ++i, "--boot-seconds");
+        case "--cold" -> cold = true;
         default -> throw new IllegalArgumentException("demo: unknown option '" + args[i] + "' (--port N, --rig big|small, "
-            + "--boot-seconds N)");
+            + "--boot-seconds N, --cold)");
       }
     }
     if (rig.equals("small")) {
-      small(port, boot);
+      small(port, boot, cold);
       return;
     }
     if (!rig.equals("big")) {
@@ -65,7 +68,7 @@ public final class Demo {
    * The small rig: the three tiers share "the GPUs", so the gateway starts each one's engine (a
    * simulator process with the same calibration) through its lifecycle and swaps on demand.
    */
-  private static void small(Integer port, String bootSeconds) {
+  private static void small(Integer port, String bootSeconds, boolean cold) {
     Map<String, String> env = new HashMap<>(System.getenv());
     env.put("TIERGATE_JAVA", ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
     env.put("TIERGATE_CLASSPATH", System.getProperty("java.class.path"));
@@ -73,6 +76,9 @@ public final class Demo {
       env.put("TIERGATE_BOOT_SECONDS", bootSeconds);
     }
     GatewayConfig config = new ConfigLoader(env::get).loadResource(ConfigLoader.SMALL_DEMO_RESOURCE);
+    if (cold) {
+      config = withoutWarm(config);
+    }
     if (port != null) {
       config = Launch.withPort(config, port);
     }
@@ -81,7 +87,7 @@ public final class Demo {
     System.out.println("""
 
         Small-rig demo: fast, max and prefill share two (simulated) GPUs; one tier is live at a time.
-        The gateway is starting fast (home) now; each swap takes a few seconds (a real one takes minutes).
+        The gateway is starting the engines now (%2$s): fast (home) serves first.
           OpenAI base URL: http://127.0.0.1:%1$d/v1
           A strict request for max waits while the gateway swaps, then gets its answer from max:
             curl -s http://127.0.0.1:%1$d/v1/chat/completions -D - -H 'Content-Type: application/json' \\
@@ -90,7 +96,19 @@ public final class Demo {
           Watch the swap:   curl -s http://127.0.0.1:%1$d/tiergate/status
           Swap by hand:     curl -s -X POST http://127.0.0.1:%1$d/tiergate/tiers/prefill/activate
           Ctrl-C stops the gateway and every engine it started.
-        """.formatted(p));
+        """.formatted(p, cold ? "cold swaps: each swap stops one engine and boots the next"
+            : "warm swaps: each engine boots once, then sleeps and wakes in seconds; --cold to compare"));
+  }
+
+  /** The same config with every tier swapping cold (stopped and started rather than put to sleep). */
+  static GatewayConfig withoutWarm(GatewayConfig c) {
+    List<TierConfig> tiers = new ArrayList<>();
+    for (TierConfig t : c.tiers()) {
+      LifecycleConfig l = t.lifecycle();
+      LifecycleConfig cold = l == null ? null : new LifecycleConfig(l.process(), l.commands(), l.http(), l.readyTimeoutMs(), null);
+      tiers.add(t.withLifecycle(cold));
+    }
+    return c.withTiers(tiers);
   }
 
   /** Starts a simulator for every backend of the config, on the backend's own port. */

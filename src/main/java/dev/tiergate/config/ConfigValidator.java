@@ -225,6 +225,7 @@ final class ConfigValidator {
       if (t.lifecycle() != null) {
         lifecycle(at + ".lifecycle", t.lifecycle());
       }
+      policy(at, t);
     }
     for (int i = 0; i < tiers.size(); i++) {
       TierConfig t = tiers.get(i);
@@ -240,6 +241,25 @@ final class ConfigValidator {
           problems.add(at + ": a tier cannot fall back to itself");
         }
       }
+    }
+  }
+
+  private void policy(String at, TierConfig t) {
+    if (t.profile() != null) {
+      TierPolicy.Profile p = t.profile();
+      if (!(p.prefillTps() > 0) || !(p.decodeTps() > 0) || p.ttftBaseMs() < 0 || p.prefillHalfRateTokens() < 0) {
+        problems.add(at + ".profile: prefillTps and decodeTps must be positive, ttftBaseMs and prefillHalfRateTokens not negative");
+      }
+    }
+    if (t.admission() != null) {
+      TierPolicy.Admission a = t.admission();
+      if (a.longPromptTokens() < 1 || a.maxQueue() < 1 || a.maxQueuedPrefillTokens() < 1 || a.maxWaitMs() < 1) {
+        problems.add(at + ".admission: longPromptTokens, maxQueue, maxQueuedPrefillTokens and maxWaitMs must be positive");
+      }
+    }
+    if (t.slo() != null && (t.slo().ttftMs() == null && t.slo().tpotMs() == null
+        || t.slo().ttftMs() != null && t.slo().ttftMs() <= 0 || t.slo().tpotMs() != null && t.slo().tpotMs() <= 0)) {
+      problems.add(at + ".slo: give ttftMs and/or tpotMs, positive");
     }
   }
 
@@ -452,6 +472,13 @@ final class ConfigValidator {
     for (Map.Entry<String, String> a : r.aliases().entrySet()) {
       tierRef("routing.aliases." + a.getKey(), a.getValue());
     }
+    for (int i = 0; i < r.predicted().prefer().size(); i++) {
+      tierRef("routing.predicted.prefer[" + i + "]", r.predicted().prefer().get(i));
+    }
+    if (!(r.predicted().marginRatio() >= 1.0 && r.predicted().marginRatio() <= 100)) {
+      problems.add("routing.predicted.marginRatio: must be in [1, 100], got " + r.predicted().marginRatio());
+    }
+    nonNegative("routing.predicted.marginMs", r.predicted().marginMs());
   }
 
   private void condition(String at, RuleConfig.RuleCondition c) {

@@ -60,6 +60,10 @@ public record GatewayConfig(
     return new GatewayConfig(s, routing, timeouts, health, tiers, metrics, groups, lifecycle, auth);
   }
 
+  public GatewayConfig withTiers(List<TierConfig> t) {
+    return new GatewayConfig(server, routing, timeouts, health, t, metrics, groups, lifecycle);
+  }
+
   /** The group a tier belongs to, if any. */
   public Optional<GroupConfig> groupOf(String tier) {
     return groups.stream().filter(g -> g.tiers().contains(tier)).findFirst();

@@ -1,6 +1,10 @@
 package dev.tiergate.fleet;
 
 import dev.tiergate.config.BackendConfig;
+import dev.tiergate.config.TierPolicy;
+import dev.tiergate.routing.BackendLoad;
+import dev.tiergate.routing.BackendRates;
+import dev.tiergate.upstream.EngineLoad;
 import dev.tiergate.upstream.Admission;
 import dev.tiergate.upstream.LiveAttempt;
 import java.util.List;
@@ -40,11 +44,15 @@ public final class BackendState {
   /** When a request last started or ended here: a live tier idle long enough goes back home. */
   private volatile long lastUsedNanos = System.nanoTime();
   final Discovery discovery;
+  final LearnedRates rates;
+  /** The engine's own load report, scraped each probe interval; null until one arrives. */
+  private volatile EngineLoad engineLoad;
 
-  BackendState(String tier, BackendConfig config) {
+  BackendState(String tier, BackendConfig config, TierPolicy.Profile profile) {
     this.tier = tier;
     this.config = config;
     this.discovery = new Discovery(config);
+    this.rates = new LearnedRates(profile);
   }
 
   public String tier() {
@@ -112,6 +120,39 @@ public final class BackendState {
     return max != null && inflight.get() >= max;
   }
 
+  /** The gateway's own outstanding work here, plus what the engine last reported. */
+  public BackendLoad load() {
+    long queued = 0;
+    int waiting = 0;
+    int decoding = 0;
+    int interactive = 0;
+    for (LiveAttempt a : attempts) {
+      if (a.hasOutput()) {
+        decoding++;
+        if (a.interactive()) {
+          interactive++;
+        }
+      } else {
+        waiting++;
+        queued += a.promptTokens();
+      }
+    }
+    EngineLoad e = engineLoad;
+    return new BackendLoad(queued, waiting, decoding, interactive, e == null ? -1 : e.running(), e == null ? -1 : e.waiting());
+  }
+
+  public BackendRates rates() {
+    return rates;
+  }
+
+  void engineLoad(EngineLoad e) {
+    engineLoad = e;
+  }
+
+  public EngineLoad engineLoad() {
+    return engineLoad;
+  }
+
   /** Admits an attempt and counts it in flight; a half-open circuit admits one trial at a time. */
   Admission start(long now, LiveAttempt attempt) {
     long until = circuitOpenUntil;
@@ -126,6 +167,8 @@ public final class BackendState {
       lastUsedNanos = now;
       inflight.incrementAndGet();
       if (attempt != null) {
+        BackendLoad before = load();
+        attempt.admitted(before.queuedPrefillTokens(), before.decoding());
         attempts.add(attempt);
       }
     }

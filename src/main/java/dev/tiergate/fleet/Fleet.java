@@ -41,7 +41,7 @@ public final class Fleet implements FleetView, BackendTracker {
       // A tier of an exclusive group is live only once the lifecycle says so.
       boolean grouped = config.groupOf(t.name()).isPresent();
       for (BackendConfig b : t.backends()) {
-        BackendState s = new BackendState(t.name(), b);
+        BackendState s = new BackendState(t.name(), b, t.profile());
         s.live(!grouped);
         backends.put(b.name(), s);
       }

@@ -2,7 +2,9 @@ package dev.tiergate.fleet;
 
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.HealthConfig;
+import dev.tiergate.upstream.EngineLoad;
 import dev.tiergate.upstream.HealthProbe;
+import dev.tiergate.upstream.LoadProbe;
 import dev.tiergate.upstream.ProbeResult;
 import dev.tiergate.upstream.Secrets;
 import io.vertx.core.Future;
@@ -33,6 +35,10 @@ public final class Prober {
   private final HealthConfig health;
   private final HttpClient client;
   private final HealthProbe probe;
+  private final LoadProbe loads;
+  /** Probe rounds to skip before asking an engine without a metrics endpoint again. */
+  private static final int LOAD_RETRY_TICKS = 12;
+  private final java.util.Map<String, Integer> loadSkips = new java.util.concurrent.ConcurrentHashMap<>();
   private final Set<String> busy = new HashSet<>();
   private final List<Long> timers = new ArrayList<>();
   /** A periodic tick already queued when stop() runs must not use the closed client. */
@@ -49,6 +55,7 @@ public final class Prober {
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, health.timeoutMs())),
         new PoolOptions().setHttp1MaxSize(Math.max(4, 2 * backends)));
     this.probe = new HealthProbe(client, health.timeoutMs(), Secrets.of(config));
+    this.loads = new LoadProbe(client, health.timeoutMs());
   }
 
   /** Probes everything once now, then every interval; completes after the first round. */
@@ -104,29 +111,70 @@ public final class Prober {
       // Names and window first, so the backend is routed with them from its first request on.
       return discover(b).onComplete(ar -> fleet.probed(name, h, null));
     }
-    long now = System.nanoTime();
-    boolean stalled = b.stalled(now, health.stallMs() * 1_000_000L);
-    Future<Void> verified = stalled || b.suspect() ? verify(b, now) : Future.succeededFuture();
-    return verified.compose(v -> b.deepFailure() == null && b.discovery.due(System.nanoTime()) ? discover(b)
-        : Future.succeededFuture());
+    return scrapeLoad(b).compose(v -> {
+      long now = System.nanoTime();
+      boolean stalled = b.stalled(now, health.stallMs() * 1_000_000L);
+      return stalled || b.suspect() ? verify(b, now) : Future.<Void>succeededFuture();
+    }).compose(v -> b.deepFailure() == null && b.discovery.due(System.nanoTime()) ? discover(b) : Future.succeededFuture());
+  }
+
+  /**
+   * The engine's own load report, for the predictor and to tell a saturated engine from a wedged
+   * one. An engine without a metrics endpoint is asked again only every {@link #LOAD_RETRY_TICKS}.
+   */
+  private Future<Void> scrapeLoad(BackendState b) {
+    String name = b.config().name();
+    Integer skip = loadSkips.get(name);
+    if (skip != null && skip > 0) {
+      loadSkips.put(name, skip - 1);
+      return Future.succeededFuture();
+    }
+    return loads.scrape(b.config()).map(l -> {
+      if (l == null) {
+        loadSkips.put(name, LOAD_RETRY_TICKS);
+      } else {
+        loadSkips.remove(name);
+        b.engineLoad(l);
+      }
+      return null;
+    });
   }
 
   /** A deep probe of a backend that looks ready; its failure takes the backend out. */
   private Future<Void> verify(BackendState b, long since) {
-    return probe.deepProbe(b.config(), b.effectiveModel(), health.deepProbeTimeoutMs()).map(r -> {
+    EngineLoad before = b.engineLoad();
+    return probe.deepProbe(b.config(), b.effectiveModel(), health.deepProbeTimeoutMs()).compose(r -> {
       if (stopped) {
-        return null;
+        return Future.<Void>succeededFuture();
       }
       String name = b.config().name();
       if (r.state() == ProbeResult.State.READY) {
         fleet.deepProbeSucceeded(name);
-      } else if (r.state() == ProbeResult.State.DOWN && !(r.timedOut() && b.activeSince(since))) {
-        // Unanswered while a stream moved means a saturated engine (every slot busy), not a wedged one.
-        fleet.deepProbeFailed(name, r.detail());
-      } else {
-        b.suspect(false);
+        return Future.<Void>succeededFuture();
       }
-      return null;
+      if (r.state() != ProbeResult.State.DOWN) {
+        b.suspect(false);
+        return Future.<Void>succeededFuture();
+      }
+      if (!r.timedOut()) {
+        fleet.deepProbeFailed(name, r.detail());
+        return Future.<Void>succeededFuture();
+      }
+      // Unanswered: wedged, or saturated (every slot busy with work that shows no output yet). A
+      // stream that moved, or the engine's own token counter moving, says saturated.
+      return loads.scrape(b.config()).map(after -> {
+        boolean progressed = before != null && after != null && before.generatedTokens() >= 0
+            && after.generatedTokens() > before.generatedTokens();
+        if (after != null) {
+          b.engineLoad(after);
+        }
+        if (b.activeSince(since) || progressed) {
+          b.suspect(false);
+        } else {
+          fleet.deepProbeFailed(name, r.detail());
+        }
+        return null;
+      });
     });
   }
 

@@ -19,8 +19,11 @@ final class OwnedProcess implements EngineControl {
   private final String tier;
   private final LifecycleConfig.Process spec;
   private final LogTail log;
-  private Process process;
+  /** Volatile: the shutdown hook reads it from its own thread. */
+  private volatile Process process;
   private boolean stopping;
+  /** The gateway is going away: a process that finishes starting now is stopped at once, not left behind. */
+  private volatile boolean shutDown;
   private volatile String exited;
   private Runnable onCrash = () -> { };
 
@@ -49,6 +52,11 @@ final class OwnedProcess implements EngineControl {
       return pb.start();
     }, false).recover(t -> Future.failedFuture("cannot start " + spec.command().get(0) + ": " + t.getMessage()))
         .map(p -> {
+          if (shutDown) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new IllegalStateException("the gateway is shutting down");
+          }
           process = p;
           OutputPump.start(p, log, "tiergate-engine-log-" + tier);
           p.onExit().thenAccept(done -> context.runOnContext(v -> exitedOnItsOwn(done)));
@@ -101,6 +109,7 @@ final class OwnedProcess implements EngineControl {
 
   /** Shutdown of the gateway: nothing it started may outlive it. Blocks up to the grace time. */
   void stopNow() {
+    shutDown = true;
     Process p = process;
     if (p == null || !p.isAlive()) {
       return;

@@ -35,7 +35,7 @@ final class SwapRecord {
 
   private void end() {
     if (phase != null) {
-      phases.put(phase, System.nanoTime() - phaseStart);
+      phases.merge(phase, System.nanoTime() - phaseStart, Long::sum);
       phase = null;
     }
   }

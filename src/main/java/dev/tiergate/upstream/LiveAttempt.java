@@ -16,4 +16,16 @@ public interface LiveAttempt {
 
   /** The backend was found not to serve: give up on it and try the next candidate. Thread-safe. */
   void stalled(String why);
+
+  /** Prompt tokens this attempt asks the engine to prefill (the gateway's estimate). */
+  long promptTokens();
+
+  /** Whether a person is waiting on this stream (interactive), rather than a batch job. */
+  boolean interactive();
+
+  /**
+   * What was already on the backend when this attempt was admitted: prompt tokens waiting for a
+   * first output, and streams decoding. Called once, before the attempt counts itself.
+   */
+  void admitted(long prefillAhead, int decoding);
 }

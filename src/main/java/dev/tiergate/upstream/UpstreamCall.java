@@ -31,13 +31,15 @@ public final class UpstreamCall {
   /**
    * What to send and how much to accept back; {@code clientHeaders} are filtered by
    * {@link ForwardedHeaders}; {@code budget} bounds the bytes of buffered responses; the two callbacks
-   * tell the caller that an oversized event or the budget cut an answer (upstream cannot count them).
+   * tell the caller that an oversized event or the budget cut an answer (upstream cannot count them);
+   * {@code promptTokens} and {@code interactive} are what the fleet needs to know of the work it carries.
    */
   public record Spec(String path, RequestBody body, boolean stream, int maxTokens, long maxResponseBytes, int maxEventBytes,
-      MultiMap clientHeaders, BufferBudget budget, Runnable onOversizedEvent, Runnable onBudgetRefused) {
+      MultiMap clientHeaders, BufferBudget budget, Runnable onOversizedEvent, Runnable onBudgetRefused, long promptTokens,
+      boolean interactive) {
     public Spec(String path, RequestBody body, boolean stream, int maxTokens, long maxResponseBytes, int maxEventBytes,
         MultiMap clientHeaders, BufferBudget budget) {
-      this(path, body, stream, maxTokens, maxResponseBytes, maxEventBytes, clientHeaders, budget, () -> { }, () -> { });
+      this(path, body, stream, maxTokens, maxResponseBytes, maxEventBytes, clientHeaders, budget, () -> { }, () -> { }, 0, true);
     }
   }
 
@@ -77,6 +79,16 @@ public final class UpstreamCall {
   /** Backends that were tried and failed, as "name:why", in order. */
   public List<String> failures() {
     return failures;
+  }
+
+  /** Prompt tokens that were waiting on the answering backend when this request was sent to it. */
+  public long aheadAtStart() {
+    return current == null ? 0 : current.aheadAtStart;
+  }
+
+  /** Streams that were decoding on the answering backend when this request was sent to it. */
+  public int decodingAtStart() {
+    return current == null ? 0 : current.decodingAtStart;
   }
 
   /** Index of the target tried last (in flight or failed), -1 before the first attempt. */
@@ -127,6 +139,8 @@ public final class UpstreamCall {
     private long sentNanos;
     private volatile long headNanos;
     private volatile boolean output;
+    private long aheadAtStart;
+    private int decodingAtStart;
     private boolean over;
     /** A whole answer passed maxResponseBytes: a limit of ours, which a long answer (logprobs) reaches honestly. */
     private boolean overCap;
@@ -382,6 +396,22 @@ public final class UpstreamCall {
     @Override
     public long startedNanos() {
       return started;
+    }
+
+    @Override
+    public long promptTokens() {
+      return spec.promptTokens();
+    }
+
+    @Override
+    public boolean interactive() {
+      return spec.interactive();
+    }
+
+    @Override
+    public void admitted(long prefillAhead, int decoding) {
+      aheadAtStart = prefillAhead;
+      decodingAtStart = decoding;
     }
 
     @Override

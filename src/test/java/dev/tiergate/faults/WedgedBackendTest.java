@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -163,20 +162,25 @@ class WedgedBackendTest {
   }
 
   /**
-   * Known bug, reported: a non-streamed answer shows nothing until it is complete, so an engine whose
-   * slots are all busy with whole answers (llama.cpp with {@code -np} slots taken) looks wedged: its
-   * deep probe waits in the engine's queue, times out, and the backend is taken out with its work in
-   * flight thrown away and redone elsewhere. Telling the two apart needs the engine's own progress
-   * signal (its generated-token counter in {@code /metrics}); enable this test with that fix.
+   * A non-streamed answer shows nothing until it is complete, so an engine whose slots are all busy
+   * with whole answers (llama.cpp with its {@code -np} slots taken) looks wedged from outside: its
+   * deep probe waits in the engine's queue and times out. The engine's own progress counter
+   * ({@code llamacpp:n_decode_total} in {@code /metrics}, with {@code --metrics}) keeps moving while
+   * it works, and that tells saturated from wedged.
    */
   @Test
-  @Disabled("bug: a saturated engine busy with non-streamed answers is taken out as wedged (see the report of blast-tests)")
   void aSaturatedEngineBusyWithWholeAnswersIsNotTakenOut() {
     Vertx engines = Vertx.vertx();
     int[] busy = {0};
+    long[] decodes = {0};
     List<HttpServerRequest> deferred = new ArrayList<>();
     // One slot: a generation holds it 2.5 s and answers whole; a deep probe waits for the slot.
-    FakeEngine saturated = FakeEngine.start(engines).on("POST", "/v1/chat/completions", (req, body) -> {
+    FakeEngine saturated = FakeEngine.start(engines).on("GET", "/metrics", (req, body) -> {
+      decodes[0] += busy[0] > 0 ? 7 : 0; // the engine decodes while a slot is busy
+      req.response().putHeader("content-type", "text/plain; version=0.0.4")
+          .end("# TYPE llamacpp:n_decode_total counter\nllamacpp:n_decode_total " + decodes[0] + "\n"
+              + "llamacpp:requests_processing " + busy[0] + "\nllamacpp:requests_deferred " + deferred.size() + "\n");
+    }).on("POST", "/v1/chat/completions", (req, body) -> {
       if (body.toString().contains("\"ping\"") && busy[0] > 0) {
         deferred.add(req);
         return;

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -60,6 +61,13 @@ class SwapTest {
    * One swap before the tests, outside the blocked-loop guard: the first swap loads the lifecycle's,
    * the HTTP client's and Jackson's classes on an event loop, which is a one-time cost of the JVM.
    */
+  /** Every engine a test's gateway started is gone once the gateway is: none outlives its tier's owner. */
+  @AfterEach
+  void noEngineOutlivesItsGateway() {
+    Wire.await("no engine process outlives its gateway: " + ProcessHandle.current().descendants().map(ProcessHandle::pid).toList(),
+        15_000, () -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
+  }
+
   @BeforeAll
   static void warmUp() {
     int[] ports = {Engines.port(), Engines.port()};

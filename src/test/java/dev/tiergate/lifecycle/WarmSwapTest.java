@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -69,6 +70,13 @@ class WarmSwapTest {
         gw.sim(backend).port(), "127.0.0.1", "/is_sleeping").compose(req -> req.send()).compose(resp -> resp.body()
         .map(b -> new TestGateway.Reply(resp.statusCode(), resp.headers(), b.toString())))));
     return new JsonObject(r.body()).getBoolean("is_sleeping");
+  }
+
+  /** Every engine a test's gateway started is gone once the gateway is: none outlives its tier's owner. */
+  @AfterEach
+  void noEngineOutlivesItsGateway() {
+    Wire.await("no engine process outlives its gateway: " + ProcessHandle.current().descendants().map(ProcessHandle::pid).toList(),
+        15_000, () -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
   }
 
   @BeforeAll
