@@ -74,7 +74,7 @@ public final class ConfigLoader {
       if (msg != null && msg.startsWith("Duplicate field")) {
         throw new ConfigException(source, List.of(where + "duplicate key " + msg.substring("Duplicate field ".length())));
       }
-      throw new ConfigException(source, List.of(where + "not valid YAML: " + msg));
+      throw new ConfigException(source, List.of(where + "not valid YAML: " + withoutQuotedLines(msg)));
     }
     if (config == null) {
       throw new ConfigException(source, List.of("the file is empty"));
@@ -108,7 +108,7 @@ public final class ConfigLoader {
       throw new ConfigException(file, List.of(describe(e)));
     } catch (JsonProcessingException e) {
       String where = e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr() + ": ";
-      throw new ConfigException(file, List.of(where + "not valid YAML: " + e.getOriginalMessage()));
+      throw new ConfigException(file, List.of(where + "not valid YAML: " + withoutQuotedLines(e.getOriginalMessage())));
     }
     List<KeyConfig> keys = parsed == null ? List.of() : parsed.keys();
     java.util.Set<String> names = new java.util.HashSet<>();
@@ -171,7 +171,25 @@ public final class ConfigLoader {
     if (cut > 0) {
       msg = msg.substring(0, cut);
     }
-    return (path.isEmpty() ? "(top level)" : path) + ": " + msg;
+    return (path.isEmpty() ? "(top level)" : path) + ": " + withoutQuotedLines(msg);
+  }
+
+  /**
+   * The YAML parser quotes the offending line of the file (indented, with a caret under it); after
+   * substitution that line may hold a key from the environment, so the quotes are left out. The
+   * problem and its line and column stay.
+   */
+  static String withoutQuotedLines(String msg) {
+    if (msg == null || msg.indexOf('\n') < 0) {
+      return msg;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (String line : msg.split("\n")) {
+      if (!line.startsWith(" ") || line.startsWith(" in '")) {
+        sb.append(sb.length() == 0 ? "" : "\n").append(line);
+      }
+    }
+    return sb.toString();
   }
 
   static String path(List<JsonMappingException.Reference> refs) {

@@ -113,6 +113,10 @@ class AuthConfigTest {
     assertTrue(bad.getMessage().startsWith(file.toString()), bad.getMessage());
     assertEquals(List.of("keys[1].name: duplicate key name 'ops'", "keys[1]: the same key as auth.keys[0]; every key must be different"),
         bad.problems());
+    Files.writeString(file, "keys:\n  - { name: bob, key: \"secret-that-must-not-show-0123\" tiers: [max] }\n");
+    ConfigException syntax = assertThrows(ConfigException.class, () -> loader.loadKeysFile(c));
+    assertTrue(syntax.problems().get(0).contains("line 2, column 56"), syntax.getMessage());
+    assertFalse(syntax.getMessage().contains("secret-that-must-not-show"), syntax.getMessage());
     Files.writeString(file, "keys:\n  - { name: bob, key: \"${BOB_KEY}\", tiers: [max], rpm: 10 }\n");
     List<KeyConfig> keys = loader.loadKeysFile(c);
     assertEquals("bob", keys.get(0).name());

@@ -112,7 +112,7 @@ public final class RedisServer implements AutoCloseable {
   @Override
   public synchronized void close() {
     if (process != null) {
-      process.destroyForcibly();
+      kill();
     }
   }
 }
