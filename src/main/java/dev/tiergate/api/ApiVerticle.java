@@ -54,7 +54,8 @@ public final class ApiVerticle extends VerticleBase {
         .connectionHandler(connections::accept)
         .invalidRequestHandler(ApiVerticle::unparsable)
         .requestHandler(req -> accept(req, router));
-    return server.listen().onSuccess(services.shutdown()::register);
+    // With limits in Redis, this loop's connection is opened before the first request needs it.
+    return services.limits().warmUp().compose(v -> server.listen()).onSuccess(services.shutdown()::register);
   }
 
   @Override

@@ -85,6 +85,21 @@ public final class Limits {
     });
   }
 
+  /**
+   * Called on each API event loop before it listens: opens that loop's Redis connection and loads
+   * the script. Never fails: an unreachable Redis puts the limits in their fail mode (logged once)
+   * and the start goes on.
+   */
+  public Future<Void> warmUp() {
+    if (shared == null) {
+      return Future.succeededFuture();
+    }
+    return shared.warmUp().recover(t -> {
+      down(t);
+      return Future.succeededFuture();
+    });
+  }
+
   private Future<Admission> withoutShared(Principal p, long tokens) {
     events.storeUnavailable(failOpen);
     if (failOpen) {

@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class RedisLimits implements LimitStore {
   static final String SCRIPT = script();
   static final String SHA = sha1(SCRIPT);
+  static final long WARM_UP_MS = 3_000;
 
   private final Vertx vertx;
   private final Redis redis;
@@ -70,6 +71,25 @@ final class RedisLimits implements LimitStore {
     }
     // Best effort: a lease that cannot be given back expires by itself; a lost correction is one request's estimate.
     eval("f", p, tokenDelta, a.lease());
+  }
+
+  /**
+   * Opens this event loop's connection and loads the script, so the first request does not pay
+   * for a connection, a protocol handshake and a NOSCRIPT round trip under its deadline.
+   */
+  Future<Void> warmUp() {
+    Promise<Void> p = Promise.promise();
+    long timer = vertx.setTimer(WARM_UP_MS, id -> p.tryFail(new TimeoutException("no answer from Redis within " + WARM_UP_MS
+        + " ms at start")));
+    redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(SCRIPT)).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        p.tryComplete();
+      } else {
+        p.tryFail(ar.cause());
+      }
+    });
+    return p.future();
   }
 
   /** Answers when Redis does: used to notice that it is back. */

@@ -77,6 +77,18 @@ class KeysTest {
             """.formatted(KeyConfig.hex(BOB), TOK, CARL))
         .start();
     Wire.await("the dead tier is seen down", 5_000, () -> !gw.gateway().services().fleet().routable("solo-1"));
+    // Every path the tests take, once, before the blocked-loop guard watches: first use loads classes on the loops.
+    String slow = "{\"model\":\"m\",\"stream\":true,\"max_tokens\":400,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    for (int i = 0; i < 2; i++) {
+      Wire.Reader r = Wire.Reader.open(gw, "/v1/chat/completions", slow, "authorization", "Bearer " + ADMIN, "x-sim-decode-tps", "50");
+      r.awaitText("content", 5_000);
+      r.closeConnection();
+      gw.post("/v1/chat/completions", CHAT, "authorization", "Bearer " + ADMIN, "x-tiergate-tier", "fast", "x-tiergate-strict", "true",
+          "x-sim-fault", "error-500");
+      gw.post("/v1/chat/completions", "{\"model\":1}", "authorization", "Bearer " + ADMIN);
+      gw.post("/tiergate/reload-keys", "", "authorization", "Bearer " + ADMIN);
+    }
+    Wire.awaitNothingInFlight(gw);
     for (int i = 0; i < 3; i++) {
       gw.post("/v1/chat/completions", CHAT, "authorization", "Bearer " + ADMIN);
       gw.post("/v1/chat/completions", CHAT.replace("true", "x").replace("4,", "4,\"stream\":true,"), "authorization",

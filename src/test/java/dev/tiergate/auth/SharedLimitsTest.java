@@ -99,6 +99,11 @@ class SharedLimitsTest {
       // Loads the request path and the Redis client before the blocked-loop guard watches.
       g.post("/v1/chat/completions", CHAT, "authorization", "Bearer " + CONC);
       g.post("/v1/chat/completions", CHAT);
+      Wire.Reader r = Wire.Reader.open(g, "/v1/chat/completions", CHAT.replace("\"max_tokens\":2", "\"stream\":true,\"max_tokens\":50"),
+          "authorization", "Bearer " + CONC, "x-sim-decode-tps", "50");
+      r.awaitText("content", 5_000);
+      r.closeConnection();
+      Wire.await("the warm-up stream is gone", 5_000, () -> ":0".equals(redis.command("ZCARD tiergate:{" + KeyConfig.hex(CONC) + "}:c")));
     }
   }
 
@@ -138,6 +143,10 @@ class SharedLimitsTest {
   @Test
   @Order(1)
   void twoReplicasEnforceOneRpmLimitTogether() {
+    synchronized (LOG) {
+      assertTrue(LOG.stream().noneMatch(m -> m.contains("unreachable")),
+          "each replica opened its Redis connection before listening, so no first request hit the fail mode: " + LOG);
+    }
     long t0 = System.nanoTime();
     int[] ok = burst(SHARED, 40);
     double seconds = (System.nanoTime() - t0) / 1e9;
