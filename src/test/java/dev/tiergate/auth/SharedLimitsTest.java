@@ -220,4 +220,28 @@ class SharedLimitsTest {
       assertEquals(3, LOG.stream().filter(m -> m.contains("reachable again")).count(), "one line per replica coming back: " + LOG);
     }
   }
+
+  @Test
+  @Order(4)
+  void aReplicaStartsWhileRedisIsDownAndCountsAlone() {
+    try (dev.tiergate.testing.DeadPort dead = dev.tiergate.testing.DeadPort.reserve();
+        TestGateway g = TestGateway.builder()
+            .sim("fast-1", SimOptions.defaults("vllm").withModel("m").withTtftBaseMs(1).withDenseBatching(false))
+            .env("REDIS", "redis://127.0.0.1:" + dead.port()).env("DOWN", DOWN)
+            .config("""
+                routing: { defaultTier: fast }
+                tiers:
+                  - name: fast
+                    backends: [{ name: fast-1, url: "${SIM_FAST_1}", engine: vllm, model: m }]
+                auth:
+                  keys: [{ name: down, key: "${DOWN}", rpm: 2 }]
+                  limits: { store: redis, redis: "${REDIS}", failMode: open }
+                """)
+            .start()) {
+      assertFalse(g.gateway().services().limits().sharedUp());
+      assertEquals(200, chat(g, DOWN).status());
+      assertEquals(200, chat(g, DOWN).status());
+      assertEquals(429, chat(g, DOWN).status(), "this replica's own rpm of 2");
+    }
+  }
 }
