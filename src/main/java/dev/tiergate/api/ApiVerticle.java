@@ -109,15 +109,19 @@ public final class ApiVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     for (Endpoint e : Endpoint.values()) {
       RouteStage route = new RouteStage(services);
-      router.post(e.path).handler(new Pipeline(e, services, List.of(
+      List<Stage> stages = new java.util.ArrayList<>(List.of(
           new AcceptStage(services),
           new AuthStage(services),
           new ReadStage(services.config().server(), services.budget(), services.metrics()),
           new ParseStage(services),
           new LimitStage(services),
           route,
-          new SwapWaitStage(services, route),
-          new CallStage(services, clients, services.budget()))));
+          new SwapWaitStage(services, route)));
+      if (services.admissions().any()) {
+        stages.add(new AdmitStage(services));
+      }
+      stages.add(new CallStage(services, clients, services.budget()));
+      router.post(e.path).handler(new Pipeline(e, services, stages));
     }
     get(router, "/v1/models", AdminGate.anyKey(services.keys(), services.metrics(), new ModelsHandler(services.config(), services.fleet())));
     get(router, "/health", ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end("{\"status\":\"ok\"}"));
@@ -180,6 +184,6 @@ public final class ApiVerticle extends VerticleBase {
       ctx.response().setStatusCode(e.status()).end();
       return;
     }
-    Responses.error(ctx.response(), e, 1);
+    Responses.error(ctx.response(), e, 1, Endpoint.shapeForPath(ctx.request().path()));
   }
 }

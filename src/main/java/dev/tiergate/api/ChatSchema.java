@@ -72,7 +72,7 @@ final class ChatSchema {
   /** A string, null, or an array of content parts; returns the token kind it was. */
   private static JsonToken content(JsonWalk w, String path, JsonToken t) throws IOException {
     if (t == JsonToken.VALUE_STRING) {
-      w.textChars += w.p.getTextLength();
+      w.text();
     } else if (t == JsonToken.START_ARRAY) {
       int i = 0;
       JsonToken e;
@@ -102,13 +102,17 @@ final class ChatSchema {
         }
         case "refusal" -> w.optionalString(at + ".refusal", t, true);
         case "image_url" -> {
+          w.media = true;
           if (t != JsonToken.VALUE_STRING) {
             w.object(at + ".image_url", t);
             imageUrl(w, at + ".image_url");
           }
         }
         // Media payloads (base64 audio, files, video) are not prompt text.
-        default -> w.skip();
+        default -> {
+          w.media |= name.equals("input_audio") || name.equals("file") || name.equals("video_url");
+          w.skip();
+        }
       }
     }
     if (type == null) {
@@ -211,7 +215,7 @@ final class ChatSchema {
       }
     }
     // Schemas reach the model as rendered JSON, so their raw size is the honest measure.
-    w.textChars += w.p.currentLocation().getByteOffset() - start;
+    w.raw(w.p.currentLocation().getByteOffset() - start);
     return i > 0;
   }
 

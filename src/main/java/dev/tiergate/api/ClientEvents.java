@@ -13,7 +13,7 @@ import java.util.function.Function;
  * Renders upstream events as the client should see them: the usage event we asked for on the
  * client's behalf is dropped, engine quirks are fixed, and the model name is the client's own.
  */
-final class ClientEvents implements Function<SseEvent, Buffer> {
+final class ClientEvents implements Function<SseEvent, Buffer>, Render {
   private static final byte[] MODEL = JsonBytes.key("model");
   private static final byte[] PREFIX = "data: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SUFFIX = "\n\n".getBytes(StandardCharsets.US_ASCII);
@@ -49,6 +49,11 @@ final class ClientEvents implements Function<SseEvent, Buffer> {
   }
 
   @Override
+  public Buffer event(SseEvent event) {
+    return apply(event);
+  }
+
+  @Override
   public Buffer apply(SseEvent event) {
     if (!clientWantsUsage && event.isUsageOnly()) {
       return null;
@@ -58,7 +63,8 @@ final class ClientEvents implements Function<SseEvent, Buffer> {
   }
 
   /** A whole non-streamed body, with the same fixes as the events. */
-  Buffer body(Buffer json) {
+  @Override
+  public Buffer body(Buffer json) {
     return reasoning.apply(rename(fixer.body(json)));
   }
 

@@ -30,6 +30,9 @@ final class Decision {
     resp.putHeader("x-tiergate-tier", served.tier())
         .putHeader("x-tiergate-backend", served.backend().name())
         .putHeader("x-tiergate-reason", reason);
+    if (Double.isFinite(served.predictedTtftMs())) {
+      resp.putHeader("x-tiergate-predicted-ttft-ms", Long.toString(Math.round(served.predictedTtftMs())));
+    }
     promptTokens(x);
     failures(x);
   }

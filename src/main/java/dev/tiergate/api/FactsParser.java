@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import dev.tiergate.errors.GatewayError;
+import dev.tiergate.routing.TextMix;
 import dev.tiergate.upstream.RequestBody;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
@@ -13,9 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Validates a chat or completions body and measures it in a single streaming pass: the type of
- * every field an engine parses (see {@link ChatSchema}), the prompt size over every message, tool
- * schema and tool result, and the byte span of each top-level field for later patching. It never
+ * Validates a body of any of the gateway's APIs and measures it in a single streaming pass: the type
+ * of every field an engine parses (see {@link ChatSchema}, {@link ResponsesSchema},
+ * {@link MessagesSchema}), the prompt size over every message, instruction, tool schema and tool
+ * result, and the byte span of each top-level field for later patching. It never
  * builds a tree of the conversation, so a 200k-token body costs one scan.
  */
 public final class FactsParser {
@@ -76,6 +78,11 @@ public final class FactsParser {
     private int messages = -1;
     private boolean hasPrompt;
     private boolean hasTools;
+    private boolean hasMaxTokens;
+    private boolean hasInput;
+    private boolean hasQuery;
+    private boolean hasDocuments;
+    private boolean hasPreviousResponse;
 
     Pass(Endpoint endpoint, Buffer body, JsonParser p) {
       this.endpoint = endpoint;
@@ -110,22 +117,50 @@ public final class FactsParser {
         throw GatewayError.invalid("Unexpected data after the JSON object", null);
       }
       required();
-      long estimate = tokens + (long) Math.ceil(w.textChars / charsPerToken) + (long) TOKENS_PER_MESSAGE * Math.max(0, messages);
+      long fixed = tokens + (long) TOKENS_PER_MESSAGE * Math.max(0, messages);
+      long estimate = fixed + (long) Math.ceil(w.textChars / charsPerToken);
       int max = maxCompletionTokens >= 0 ? maxCompletionTokens : maxTokens;
+      TextMix mix = new TextMix(w.textChars - w.cjkChars - w.codeChars, w.cjkChars, w.codeChars, fixed, w.media);
       return new RequestFacts(endpoint, model, stream, wantsUsage, max, (int) Math.min(Integer.MAX_VALUE, estimate),
-          hasTools, new RequestBody(body, fields, objectStart));
+          hasTools, new RequestBody(body, fields, objectStart), mix);
     }
 
     private void required() {
-      if (endpoint == Endpoint.CHAT) {
-        if (messages < 0) {
-          throw JsonWalk.missing("messages");
+      switch (endpoint.api) {
+        case CHAT, CHAT_INPUT_TOKENS, MESSAGES, MESSAGES_COUNT_TOKENS -> {
+          if (messages < 0) {
+            throw JsonWalk.missing("messages");
+          }
+          if (messages == 0) {
+            throw GatewayError.invalid("'messages' must contain at least one message.", "messages");
+          }
+          if (endpoint == Endpoint.MESSAGES && !hasMaxTokens) {
+            throw MessagesSchema.maxTokensRequired();
+          }
         }
-        if (messages == 0) {
-          throw GatewayError.invalid("'messages' must contain at least one message.", "messages");
+        case COMPLETIONS -> {
+          if (!hasPrompt) {
+            throw JsonWalk.missing("prompt");
+          }
         }
-      } else if (!hasPrompt) {
-        throw JsonWalk.missing("prompt");
+        case RESPONSES, RESPONSES_INPUT_TOKENS -> {
+          if (!hasInput && !hasPreviousResponse) {
+            throw JsonWalk.missing("input");
+          }
+        }
+        case EMBEDDINGS -> {
+          if (!hasInput) {
+            throw JsonWalk.missing("input");
+          }
+        }
+        case RERANK -> {
+          if (!hasQuery) {
+            throw JsonWalk.missing("query");
+          }
+          if (!hasDocuments) {
+            throw JsonWalk.missing("documents");
+          }
+        }
       }
     }
 
@@ -135,7 +170,11 @@ public final class FactsParser {
         case "model" -> model = v == JsonToken.VALUE_NULL ? null : w.stringValue(name, v);
         case "stream" -> stream = w.optionalBool(name, v);
         case "stream_options" -> streamOptions(v);
-        case "max_tokens" -> maxTokens = w.optionalCount(name, v);
+        case "max_tokens" -> {
+          maxTokens = w.optionalCount(name, v);
+          hasMaxTokens = maxTokens > 0;
+        }
+        case "max_output_tokens" -> maxTokens = w.optionalCount(name, v);
         case "max_completion_tokens" -> maxCompletionTokens = w.optionalCount(name, v);
         case "n", "best_of" -> w.optionalCount(name, v);
         case "temperature", "top_p", "min_p", "presence_penalty", "frequency_penalty", "repetition_penalty",
@@ -156,41 +195,129 @@ public final class FactsParser {
     }
 
     private void endpointField(String name, JsonToken v) throws IOException {
-      if (endpoint == Endpoint.CHAT) {
-        switch (name) {
-          case "messages" -> messages = ChatSchema.messages(w, v);
-          case "tools", "functions" -> hasTools |= ChatSchema.tools(w, name, v);
-          case "tool_choice" -> ChatSchema.toolChoice(w, v);
-          case "response_format" -> ChatSchema.responseFormat(w, v);
-          default -> { }
+      switch (endpoint.api) {
+        case CHAT, CHAT_INPUT_TOKENS -> chatField(name, v);
+        case COMPLETIONS -> {
+          if (name.equals("prompt")) {
+            hasPrompt = true;
+            tokenTexts("prompt", v);
+          }
         }
-      } else if (name.equals("prompt")) {
-        prompt(v);
+        case RESPONSES, RESPONSES_INPUT_TOKENS -> responsesField(name, v);
+        case MESSAGES, MESSAGES_COUNT_TOKENS -> messagesField(name, v);
+        case EMBEDDINGS -> {
+          if (name.equals("input")) {
+            hasInput = true;
+            tokenTexts("input", v);
+          }
+        }
+        case RERANK -> rerankField(name, v);
       }
     }
 
-    /** A boolean for chat, a count of top tokens for completions. */
+    private void chatField(String name, JsonToken v) throws IOException {
+      switch (name) {
+        case "messages" -> messages = ChatSchema.messages(w, v);
+        case "tools", "functions" -> hasTools |= ChatSchema.tools(w, name, v);
+        case "tool_choice" -> ChatSchema.toolChoice(w, v);
+        case "response_format" -> ChatSchema.responseFormat(w, v);
+        default -> { }
+      }
+    }
+
+    private void responsesField(String name, JsonToken v) throws IOException {
+      switch (name) {
+        case "input" -> {
+          hasInput = true;
+          int items = ResponsesSchema.input(w, v);
+          messages = Math.max(0, messages) + items;
+        }
+        case "instructions" -> {
+          w.optionalString(name, v, true);
+          if (v == JsonToken.VALUE_STRING) {
+            messages = Math.max(0, messages) + 1;
+          }
+        }
+        case "tools" -> hasTools |= ResponsesSchema.tools(w, v);
+        case "tool_choice" -> ResponsesSchema.toolChoice(w, v);
+        case "text" -> ResponsesSchema.text(w, v);
+        case "reasoning" -> ResponsesSchema.reasoning(w, v);
+        case "previous_response_id" -> {
+          w.optionalString(name, v, false);
+          hasPreviousResponse = v == JsonToken.VALUE_STRING;
+        }
+        case "store", "background" -> w.optionalBool(name, v);
+        case "instructions_id", "truncation", "service_tier" -> w.optionalString(name, v, false);
+        default -> { }
+      }
+    }
+
+    private void messagesField(String name, JsonToken v) throws IOException {
+      switch (name) {
+        case "messages" -> messages = MessagesSchema.messages(w, v);
+        case "system" -> MessagesSchema.system(w, v);
+        case "tools" -> hasTools |= MessagesSchema.tools(w, v);
+        case "tool_choice" -> MessagesSchema.toolChoice(w, v);
+        case "thinking" -> MessagesSchema.thinking(w, v);
+        case "stop_sequences" -> w.stringOrStrings(name, v);
+        case "metadata" -> {
+          if (v != JsonToken.VALUE_NULL) {
+            w.object(name, v);
+          }
+        }
+        default -> { }
+      }
+    }
+
+    private void rerankField(String name, JsonToken v) throws IOException {
+      switch (name) {
+        case "query" -> {
+          w.string("query", v, true);
+          hasQuery = true;
+        }
+        case "documents" -> {
+          w.array("documents", v);
+          hasDocuments = true;
+          int i = 0;
+          JsonToken t;
+          while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t == JsonToken.START_OBJECT) {
+              w.countStrings(); // {text: …} documents (Cohere/Jina shape)
+            } else {
+              w.string("documents[" + i + "]", t, true);
+            }
+            i++;
+          }
+          messages = i;
+        }
+        case "top_n" -> w.optionalCount(name, v);
+        case "return_documents" -> w.optionalBool(name, v);
+        default -> { }
+      }
+    }
+
+    /** A boolean for chat, a count of top tokens for completions; other APIs do not take it. */
     private void logprobs(JsonToken v) throws IOException {
-      if (endpoint == Endpoint.CHAT) {
-        w.optionalBool("logprobs", v);
-      } else {
+      if (endpoint == Endpoint.COMPLETIONS) {
         w.optionalInteger("logprobs", v);
+      } else if (endpoint == Endpoint.CHAT || endpoint == Endpoint.CHAT_INPUT_TOKENS) {
+        w.optionalBool("logprobs", v);
       }
     }
 
-    private void prompt(JsonToken v) throws IOException {
-      hasPrompt = true;
+    /** Completions' {@code prompt} and embeddings' {@code input}: text, texts, token ids, or arrays of token ids. */
+    private void tokenTexts(String field, JsonToken v) throws IOException {
       if (v == JsonToken.VALUE_STRING) {
-        w.textChars += p.getTextLength();
+        w.text();
         return;
       }
       if (v != JsonToken.START_ARRAY) {
-        throw JsonWalk.typeError("prompt", "a string or an array", v);
+        throw JsonWalk.typeError(field, "a string or an array", v);
       }
       JsonToken t;
       while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
         if (t == JsonToken.VALUE_STRING) {
-          w.textChars += p.getTextLength();
+          w.text();
         } else if (t == JsonToken.VALUE_NUMBER_INT) {
           tokens++;
         } else if (t == JsonToken.START_ARRAY) {
@@ -198,10 +325,10 @@ public final class FactsParser {
             tokens++;
           }
           if (p.currentToken() != JsonToken.END_ARRAY) {
-            throw JsonWalk.typeError("prompt", "strings or arrays of token ids", p.currentToken());
+            throw JsonWalk.typeError(field, "strings or arrays of token ids", p.currentToken());
           }
         } else {
-          throw JsonWalk.typeError("prompt", "strings or arrays of token ids", t);
+          throw JsonWalk.typeError(field, "strings or arrays of token ids", t);
         }
       }
     }

@@ -12,12 +12,67 @@ import java.util.Set;
  * current token of the value and leaves the parser on that value's last token.
  */
 final class JsonWalk {
+  static final int SAMPLE_ABOVE = 256;
+  /** 1 for the ASCII symbols that make code and markup tokenize densely. */
+  private static final int[] CODE = new int[128];
+
+  static {
+    for (char c : "{}[]()<>=;:_/\\|*&^%$#@~+`".toCharArray()) {
+      CODE[c] = 1;
+    }
+  }
+
   final JsonParser p;
   /** Characters of text the model will read as prompt, summed as the walk goes. */
   long textChars;
+  /** Of those, characters of CJK scripts and code-like symbols (rendered JSON included); the rest is prose. */
+  long cjkChars;
+  long codeChars;
+  /** Images, audio, files: tokens the text does not predict, so such a request teaches the estimate nothing. */
+  boolean media;
 
   JsonWalk(JsonParser p) {
     this.p = p;
+  }
+
+  /**
+   * Counts the current string as prompt text, by kind. Strings longer than {@link #SAMPLE_ABOVE}
+   * characters are classified from every third character: the mix, not each character, is what the
+   * estimate needs, and a 200k-token conversation should cost one pass, not two.
+   */
+  void text() throws IOException {
+    int len = p.getTextLength();
+    textChars += len;
+    char[] buf = p.getTextCharacters();
+    int off = p.getTextOffset();
+    int step = len > SAMPLE_ABOVE ? 3 : 1;
+    int cjk = 0;
+    int code = 0;
+    int seen = 0;
+    for (int i = off, end = off + len; i < end; i += step) {
+      char c = buf[i];
+      seen++;
+      if (c < 128) {
+        code += CODE[c];
+      } else if (cjk(c)) {
+        cjk++;
+      }
+    }
+    if (seen > 0 && (cjk | code) != 0) {
+      cjkChars += step == 1 ? cjk : (long) cjk * len / seen;
+      codeChars += step == 1 ? code : (long) code * len / seen;
+    }
+  }
+
+  /** Rendered JSON the model reads (tool schemas, tool inputs), counted by its raw size as code. */
+  void raw(long chars) {
+    textChars += chars;
+    codeChars += chars;
+  }
+
+  /** CJK ideographs, kana, Hangul, fullwidth forms: about a token per character, not per four. */
+  private static boolean cjk(char c) {
+    return c >= 0x2E80 && c <= 0x9FFF || c >= 0xAC00 && c <= 0xD7AF || c >= 0xF900 && c <= 0xFAFF || c >= 0xFF00 && c <= 0xFFEF;
   }
 
   JsonToken next() throws IOException {
@@ -30,7 +85,7 @@ final class JsonWalk {
       throw typeError(path, "a string", t);
     }
     if (text) {
-      textChars += p.getTextLength();
+      text();
     }
     return null;
   }
@@ -141,7 +196,7 @@ final class JsonWalk {
   void countStrings() throws IOException {
     JsonToken t = p.currentToken();
     if (t == JsonToken.VALUE_STRING) {
-      textChars += p.getTextLength();
+      text();
       return;
     }
     if (t != JsonToken.START_OBJECT && t != JsonToken.START_ARRAY) {
@@ -156,7 +211,7 @@ final class JsonWalk {
       switch (n) {
         case START_OBJECT, START_ARRAY -> depth++;
         case END_OBJECT, END_ARRAY -> depth--;
-        case VALUE_STRING -> textChars += p.getTextLength();
+        case VALUE_STRING -> text();
         default -> { }
       }
     }

@@ -22,7 +22,10 @@ final class ParseStage implements Stage {
     if (x.body == null || x.body.length() == 0) {
       throw GatewayError.invalid("The request body is empty; send a JSON object.", null);
     }
-    x.facts = parser.parse(x.endpoint, x.body);
+    RequestFacts parsed = parser.parse(x.endpoint, x.body);
+    // The configured ratio is only the prior: what the engines reported for earlier prompts decides.
+    long learned = services.fleet().estimate(parsed.mix());
+    x.facts = parsed.withPromptTokens((int) Math.min(Integer.MAX_VALUE, learned));
     x.hints = Hints.read(x.request.headers(), x.facts.model(), config.routing());
     if (config.routing().rejectUnknownModels() && x.hints.tier() == null && !knownModel(x.facts.model())) {
       throw GatewayError.of(Kind.MODEL_NOT_FOUND, "The model '" + x.facts.model() + "' does not exist; see GET /v1/models.", "model");

@@ -1,17 +1,20 @@
 package dev.tiergate.api;
 
-import dev.tiergate.errors.ErrorJson;
 import dev.tiergate.errors.GatewayError;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 
-/** Writes gateway errors in OpenAI's envelope. */
+/** Writes gateway errors in the envelope of the client's API. */
 final class Responses {
   static final String JSON = "application/json";
 
   private Responses() {}
 
   static void error(HttpServerResponse resp, GatewayError e, long retryAfterSeconds) {
+    error(resp, e, retryAfterSeconds, ErrorShape.OPENAI);
+  }
+
+  static void error(HttpServerResponse resp, GatewayError e, long retryAfterSeconds, ErrorShape shape) {
     if (resp.headWritten() || resp.closed() || resp.ended()) {
       return;
     }
@@ -23,6 +26,6 @@ final class Responses {
     if (e.retryLater()) {
       resp.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, retryAfterSeconds)));
     }
-    resp.end(ErrorJson.body(e));
+    resp.end(shape.body(e));
   }
 }

@@ -1,5 +1,6 @@
 package dev.tiergate.api;
 
+import dev.tiergate.admission.Admissions;
 import dev.tiergate.auth.Keys;
 import dev.tiergate.auth.Limits;
 import dev.tiergate.config.GatewayConfig;
@@ -17,16 +18,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param budget bytes of request and response bodies held in memory, across all event loops
  * @param openConnections client connections open, across all event loops
  * @param lifecycles the managed tiers and their swaps (empty when no tier has a lifecycle)
+ * @param admissions the admission queues (none when no tier has admission control)
  * @param keys the gateway keys (not {@link Keys#enabled()} when the gateway is open)
  * @param limits per-key RPM, TPM and concurrency
  */
 public record Services(GatewayConfig config, TierRouter router, Fleet fleet, GatewayMetrics metrics, Shutdown shutdown,
-    BufferBudget budget, AtomicInteger openConnections, Secrets secrets, Lifecycles lifecycles, Keys keys, Limits limits) {
+    BufferBudget budget, AtomicInteger openConnections, Secrets secrets, Lifecycles lifecycles, Admissions admissions, Keys keys,
+    Limits limits) {
 
   public Services(GatewayConfig config, TierRouter router, Fleet fleet, GatewayMetrics metrics, Shutdown shutdown,
-      Lifecycles lifecycles, Keys keys, Limits limits) {
+      Lifecycles lifecycles, Admissions admissions, Keys keys, Limits limits) {
     this(config, router, fleet, metrics, shutdown, new BufferBudget(config.server().maxBufferedBytes()), new AtomicInteger(),
-        Secrets.of(config), lifecycles, keys, limits);
+        Secrets.of(config), lifecycles, admissions, keys, limits);
   }
 
   /**

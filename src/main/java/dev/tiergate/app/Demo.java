@@ -1,5 +1,6 @@
 package dev.tiergate.app;
 
+import dev.tiergate.config.Api;
 import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.ConfigLoader;
 import dev.tiergate.config.GatewayConfig;
@@ -127,7 +128,8 @@ public final class Demo {
   static SimOptions calibrated(String tier, BackendConfig b) {
     SimOptions base = SimOptions.defaults(b.engine().id()).withModel(b.model() != null ? b.model() : "qwen3.6-27b");
     int window = b.contextWindow() != null ? b.contextWindow() : 262144;
-    return Profiles.apply(tier, base).withContextWindow(window);
+    boolean pooling = b.serves().contains(Api.EMBEDDINGS) || b.serves().contains(Api.RERANK);
+    return Profiles.apply(tier, base).withContextWindow(window).withPooling(pooling);
   }
 
 }

@@ -1,5 +1,6 @@
 package dev.tiergate.app;
 
+import dev.tiergate.admission.Admissions;
 import dev.tiergate.api.ApiVerticle;
 import dev.tiergate.api.Shutdown;
 import dev.tiergate.api.Services;
@@ -47,6 +48,13 @@ public final class Gateway {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Fleet fleet = new Fleet(config);
     GatewayMetrics metrics = new GatewayMetrics(registry, config, gauges(fleet)).bindProcessMetrics();
+    // Every finished request teaches the fleet its backend's rates (prefill by length, decode by concurrency).
+    metrics.onSample(s -> {
+      if (s.ok() && s.generative()) {
+        long uncached = s.promptTokens() < 0 ? -1 : s.promptTokens() - Math.max(0, s.cachedTokens());
+        fleet.learn(s.backend(), uncached, s.upstreamTtftNanos() / 1e6, s.aheadTokens(), s.decodeTps(), s.streamsAtStart());
+      }
+    });
     Shutdown shutdown = new Shutdown();
     Drainer drainer = shutdown::cutTier;
     // Read before anything starts: a bad keys file stops the start with its problems.
@@ -55,7 +63,10 @@ public final class Gateway {
     Limits limits = Limits.create(vertx, config, limitEvents(metrics));
     // Groups decide what is live (adopt a running engine or start home) without waiting for a boot.
     return Lifecycles.start(vertx, config, fleet, drainer, observer(metrics)).compose(lifecycles -> {
-      Services services = new Services(config, new TierRouter(config), fleet, metrics, shutdown, lifecycles, keys, limits);
+      TierRouter router = new TierRouter(config);
+      Admissions admissions = new Admissions(vertx, config, fleet, router);
+      metrics.bindQueueLengths(admissions.backends(), admissions::queueLength);
+      Services services = new Services(config, router, fleet, metrics, shutdown, lifecycles, admissions, keys, limits);
       metrics.bindLimitGauges(() -> services.openConnections().get(), () -> services.budget().used());
       Gateway g = new Gateway(vertx, services);
       g.prober = new Prober(vertx, fleet, config);

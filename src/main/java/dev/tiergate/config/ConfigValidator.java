@@ -407,6 +407,26 @@ final class ConfigValidator {
     if (b.contextWindow() != null && b.contextWindow() <= 0) {
       problems.add(at + ".contextWindow: must be positive, got " + b.contextWindow());
     }
+    endpoints(at, b);
+  }
+
+  /** {@code serves} adds endpoints beyond chat and completions; {@code translate} names only translatable ones. */
+  private void endpoints(String at, BackendConfig b) {
+    for (int i = 0; i < b.serves().size(); i++) {
+      Api a = b.serves().get(i);
+      if (a == null || a == Api.CHAT || a == Api.COMPLETIONS) {
+        problems.add(at + ".serves[" + i + "]: every engine serves chat and completions; list only the other endpoints");
+      } else if (b.translate().contains(a)) {
+        problems.add(at + ".serves[" + i + "]: '" + a.id() + "' is also in translate; an endpoint is served natively or translated");
+      }
+    }
+    for (int i = 0; i < b.translate().size(); i++) {
+      Api a = b.translate().get(i);
+      if (a == null || !a.translatable()) {
+        problems.add(at + ".translate[" + i + "]: only responses and messages can be translated to chat, got '"
+            + (a == null ? "null" : a.id()) + "'");
+      }
+    }
   }
 
   private void url(String at, String url) {
@@ -489,8 +509,8 @@ final class ConfigValidator {
     nonNegative(at + ".promptTokensAtLeast", c.promptTokensAtLeast());
     nonNegative(at + ".promptTokensBelow", c.promptTokensBelow());
     nonNegative(at + ".maxTokensAtLeast", c.maxTokensAtLeast());
-    if (c.endpoint() != null && !Set.of("chat", "completions").contains(c.endpoint())) {
-      problems.add(at + ".endpoint: must be 'chat' or 'completions', got '" + c.endpoint() + "'");
+    if (c.endpoint() != null && Api.byId(c.endpoint()) == null) {
+      problems.add(at + ".endpoint: must be one of " + Api.allowed() + ", got '" + c.endpoint() + "'");
     }
     if (c.promptTokensAtLeast() == null && c.promptTokensBelow() == null && c.maxTokensAtLeast() == null
         && c.stream() == null && c.endpoint() == null && c.hasTools() == null) {

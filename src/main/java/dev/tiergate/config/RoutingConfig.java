@@ -19,7 +19,8 @@ public record RoutingConfig(
     Integer outputReserveTokens,
     Boolean rejectUnknownModels,
     Mode mode,
-    Predicted predicted) {
+    Predicted predicted,
+    Boolean learnPromptEstimate) {
 
   @JsonCreator
   public RoutingConfig {
@@ -28,13 +29,15 @@ public record RoutingConfig(
     charsPerToken = charsPerToken == null ? 4.0 : charsPerToken;
     outputReserveTokens = outputReserveTokens == null ? 256 : outputReserveTokens;
     rejectUnknownModels = rejectUnknownModels != null && rejectUnknownModels;
+    // The engines' own counts correct charsPerToken unless turned off (a deployment whose tiers tokenize differently).
+    learnPromptEstimate = learnPromptEstimate == null || learnPromptEstimate;
     mode = mode == null ? Mode.RULES : mode;
     predicted = predicted == null ? new Predicted(null, null, null) : predicted;
   }
 
   public RoutingConfig(String defaultTier, List<RuleConfig> rules, Map<String, String> aliases, Double charsPerToken,
       Integer outputReserveTokens, Boolean rejectUnknownModels) {
-    this(defaultTier, rules, aliases, charsPerToken, outputReserveTokens, rejectUnknownModels, null, null);
+    this(defaultTier, rules, aliases, charsPerToken, outputReserveTokens, rejectUnknownModels, null, null, null);
   }
 
   /** How a tier is chosen when the client does not name one. */

@@ -22,6 +22,11 @@ public final class GatewayError extends RuntimeException {
     UNKNOWN_TIER(400, "invalid_request_error", "unknown_tier", false, Origin.CLIENT),
     MODEL_NOT_FOUND(404, "invalid_request_error", "model_not_found", false, Origin.CLIENT),
     NOT_FOUND(404, "invalid_request_error", "not_found", false, Origin.CLIENT),
+    /**
+     * No backend that may serve the request speaks its endpoint (embeddings on a generative model, an
+     * engine older than the API). Retryable: the next candidate may speak it; never the backend's fault.
+     */
+    UNSUPPORTED_ENDPOINT(404, "invalid_request_error", "endpoint_not_supported", true, Origin.UPSTREAM),
     METHOD_NOT_ALLOWED(405, "invalid_request_error", "method_not_allowed", false, Origin.CLIENT),
     CONFLICT(409, "invalid_request_error", "conflict", false, Origin.CLIENT),
     PAYLOAD_TOO_LARGE(413, "invalid_request_error", "payload_too_large", false, Origin.CLIENT),

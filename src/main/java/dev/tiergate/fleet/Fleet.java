@@ -1,14 +1,21 @@
 package dev.tiergate.fleet;
 
+import dev.tiergate.config.Api;
 import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.HealthConfig;
 import dev.tiergate.config.TierConfig;
+import dev.tiergate.routing.BackendLoad;
+import dev.tiergate.routing.BackendRates;
 import dev.tiergate.routing.FleetView;
+import dev.tiergate.routing.TextMix;
+import dev.tiergate.routing.TokenRatios;
 import dev.tiergate.upstream.AttemptResult;
+import dev.tiergate.upstream.Adapters;
 import dev.tiergate.upstream.Admission;
 import dev.tiergate.upstream.BackendTracker;
 import dev.tiergate.upstream.LiveAttempt;
+import dev.tiergate.upstream.Support;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -29,6 +36,12 @@ public final class Fleet implements FleetView, BackendTracker {
   private final Map<String, BackendState> backends = new LinkedHashMap<>();
   private final HealthConfig health;
   private final LongSupplier clock;
+  /** Tokens per character each backend's engine has shown, learned from its usage (the configured ratio until then). */
+  private final Map<String, TokenRatios> ratios = new LinkedHashMap<>();
+  private final double charsPerToken;
+  private final boolean learnEstimate;
+  /** The backends' ratios pooled; made again after a backend learned something. */
+  private volatile TokenRatios pooled;
 
   public Fleet(GatewayConfig config) {
     this(config, System::nanoTime);
@@ -37,6 +50,13 @@ public final class Fleet implements FleetView, BackendTracker {
   public Fleet(GatewayConfig config, LongSupplier nanoClock) {
     this.health = config.health();
     this.clock = nanoClock;
+    this.charsPerToken = config.routing() == null ? 4.0 : config.routing().charsPerToken();
+    this.learnEstimate = config.routing() == null || config.routing().learnPromptEstimate();
+    for (TierConfig t : config.tiers()) {
+      for (BackendConfig b : t.backends()) {
+        ratios.put(b.name(), new TokenRatios(charsPerToken));
+      }
+    }
     for (TierConfig t : config.tiers()) {
       // A tier of an exclusive group is live only once the lifecycle says so.
       boolean grouped = config.groupOf(t.name()).isPresent();
@@ -68,10 +88,57 @@ public final class Fleet implements FleetView, BackendTracker {
     return s != null && s.full();
   }
 
+  /**
+   * The prompt's tokens by what the engines have taught so far. Every tier serves the same model,
+   * so one tokenizer: the backends' ratios are pooled, each weighted by the requests it learned from,
+   * and rules and context fit see one number.
+   */
+  public long estimate(TextMix mix) {
+    TokenRatios p = pooled;
+    if (p == null) {
+      p = TokenRatios.pooled(charsPerToken, ratios.values());
+      pooled = p;
+    }
+    return p.estimate(mix);
+  }
+
+  /** The engine behind {@code backend} counted {@code promptTokens} for a prompt of this mix. */
+  public void learned(String backend, TextMix mix, long promptTokens) {
+    TokenRatios r = ratios.get(backend);
+    if (r != null && learnEstimate) {
+      r.learn(mix, promptTokens);
+      pooled = null;
+    }
+  }
+
+  /** The backend's learned ratios (for the status page), or null for an unknown backend. */
+  public TokenRatios ratios(String backend) {
+    return ratios.get(backend);
+  }
+
+  @Override
+  public boolean serves(String backend, String endpoint) {
+    BackendState s = backends.get(backend);
+    Api api = Api.byId(endpoint);
+    return s == null || api == null || Adapters.support(s.config(), api) != Support.NONE;
+  }
+
   @Override
   public int inflight(String backend) {
     BackendState s = backends.get(backend);
     return s == null ? 0 : s.inflight();
+  }
+
+  @Override
+  public BackendLoad load(String backend) {
+    BackendState s = backends.get(backend);
+    return s == null ? BackendLoad.IDLE : s.load();
+  }
+
+  @Override
+  public BackendRates rates(String backend) {
+    BackendState s = backends.get(backend);
+    return s == null ? null : s.rates();
   }
 
   @Override
@@ -184,6 +251,19 @@ public final class Fleet implements FleetView, BackendTracker {
 
   private static void logClosed(String backend, BackendState s) {
     LOG.log(System.Logger.Level.INFO, "backend {0} (tier {1}): circuit closed, traffic flows again", backend, s.tier());
+  }
+
+  /**
+   * One finished request's measurements, for the backend's learned rates.
+   *
+   * @param ahead prompt tokens already waiting there when it was sent
+   * @param streams streams decoding there when it was sent, itself not included
+   */
+  public void learn(String backend, long uncached, double upstreamTtftMs, long ahead, double decodeTps, int streams) {
+    BackendState s = backends.get(backend);
+    if (s != null) {
+      s.rates.learn(uncached, upstreamTtftMs, ahead, decodeTps, streams + 1);
+    }
   }
 
   @Override

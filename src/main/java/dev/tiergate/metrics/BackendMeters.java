@@ -29,6 +29,8 @@ final class BackendMeters {
   final Counter cachedTokens;
   final Counter completionTokens;
   final Counter approximate;
+  /** Per tier (shared by its backends): how far the routing estimate was from the engine's count. */
+  final DistributionSummary estimateError;
   private final MeterRegistry registry;
   private final String tier;
   private final String backend;
@@ -63,6 +65,10 @@ final class BackendMeters {
         "Completion tokens, as the engine counted them (or output events when it did not; see approximate)");
     approximate = counter("tiergate_approximate_token_counts",
         "Requests whose completion tokens were counted from output events because the engine reported no usage");
+    estimateError = DistributionSummary.builder("tiergate_prompt_estimate_error")
+        .description("The gateway's prompt estimate used for routing divided by the engine's prompt_tokens (1 = exact)")
+        .tags("tier", tier).serviceLevelObjectives(Buckets.ESTIMATE_RATIO).publishPercentileHistogram(false)
+        .register(registry);
   }
 
   static void record(Timer t, long nanos) {

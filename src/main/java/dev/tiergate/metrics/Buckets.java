@@ -33,6 +33,9 @@ final class Buckets {
   static final double[] TOKENS_PER_SECOND = {1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500,
       750, 1000, 1500, 2000, 3000, 5000, 7500, 10_000, 15_000, 20_000, 30_000, 50_000, 75_000, 100_000};
 
+  /** Prompt estimate ÷ engine count: 1 is exact; the configured ratio alone was off by 0.7–4× on real text. */
+  static final double[] ESTIMATE_RATIO = {0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.25, 1.5, 2, 3, 4};
+
   private static Duration[] seconds(double... s) {
     Duration[] d = new Duration[s.length];
     for (int i = 0; i < s.length; i++) {

@@ -34,6 +34,7 @@ public final class GatewayMetrics implements AutoCloseable {
   private final SwapMeters swaps;
   private final KeyMeters keys;
   private final java.util.concurrent.atomic.AtomicInteger limitStoreUp = new java.util.concurrent.atomic.AtomicInteger(-1);
+  private final TierMeters perTier;
   private final List<Consumer<Sample>> observers = new CopyOnWriteArrayList<>();
   private ProcessMeters process;
 
@@ -60,6 +61,7 @@ public final class GatewayMetrics implements AutoCloseable {
       keys.register(NONE);
       config.auth().keys().forEach(k -> keys.register(k.name()));
     }
+    perTier = new TierMeters(registry, config);
   }
 
   /** Zero series for keys known at start or after a reload, so dashboards show them before their first request. */
@@ -92,6 +94,21 @@ public final class GatewayMetrics implements AutoCloseable {
 
   public void limitStoreUnavailable(boolean failOpen) {
     registry.counter("tiergate_limit_store_unavailable", "mode", failOpen ? "open" : "closed").increment();
+  }
+
+  /** Every finished request's measurements, for whoever learns from them (the fleet's rates). */
+  public void onSample(Consumer<Sample> observer) {
+    observers.add(observer);
+  }
+
+  /** A request waited this long for admission to a backend of {@code tier}. */
+  public void queueWaited(String tier, boolean batch, long nanos) {
+    perTier.waited(tier, batch, nanos);
+  }
+
+  /** Gauges of each backend's admission queue. */
+  public void bindQueueLengths(Iterable<String> backends, java.util.function.ToIntFunction<String> length) {
+    perTier.queueLengths(backends, length);
   }
 
   /** A swap ended ({@code to} null for a stop); phases are named drain, stop, boot (sleep, wake, canary for warm swaps). */
@@ -196,7 +213,11 @@ public final class GatewayMetrics implements AutoCloseable {
       BackendMeters.record(m.prefillTps, s.prefillTps());
       BackendMeters.record(m.engineDecodeTps, s.engineDecodeTps());
       BackendMeters.record(m.enginePrefillTps, s.enginePrefillTps());
+      if (s.promptEstimate() > 0 && s.promptTokens() > 0) {
+        m.estimateError.record((double) s.promptEstimate() / s.promptTokens());
+      }
       tokens(s, m);
+      perTier.record(s);
     }
     for (Consumer<Sample> o : observers) {
       o.accept(s);

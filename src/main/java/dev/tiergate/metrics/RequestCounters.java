@@ -1,5 +1,6 @@
 package dev.tiergate.metrics;
 
+import dev.tiergate.config.Api;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
@@ -11,8 +12,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class RequestCounters {
   static final String NAME = "tiergate_requests";
-  /** The ids of the proxied endpoints (api's {@code Endpoint}); another id gets its counters on first use. */
-  static final String[] ENDPOINTS = {"chat", "completions"};
+  /**
+   * Registered up front: the endpoints nearly every deployment uses. The other {@link Api} ids (the
+   * only values that reach this label) get their counters on first use, so a gateway nobody sends
+   * embeddings to does not export seven empty series per backend for them.
+   */
+  static final String[] ENDPOINTS = {Api.CHAT.id(), Api.COMPLETIONS.id()};
 
   private final MeterRegistry registry;
   private final String tier;

@@ -1,9 +1,11 @@
 package dev.tiergate.metrics;
 
+import dev.tiergate.config.Api;
 import dev.tiergate.stream.SseEvent;
 import dev.tiergate.stream.StreamListener;
 import dev.tiergate.stream.StreamOutcome;
 import io.vertx.core.buffer.Buffer;
+import java.util.function.ObjLongConsumer;
 
 /**
  * Everything measured about one request. Lives on the request's event loop, so its fields need no
@@ -15,6 +17,8 @@ import io.vertx.core.buffer.Buffer;
 public final class RequestRecorder implements StreamListener {
   private final GatewayMetrics metrics;
   private final String endpoint;
+  /** Embeddings, rerank and the token counters generate nothing: no output count to approximate. */
+  private final boolean generates;
   private long receivedNanos;
   private final TokenUsage usage = new TokenUsage();
   private String tier = GatewayMetrics.NONE;
@@ -30,10 +34,18 @@ public final class RequestRecorder implements StreamListener {
   private boolean recorded;
   private String key;
   private UsageListener usageListener;
+  private long aheadTokens;
+  private int streamsAtStart;
+  private double predictedTtftMs = Double.NaN;
+  private boolean batch;
+  private long promptEstimate = -1;
+  private ObjLongConsumer<String> promptObserver;
 
   RequestRecorder(GatewayMetrics metrics, String endpoint, long receivedNanos) {
     this.metrics = metrics;
     this.endpoint = endpoint;
+    Api api = Api.byId(endpoint);
+    this.generates = api == null || api.generates();
     this.receivedNanos = receivedNanos;
   }
 
@@ -52,9 +64,34 @@ public final class RequestRecorder implements StreamListener {
     this.usageListener = listener;
   }
 
+  /** What was already on the backend when the request was sent to it (for learning its rates). */
+  public void conditions(long aheadTokens, int streamsAtStart) {
+    this.aheadTokens = aheadTokens;
+    this.streamsAtStart = streamsAtStart;
+  }
+
+  /** The TTFT the predictor expected for the backend that answered. */
+  public void predicted(double ttftMs) {
+    this.predictedTtftMs = ttftMs;
+  }
+
+  /** The client marked the request batch work. */
+  public void batch(boolean b) {
+    this.batch = b;
+  }
+
   /** The whole request has arrived: TTFT and the other latencies count from here. */
   public void received(long nanos) {
     this.receivedNanos = nanos;
+  }
+
+  /**
+   * The prompt tokens routing assumed; {@code onCounted} hears the engine's own count (with the
+   * backend that counted) when an ok response reports it, so the estimate can learn.
+   */
+  public void estimated(long promptTokens, ObjLongConsumer<String> onCounted) {
+    this.promptEstimate = promptTokens;
+    this.promptObserver = onCounted;
   }
 
   /** The backend that answered, and when its request was written. */
@@ -135,6 +172,9 @@ public final class RequestRecorder implements StreamListener {
     if (usageListener != null) {
       usageListener.finished(s.promptTokens(), s.completionTokens(), sent);
     }
+    if (promptObserver != null && meters != null && outcome == Outcome.OK && s.promptTokens() > 0) {
+      promptObserver.accept(backend, s.promptTokens());
+    }
   }
 
   private Sample sample(Outcome outcome, long endNanos) {
@@ -143,7 +183,7 @@ public final class RequestRecorder implements StreamListener {
     long upstreamTtft = out && sent ? firstOutputNanos - sentNanos : -1;
     long completion = usage.completion();
     // Streams without usage still produced output we relayed: count it, and say it is a count of events.
-    boolean approximate = completion < 0 && (out || outcome == Outcome.OK);
+    boolean approximate = generates && completion < 0 && (out || outcome == Outcome.OK);
     if (completion < 0 && approximate) {
       completion = outputEvents;
     }
@@ -154,7 +194,8 @@ public final class RequestRecorder implements StreamListener {
         outputEvents, prompt, cached, completion, approximate,
         decodeTps(outcome, completion), prefillTps(prompt, cached, upstreamTtft),
         positive(usage.predictedN > 0 ? usage.predictedPerSecond : Double.NaN),
-        positive(usage.promptN > 0 ? usage.promptPerSecond : Double.NaN));
+        positive(usage.promptN > 0 ? usage.promptPerSecond : Double.NaN), aheadTokens, streamsAtStart, predictedTtftMs, batch,
+        promptEstimate);
   }
 
   /** Only a complete stream has a meaningful last-token time; a cut one would overstate the rate. */

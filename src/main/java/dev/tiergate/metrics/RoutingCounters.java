@@ -2,6 +2,7 @@ package dev.tiergate.metrics;
 
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.GroupConfig;
+import dev.tiergate.config.RoutingConfig;
 import dev.tiergate.config.RuleConfig;
 import dev.tiergate.config.TierConfig;
 import io.micrometer.core.instrument.Counter;
@@ -31,10 +32,13 @@ final class RoutingCounters {
       tiers.add(t.name());
     }
     reasons.add("default");
+    reasons.add("predicted");
+    reasons.add("predicted:slo-missed");
+    reasons.add("roundRobin");
     reasons.add("hint:header");
     reasons.add("hint:model");
     for (String t : tiers) {
-      for (String why : List.of("down", "busy", "context", "failed", "swapped-out")) {
+      for (String why : List.of("down", "busy", "context", "failed", "swapped-out", "unsupported")) {
         reasons.add("fallback:" + t + "-" + why);
       }
     }
@@ -74,6 +78,17 @@ final class RoutingCounters {
     }
     if (tiers.contains(config.routing().defaultTier())) {
       counter(decisions, config.routing().defaultTier(), "default");
+    }
+    RoutingConfig.Mode mode = config.routing().mode();
+    if (mode != RoutingConfig.Mode.RULES) {
+      for (String t : tiers) {
+        if (mode == RoutingConfig.Mode.ROUND_ROBIN) {
+          counter(decisions, t, "roundRobin");
+        } else {
+          counter(decisions, t, "predicted");
+          counter(decisions, t, "predicted:slo-missed");
+        }
+      }
     }
     for (RuleConfig r : config.routing().rules()) {
       reasons.add("rule:" + r.name());

@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Pulls the top-level {@code usage} and {@code timings} out of one JSON payload: the event scanner
+ * Pulls the {@code usage} and {@code timings} out of one JSON payload, in any of the three APIs'
+ * words (chat's {@code prompt_tokens}, Responses' {@code input_tokens} with details, Anthropic's
+ * {@code input_tokens} without the cached ones, which come as {@code cache_read_input_tokens}): the event scanner
  * finds where each object starts (skipping every string whole, so generated text never matches), and Jackson's
  * streaming parser reads just that object. The rest of a large non-streamed body, the choices, is
  * never tokenized.
@@ -34,6 +36,10 @@ final class UsageReader {
 
   private static void object(byte[] a, byte[] key, TokenUsage into, Fields fields) {
     int at = EventScanner.topLevelValueAt(a, key);
+    if (at < 0) {
+      // Responses and Messages events nest it: response.usage, message.usage.
+      at = EventScanner.valueAt(a, key);
+    }
     if (at < 0 || a[at] != '{') {
       return;
     }
@@ -52,8 +58,11 @@ final class UsageReader {
       JsonToken v = p.nextToken();
       switch (name) {
         case "prompt_tokens" -> u.promptTokens = longOr(p, v, u.promptTokens);
-        case "completion_tokens" -> u.completionTokens = longOr(p, v, u.completionTokens);
-        case "prompt_tokens_details" -> {
+        case "completion_tokens", "output_tokens" -> u.completionTokens = longOr(p, v, u.completionTokens);
+        case "input_tokens" -> u.inputTokens = longOr(p, v, u.inputTokens);
+        case "cache_read_input_tokens" -> u.cacheReadTokens = longOr(p, v, u.cacheReadTokens);
+        case "cache_creation_input_tokens" -> u.cacheCreationTokens = longOr(p, v, u.cacheCreationTokens);
+        case "prompt_tokens_details", "input_tokens_details" -> {
           if (v == JsonToken.START_OBJECT) {
             details(p, u);
           } else {

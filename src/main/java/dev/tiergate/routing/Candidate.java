@@ -2,5 +2,13 @@ package dev.tiergate.routing;
 
 import dev.tiergate.config.BackendConfig;
 
-/** One backend to try, in order, and the reason it is on the list. */
-public record Candidate(String tier, BackendConfig backend, String reason) {}
+/**
+ * One backend to try, in order, and the reason it is on the list.
+ *
+ * @param predictedTtftMs what the predictor expects here, NaN when it was not asked (rules mode)
+ */
+public record Candidate(String tier, BackendConfig backend, String reason, double predictedTtftMs) {
+  public Candidate(String tier, BackendConfig backend, String reason) {
+    this(tier, backend, reason, Double.NaN);
+  }
+}

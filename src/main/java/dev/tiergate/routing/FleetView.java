@@ -14,8 +14,26 @@ public interface FleetView {
     return false;
   }
 
+  /**
+   * Whether the backend can serve the endpoint (an {@code Api} id) at all, natively or translated:
+   * embeddings and rerank need a pooling model, the token counters an engine that has them.
+   */
+  default boolean serves(String backend, String endpoint) {
+    return true;
+  }
+
   /** The usable context window: configured, else discovered, else unknown. */
   OptionalInt contextWindow(String backend);
+
+  /** What the backend is busy with: the gateway's own outstanding work and the engine's report. */
+  default BackendLoad load(String backend) {
+    return BackendLoad.IDLE;
+  }
+
+  /** The backend's learned rates, or null when the fleet has none (then nothing is predicted). */
+  default BackendRates rates(String backend) {
+    return null;
+  }
 
   /** Whether the tier is the live one of its group; tiers outside groups always are. */
   default boolean live(String tier) {

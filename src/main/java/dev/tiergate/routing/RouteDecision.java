@@ -20,4 +20,14 @@ public record RouteDecision(String tier, String reason, List<Candidate> candidat
   public boolean needsSwap() {
     return swapTo != null;
   }
+
+  /** The predicted TTFT of the named candidate, NaN when there is none. */
+  public double predictedTtftMs(String backend) {
+    for (Candidate c : candidates) {
+      if (c.backend().name().equals(backend)) {
+        return c.predictedTtftMs();
+      }
+    }
+    return Double.NaN;
+  }
 }

@@ -1,10 +1,13 @@
 package dev.tiergate.routing;
 
+import dev.tiergate.config.Api;
 import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.GroupConfig;
+import dev.tiergate.config.RoutingConfig;
 import dev.tiergate.config.RuleConfig;
 import dev.tiergate.config.TierConfig;
+import dev.tiergate.config.TierPolicy;
 import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
 import java.util.ArrayList;
@@ -25,6 +28,8 @@ public final class TierRouter {
   private final String defaultTier;
   private final int outputReserve;
   private final Map<String, GroupConfig> groupOf = new LinkedHashMap<>();
+  private final RoutingConfig.Mode mode;
+  private final RoutingConfig.Predicted predicted;
 
   public TierRouter(GatewayConfig config) {
     for (TierConfig t : config.tiers()) {
@@ -39,11 +44,25 @@ public final class TierRouter {
     for (GroupConfig g : config.groups()) {
       g.tiers().forEach(t -> groupOf.put(t, g));
     }
+    this.mode = config.routing().mode();
+    this.predicted = config.routing().predicted();
   }
 
   /** The output a request must leave room for: its max_tokens, else the configured reserve. */
   int outputTokens(RouteInput in) {
     return in.maxTokens() > 0 ? in.maxTokens() : outputReserve;
+  }
+
+  /**
+   * The window a request needs: prompt plus output for generation; the input alone for embeddings and
+   * rerank; nothing for the token counters, which must answer however long the prompt is.
+   */
+  long need(RouteInput in) {
+    Api api = Api.byId(in.endpoint());
+    if (api == null || api.generates()) {
+      return (long) in.promptTokens() + outputTokens(in);
+    }
+    return api == Api.EMBEDDINGS || api == Api.RERANK ? in.promptTokens() : 0;
   }
 
   public boolean hasTier(String name) {
@@ -69,6 +88,10 @@ public final class TierRouter {
       if (!in.allows(tier)) {
         throw forbidden(in, tier);
       }
+    } else if (mode == RoutingConfig.Mode.ROUND_ROBIN) {
+      return roundRobin(in, fleet);
+    } else if (mode == RoutingConfig.Mode.PREDICTED) {
+      return predicted(in, fleet);
     } else {
       RuleConfig rule = firstMatch(in);
       tier = rule != null ? rule.tier() : defaultTier;
@@ -84,6 +107,104 @@ public final class TierRouter {
       order.addAll(fallbacks.get(tier));
     }
     return collect(in, fleet, tier, reason, order);
+  }
+
+  /** Every live tier that can hold the request, in turn (a baseline that ignores rules and load). */
+  private RouteDecision roundRobin(RouteInput in, FleetView fleet) {
+    List<String> live = new ArrayList<>();
+    for (String t : tiers.keySet()) {
+      if (fleet.live(t) && in.allows(t)) {
+        live.add(t);
+      }
+    }
+    List<String> order = new ArrayList<>(live.size());
+    int shift = live.isEmpty() ? 0 : Math.floorMod(in.tieBreak(), live.size());
+    for (int i = 0; i < live.size(); i++) {
+      order.add(live.get((i + shift) % live.size()));
+    }
+    String first = order.isEmpty() ? defaultTier : order.get(0);
+    return collect(in, fleet, first, "roundRobin", order.isEmpty() ? List.of(defaultTier) : order);
+  }
+
+  /**
+   * Predicted routing: every live tier that can hold the request is a candidate; each backend's TTFT
+   * is predicted from its load and learned rates. The first tier in the preference order (a
+   * matching rule's tier, then {@code routing.predicted.prefer}, then the default tier) wins while
+   * its prediction is within the margin of the best; with a client TTFT objective, the first tier
+   * predicted to meet it wins. A backend whose admission control would hold this prompt back is
+   * predicted last.
+   */
+  private RouteDecision predicted(RouteInput in, FleetView fleet) {
+    List<String> preference = new ArrayList<>();
+    RuleConfig rule = firstMatch(in);
+    if (rule != null) {
+      preference.add(rule.tier());
+    }
+    predicted.prefer().stream().filter(t -> !preference.contains(t)).forEach(preference::add);
+    if (!preference.contains(defaultTier)) {
+      preference.add(defaultTier);
+    }
+    tiers.keySet().stream().filter(t -> !preference.contains(t)).forEach(preference::add);
+    Map<String, Double> best = new LinkedHashMap<>();
+    double bestOverall = Double.POSITIVE_INFINITY;
+    long need = need(in);
+    for (String t : preference) {
+      if (!fleet.live(t) || !in.allows(t)) {
+        continue;
+      }
+      double tierBest = Double.POSITIVE_INFINITY;
+      for (BackendConfig b : tiers.get(t).backends()) {
+        OptionalInt w = fleet.contextWindow(b.name());
+        if (fleet.routable(b.name()) && fleet.serves(b.name(), in.endpoint()) && (w.isEmpty() || need <= w.getAsInt())) {
+          tierBest = Math.min(tierBest, rank(in, fleet, t, b));
+        }
+      }
+      if (tierBest < Double.POSITIVE_INFINITY) {
+        best.put(t, tierBest);
+        bestOverall = Math.min(bestOverall, tierBest);
+      }
+    }
+    String chosen = null;
+    String reason = "predicted";
+    for (Map.Entry<String, Double> e : best.entrySet()) {
+      boolean ok = in.maxTtftMs() > 0 ? e.getValue() <= in.maxTtftMs()
+          : e.getValue() <= bestOverall * predicted.marginRatio() + predicted.marginMs();
+      if (ok) {
+        chosen = e.getKey();
+        break;
+      }
+    }
+    if (chosen == null) {
+      final double b0 = bestOverall;
+      chosen = best.entrySet().stream().filter(e -> e.getValue() == b0).map(Map.Entry::getKey).findFirst().orElse(defaultTier);
+      reason = in.maxTtftMs() > 0 ? "predicted:slo-missed" : "predicted";
+    }
+    List<String> order = new ArrayList<>();
+    order.add(chosen);
+    best.entrySet().stream().sorted(Map.Entry.comparingByValue()).map(Map.Entry::getKey).filter(t -> !order.contains(t))
+        .forEach(order::add);
+    preference.stream().filter(t -> !order.contains(t)).forEach(order::add);
+    return collect(in, fleet, chosen, reason, order);
+  }
+
+  /** The predicted TTFT of the request on one backend (NaN without rates). */
+  private static double predict(RouteInput in, FleetView fleet, BackendConfig b) {
+    return Predictor.ttftMs(fleet.rates(b.name()), fleet.load(b.name()), in.promptTokens());
+  }
+
+  /** The order of backends: by prediction, and last when admission would hold the prompt back there. */
+  private double rank(RouteInput in, FleetView fleet, String tier, BackendConfig b) {
+    double ms = predict(in, fleet, b);
+    return (Double.isNaN(ms) ? 0 : ms) + (gated(tier, in.promptTokens(), fleet.load(b.name())) ? HELD : 0);
+  }
+
+  /** Added to a held-back backend's prediction, so it ranks after every backend that can start now. */
+  private static final double HELD = 1e9;
+
+  /** Whether the tier's admission control would hold this prompt back from the backend now. */
+  public boolean gated(String tier, long promptTokens, BackendLoad load) {
+    TierPolicy.Admission a = tiers.get(tier).admission();
+    return a != null && a.protectDecodes() && promptTokens >= a.longPromptTokens() && load.interactiveDecoding() > 0;
   }
 
   /**
@@ -113,10 +234,13 @@ public final class TierRouter {
     return new RouteDecision(tier, reason, List.of(), List.of(tier + ":swapped-out"), tier);
   }
 
-  /** Whether any backend of the tier could hold the request (an unknown window might). */
+  /** Whether any backend of the tier could serve and hold the request (an unknown window might). */
   private boolean fits(String tier, RouteInput in, FleetView fleet) {
-    long need = (long) in.promptTokens() + outputTokens(in);
+    long need = need(in);
     for (BackendConfig b : tiers.get(tier).backends()) {
+      if (!fleet.serves(b.name(), in.endpoint())) {
+        continue; // a swap would not help a request the tier cannot serve at all
+      }
       OptionalInt w = fleet.contextWindow(b.name());
       if (w.isEmpty() || need <= w.getAsInt()) {
         return true;
@@ -126,7 +250,7 @@ public final class TierRouter {
   }
 
   private RouteDecision collect(RouteInput in, FleetView fleet, String tier, String reason, List<String> order) {
-    long need = (long) in.promptTokens() + outputTokens(in);
+    long need = need(in);
     List<Candidate> candidates = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     String fallbackReason = null;
@@ -143,7 +267,12 @@ public final class TierRouter {
       anyAllowed = true;
       List<BackendConfig> fits = new ArrayList<>();
       boolean knownFit = false;
+      boolean serves = false;
       for (BackendConfig b : tiers.get(name).backends()) {
+        if (!fleet.serves(b.name(), in.endpoint())) {
+          continue;
+        }
+        serves = true;
         OptionalInt w = fleet.contextWindow(b.name());
         largestWindow = Math.max(largestWindow, w.orElse(0));
         if (w.isEmpty() || need <= w.getAsInt()) {
@@ -159,6 +288,9 @@ public final class TierRouter {
       }
       String why = fits.isEmpty() ? "context" : !fleet.live(name) ? "swapped-out"
           : up.isEmpty() ? (fits.stream().anyMatch(b -> fleet.busy(b.name())) ? "busy" : "down") : null;
+      if (!serves) {
+        why = "unsupported";
+      }
       if (why != null) {
         skipped.add(name + ":" + why);
         unavailableMightFit |= !why.equals("context") && knownFit;
@@ -168,12 +300,27 @@ public final class TierRouter {
         continue;
       }
       String r = name.equals(tier) ? reason : fallbackReason != null ? fallbackReason : "fallback:" + tier + "-failed";
-      for (BackendConfig b : leastLoaded(up, fleet, in.tieBreak())) {
-        candidates.add(new Candidate(name, b, r));
+      if (mode == RoutingConfig.Mode.PREDICTED) {
+        List<BackendConfig> ranked = new ArrayList<>(up);
+        Map<String, Double> keys = new LinkedHashMap<>();
+        for (BackendConfig b : up) {
+          keys.put(b.name(), rank(in, fleet, name, b));
+        }
+        ranked.sort((a, c) -> Double.compare(keys.get(a.name()), keys.get(c.name())));
+        for (BackendConfig b : ranked) {
+          candidates.add(new Candidate(name, b, r, predict(in, fleet, b)));
+        }
+      } else {
+        for (BackendConfig b : leastLoaded(up, fleet, in.tieBreak())) {
+          candidates.add(new Candidate(name, b, r));
+        }
       }
     }
     if (!anyAllowed) {
       throw forbidden(in, tier);
+    }
+    if (candidates.isEmpty() && skipped.stream().allMatch(sk -> sk.endsWith(":unsupported") || sk.endsWith(":forbidden"))) {
+      throw unsupported(in.endpoint(), order);
     }
     if (candidates.isEmpty()) {
       throw noCandidate(in, tier, need, largestWindow, unavailableMightFit, skipped);
@@ -209,6 +356,14 @@ public final class TierRouter {
         ? "This key may not use tier '" + tier + "'; its tiers: " + allowed + "."
         : "This key's tiers (" + allowed + ") are not among tier '" + tier + "' and its fallbacks, which serve this request.",
         in.tierHint() == null ? null : "header".equals(in.hintSource()) ? "x-tiergate-tier" : "model");
+  }
+
+  /** 404 naming the endpoint and the tiers that were considered. */
+  private static GatewayError unsupported(String endpoint, List<String> tiers) {
+    Api api = Api.byId(endpoint);
+    String what = api == null ? endpoint : api.path();
+    return GatewayError.of(Kind.UNSUPPORTED_ENDPOINT, "No tier that may serve this request serves " + what + " (tiers: "
+        + String.join(", ", tiers) + "). A backend that does declares it with serves: [" + endpoint + "].");
   }
 
   /** Fewest in-flight first; among equals, rotate so idle replicas share the load. */

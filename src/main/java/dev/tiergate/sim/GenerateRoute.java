@@ -5,7 +5,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
-/** POST /v1/chat/completions and /v1/completions: validation in the engine's manner, then a {@link Generation}. */
+/**
+ * POST /v1/chat/completions, /v1/completions, /v1/responses and /v1/messages: validation in the engine's
+ * manner, then a {@link Generation} whose output speaks the request's API in the engine's shape.
+ */
 final class GenerateRoute {
   static final String H_FAULT = "x-sim-fault";
   static final String H_FAULT_AFTER = "x-sim-fault-after";
@@ -26,11 +29,16 @@ final class GenerateRoute {
   }
 
   void serve(HttpServerRequest req, boolean chat, Buffer body) {
+    serve(req, chat ? SimApi.CHAT : SimApi.COMPLETIONS, body);
+  }
+
+  void serve(HttpServerRequest req, SimApi api, Buffer body) {
     if (core.sleeping) {
       // A sleeping engine does not answer: the request waits, with no reply, until a wake.
-      core.parked.add(() -> serve(req, chat, body));
+      core.parked.add(() -> serve(req, api, body));
       return;
     }
+    boolean chat = api.chatLike();
     HttpServerResponse resp = req.response();
     core.stats.onRequest(body.toString());
     if (core.loading() && engine != Engine.IKLLAMA) {
@@ -57,27 +65,31 @@ final class GenerateRoute {
         throw new IllegalArgumentException(H_ROLE_DELAY_MS + " must be >= 0");
       }
     } catch (IllegalArgumentException e) {
-      SimServer.error(engine, resp, 400, "bad sim header: " + e.getMessage());
+      error(api, resp, 400, "bad sim header: " + e.getMessage());
       return;
     }
     if (fault == Fault.ERROR_500 || fault == Fault.ERROR_503) {
       int code = fault == Fault.ERROR_500 ? 500 : 503;
-      SimServer.error(engine, resp, code, "simulated engine fault " + fault.wireName);
+      error(api, resp, code, "simulated engine fault " + fault.wireName);
       return;
     }
     SimRequest r;
     try {
-      r = SimRequest.parse(chat, body, engine, options.charsPerToken());
+      r = SimRequest.parse(api, body, engine, options.charsPerToken());
     } catch (SimRequest.Invalid e) {
       if (e.badJson && engine.llamaFamily()) {
         // nlohmann::json throws out of the handler, which llama.cpp turns into a 500
         SimServer.error(engine, resp, 500, "[json.exception.parse_error.101] parse error: " + e.getMessage());
       } else {
-        SimServer.error(engine, resp, 400, (e.badJson ? "JSON decode error: " : "") + e.getMessage());
+        error(api, resp, 400, (e.badJson ? "JSON decode error: " : "") + e.getMessage());
       }
       return;
     }
     if (engine == Engine.VLLM && r.model != null && !r.model.equals(options.model())) {
+      if (api == SimApi.MESSAGES) {
+        error(api, resp, 404, "The model `" + r.model + "` does not exist.");
+        return;
+      }
       SimServer.json(engine, resp, 404, Errors.envelope(engine, 404,
           "The model `" + r.model + "` does not exist.", "NotFoundError").replace("\"param\":null",
           "\"param\":\"model\""));
@@ -94,7 +106,7 @@ final class GenerateRoute {
         ? Plan.toolCall(options.reasoningTokens(), b.maxTokens, r.firstToolName)
         : Plan.text(b.maxTokens, chat ? options.reasoningTokens() : 0, naturalTokens);
     plan.shift = core.wordShift;
-    Output out = output(r, resp, plan);
+    Output out = output(r, resp, plan, b.promptTokens);
     long hold = engine == Engine.IKLLAMA ? core.loadingRemainingMs() : 0;
     Integer asked = r.requestedMaxTokens(engine);
     new Generation(core, plan, out, resp, b.promptTokens, fault, faultAfter, decodeTps, asked == null ? -1 : asked,
@@ -127,11 +139,34 @@ final class GenerateRoute {
     };
   }
 
+  /**
+   * An error in the words of the engine's route: vLLM and SGLang answer Anthropic's envelope on
+   * /v1/messages ({@code vllm/entrypoints/anthropic/api_router.py} translate_error_response); llama.cpp
+   * keeps its own there (capture 17e).
+   */
+  private void error(SimApi api, HttpServerResponse resp, int code, String message) {
+    if (api == SimApi.MESSAGES && engine.python()) {
+      SimServer.json(engine, resp, code, anthropicError(Errors.typeFor(engine, code), message));
+    } else {
+      SimServer.error(engine, resp, code, message);
+    }
+  }
+
+  static String anthropicError(String type, String message) {
+    return new io.vertx.core.json.JsonObject().put("type", "error")
+        .put("error", new io.vertx.core.json.JsonObject().put("type", type).put("message", message)).encode();
+  }
+
   private void tooLong(SimRequest r, HttpServerResponse resp) {
     int window = options.contextWindow();
     Integer asked = r.requestedMaxTokens(engine);
     int max = asked != null ? asked : Math.max(1, Math.min(options.defaultMaxTokens(), window - r.promptTokens));
-    if (engine == Engine.SGLANG && r.stream) {
+    if (r.api == SimApi.MESSAGES && engine.python()) {
+      error(r.api, resp, 400, engine == Engine.VLLM ? Errors.vllmTooLong(window, r.promptTokens, max)
+          : "Requested token count exceeds the model's maximum context length of " + window + " tokens.");
+      return;
+    }
+    if (engine == Engine.SGLANG && r.stream && r.api == SimApi.CHAT) {
       // SGLang validates inside the stream generator: the 200 is already out when the error arrives
       StreamOutput.startStream(engine, resp);
       resp.write(Buffer.buffer("data: " + Errors.sglangTooLongStreamEvent(window, r.promptTokens, max) + "\n\n"));
@@ -141,7 +176,7 @@ final class GenerateRoute {
     SimServer.json(engine, resp, 400, Errors.contextTooLong(engine, window, r.promptTokens, max));
   }
 
-  private Output output(SimRequest r, HttpServerResponse resp, Plan plan) {
+  private Output output(SimRequest r, HttpServerResponse resp, Plan plan, int promptTokens) {
     boolean idChat = r.chat || engine.llamaFamily(); // llama.cpp uses chatcmpl- ids on /v1/completions too
     String id = (idChat ? "chatcmpl-" : "cmpl-") + Plan.randomId(32);
     long created = System.currentTimeMillis() / 1000;
@@ -149,6 +184,12 @@ final class GenerateRoute {
       case VLLM, LLAMACPP -> options.model();
       case SGLANG, IKLLAMA -> r.model != null ? r.model : options.model();
     };
+    if (r.api == SimApi.MESSAGES) {
+      return new MessagesOutput(engine, resp, plan, r.stream, id, model, promptTokens); // llama.cpp: chatcmpl- ids (17a)
+    }
+    if (r.api == SimApi.RESPONSES) {
+      return new ResponsesOutput(engine, resp, plan, r.stream, "resp_" + Plan.randomId(32), model);
+    }
     if (!r.stream) {
       return new JsonOutput(engine, resp, plan, r.chat, id, created, model);
     }

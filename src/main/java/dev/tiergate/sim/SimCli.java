@@ -99,6 +99,7 @@ public final class SimCli {
       case "--step-tokens" -> o.withStepTokens(intValue(flag, v));
       case "--max-running" -> o.withMaxRunning(intValue(flag, v));
       case "--role-delay-ms" -> o.withRoleDelayMs(doubleValue(flag, v));
+      case "--embeddings" -> o.withPooling(boolValue(flag, v));
       case "--profile" -> Profiles.apply(v, o);
       case "--sleep-ms" -> o.withSleep(new SleepModel(doubleValue(flag, v), o.sleep().wakeMs(), o.sleep().corruptAfterWake()));
       case "--wake-ms" -> o.withSleep(new SleepModel(o.sleep().sleepMs(), doubleValue(flag, v), o.sleep().corruptAfterWake()));
@@ -109,6 +110,7 @@ public final class SimCli {
 
   private static boolean takesValue(String flag) {
     return !flag.equals("--flat-batching") && !flag.equals("--stamp-events") && !flag.equals("--corrupt-after-wake")
+        && !flag.equals("--embeddings")
         && flag.startsWith("--")
         && !flag.equals("--help");
   }
@@ -184,16 +186,20 @@ public final class SimCli {
                                          vllm 256 max_num_seqs, sglang 2048 max_running_requests, llamacpp 4 -np
                                          slots, ikllama 1)
           --role-delay-ms X              chat streams send the role chunk at once, the first token X ms later
+                                         (default 0: role chunk right before the first token)
           --profile fast|max|prefill     the demo's calibration of that tier (seed rig measurements)
           --sleep-ms X / --wake-ms X      how long the engine's own sleep and wake take (default 1000 / 2000);
                                          vLLM: POST /sleep?level=N, /wake_up, GET /is_sleeping; SGLang:
                                          /release_memory_occupation, /resume_memory_occupation; llama.cpp:
                                          /models/unload, /models/load. Generation requests wait while asleep
           --corrupt-after-wake           every wake shifts the generated words (the canary must notice)
-                                         (default 0: role chunk right before the first token)
+          --embeddings                   serve /v1/embeddings and /v1/rerank (a pooling model; llama.cpp
+                                         --embeddings --reranking); without it they answer "not supported"
           --help                         print this text
         per-request headers: x-sim-fault, x-sim-fault-after (default 3), x-sim-decode-tps, x-sim-role-delay-ms,
                              x-sim-tool-call: true, x-sim-output-tokens (stop naturally after N tokens)
-        load signals: GET /metrics (every engine), GET /slots (llamacpp, ikllama)""";
+        load signals: GET /metrics (every engine), GET /slots (llamacpp, ikllama)
+        APIs: chat and completions everywhere; /v1/responses and /v1/messages (+ count_tokens) on vllm, sglang and
+              llamacpp; llamacpp also /v1/responses/input_tokens and /v1/chat/completions/input_tokens""";
   }
 }

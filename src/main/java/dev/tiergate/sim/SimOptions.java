@@ -14,6 +14,8 @@ package dev.tiergate.sim;
  * @param sleep how long the engine's own sleep and wake take, and whether a wake corrupts its output
  * @param roleDelayMs when above 0, a chat stream sends its role chunk as soon as it opens and its first token no
  *     sooner than this many milliseconds later
+ * @param pooling the engine serves /v1/embeddings and /v1/rerank (vLLM with a pooling model, llama.cpp started with
+ *     {@code --embeddings --reranking}); without it those routes answer the engine's "not supported" error
  */
 public record SimOptions(
     String engine,
@@ -35,7 +37,8 @@ public record SimOptions(
     int stepTokens,
     int maxRunning,
     double roleDelayMs,
-    SleepModel sleep) {
+    SleepModel sleep,
+    boolean pooling) {
 
   public SimOptions {
     sleep = sleep == null ? SleepModel.NONE : sleep;
@@ -85,7 +88,7 @@ public record SimOptions(
   public static SimOptions defaults(String engine) {
     Engine e = Engine.parse(engine);
     return new SimOptions(engine, "127.0.0.1", 0, "qwen3.6-27b", 262144, 2000, 80000, 120, 70, true, 0, 0, null,
-        false, 4.0, 256, e.defaultStepTokens, e.defaultMaxRunning, 0, SleepModel.NONE);
+        false, 4.0, 256, e.defaultStepTokens, e.defaultMaxRunning, 0, SleepModel.NONE, false);
   }
 
   Engine engineKind() {
@@ -95,120 +98,126 @@ public record SimOptions(
   public SimOptions withEngine(String v) {
     return new SimOptions(v, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withHost(String v) {
     return new SimOptions(engine, v, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withPort(int v) {
     return new SimOptions(engine, host, v, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withModel(String v) {
     return new SimOptions(engine, host, port, v, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withContextWindow(int v) {
     return new SimOptions(engine, host, port, model, v, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withPrefillTps(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, v, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withPrefillHalfRateTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, v, ttftBaseMs, decodeTps,
         denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken, defaultMaxTokens,
-        stepTokens, maxRunning, roleDelayMs, sleep);
+        stepTokens, maxRunning, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withTtftBaseMs(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, v,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withDecodeTps(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, v, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withDenseBatching(boolean v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, v, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withReasoningTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, v, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withLoadingSeconds(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, v, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withFault(String v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, v, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withStampEvents(boolean v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, v, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withCharsPerToken(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, v,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withDefaultMaxTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, v, stepTokens, maxRunning, roleDelayMs, sleep);
+        charsPerToken, v, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withStepTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, defaultMaxTokens, v, maxRunning, roleDelayMs, sleep);
+        charsPerToken, defaultMaxTokens, v, maxRunning, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withMaxRunning(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, defaultMaxTokens, stepTokens, v, roleDelayMs, sleep);
+        charsPerToken, defaultMaxTokens, stepTokens, v, roleDelayMs, sleep, pooling);
   }
 
   public SimOptions withRoleDelayMs(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, v, sleep);
+        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, v, sleep, pooling);
   }
 
   public SimOptions withSleep(SleepModel v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, v);
+        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, v, pooling);
+  }
+
+  public SimOptions withPooling(boolean v) {
+    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
+        ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
+        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, v);
   }
 }

@@ -7,7 +7,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Locale;
 
-/** The facts of one chat or completions request the sim needs, read once from the body. */
+/** The facts of one generation request (chat, completions, Responses, Messages) the sim needs, read once from the body. */
 final class SimRequest {
 
   /** Why a body was refused before any generation; the server turns it into the engine's envelope. */
@@ -21,6 +21,7 @@ final class SimRequest {
   }
 
   final boolean chat;
+  final SimApi api;
   final JsonObject json;
   final boolean stream;
   /** Whether the client asked for the usage event, by this engine's reading of stream_options. */
@@ -30,8 +31,9 @@ final class SimRequest {
   final String firstToolName;
   final boolean mentionsWeather;
 
-  private SimRequest(boolean chat, JsonObject json, Engine engine, int promptTokens) {
-    this.chat = chat;
+  private SimRequest(SimApi api, JsonObject json, Engine engine, int promptTokens) {
+    this.chat = api.chatLike();
+    this.api = api;
     this.json = json;
     this.stream = json.getValue("stream") instanceof Boolean b && b;
     Object so = json.getValue("stream_options");
@@ -47,6 +49,15 @@ final class SimRequest {
   }
 
   static SimRequest parse(boolean chat, Buffer body, Engine engine, double charsPerToken) throws Invalid {
+    return parse(chat ? SimApi.CHAT : SimApi.COMPLETIONS, body, engine, charsPerToken);
+  }
+
+  static SimRequest parse(SimApi api, Buffer body, Engine engine, double charsPerToken) throws Invalid {
+    return parse(api, body, engine, charsPerToken, true);
+  }
+
+  /** @param generate false for the token counters, which take a request without its output budget */
+  static SimRequest parse(SimApi api, Buffer body, Engine engine, double charsPerToken, boolean generate) throws Invalid {
     Object parsed;
     try {
       parsed = Json.decodeValue(body);
@@ -57,7 +68,9 @@ final class SimRequest {
       throw new Invalid(true, "request body must be a JSON object");
     }
     long chars;
-    if (chat) {
+    if (api == SimApi.MESSAGES || api == SimApi.RESPONSES) {
+      chars = conversationChars(api, json, engine, generate);
+    } else if (api == SimApi.CHAT) {
       if (!(json.getValue("messages") instanceof JsonArray messages)) {
         throw new Invalid(false, engine.llamaFamily() ? "'messages' is required" : "Field required: messages");
       }
@@ -73,16 +86,69 @@ final class SimRequest {
       chars = promptChars(prompt, charsPerToken);
     }
     int tokens = (int) Math.min(Integer.MAX_VALUE, (long) Math.ceil(chars / charsPerToken));
-    return new SimRequest(chat, json, engine, Math.max(1, tokens));
+    return new SimRequest(api, json, engine, Math.max(1, tokens));
+  }
+
+  /**
+   * Messages: system, every block's text, tool inputs and results, tool schemas. llama.cpp answers
+   * {@code messages: "nope"} with 200 and generated text (capture 17d); the Python engines refuse it.
+   * Responses: instructions, input text, function calls and outputs, tool schemas.
+   */
+  private static long conversationChars(SimApi api, JsonObject json, Engine engine, boolean generate) throws Invalid {
+    long chars = 0;
+    if (api == SimApi.MESSAGES) {
+      Object messages = json.getValue("messages");
+      if (!(messages instanceof JsonArray) && engine.python()) {
+        throw new Invalid(false, "messages: Input should be a valid list");
+      }
+      if (generate && engine.python() && !(json.getValue("max_tokens") instanceof Number)) {
+        throw new Invalid(false, "max_tokens: Field required");
+      }
+      chars += anyText(json.getValue("system"));
+      chars += messages instanceof JsonArray m ? anyText(m) : 0;
+    } else {
+      Object input = json.getValue("input");
+      if (input == null && engine.python()) {
+        throw new Invalid(false, "input: Field required");
+      }
+      chars += anyText(json.getValue("instructions")) + anyText(input);
+    }
+    if (json.getValue("tools") instanceof JsonArray tools) {
+      chars += tools.encode().length();
+    }
+    return chars;
+  }
+
+  /** The length of every string value under {@code o} except ids, types and roles: what a template renders. */
+  private static long anyText(Object o) {
+    if (o instanceof String s) {
+      return s.length();
+    }
+    long n = 0;
+    if (o instanceof JsonArray a) {
+      for (Object e : a) {
+        n += anyText(e);
+      }
+    } else if (o instanceof JsonObject j) {
+      for (String k : j.fieldNames()) {
+        if (!k.equals("type") && !k.equals("role") && !k.equals("id") && !k.equals("call_id") && !k.equals("tool_use_id")) {
+          Object v = j.getValue(k);
+          n += v instanceof JsonObject input && k.equals("input") ? input.encode().length() : anyText(v);
+        }
+      }
+    }
+    return n;
   }
 
   /** The max-tokens value the engine would honour, or null when the request sets none (or asks for unlimited). */
   Integer requestedMaxTokens(Engine engine) {
-    String[] order = switch (engine) {
-      case VLLM, SGLANG -> new String[] {"max_completion_tokens", "max_tokens"};
-      case LLAMACPP -> new String[] {"n_predict", "max_completion_tokens", "max_tokens"};
-      case IKLLAMA -> new String[] {"n_predict", "max_tokens", "max_completion_tokens"};
-    };
+    String[] order = api == SimApi.MESSAGES ? new String[] {"max_tokens"}
+        : api == SimApi.RESPONSES ? new String[] {"max_output_tokens"}
+        : switch (engine) {
+          case VLLM, SGLANG -> new String[] {"max_completion_tokens", "max_tokens"};
+          case LLAMACPP -> new String[] {"n_predict", "max_completion_tokens", "max_tokens"};
+          case IKLLAMA -> new String[] {"n_predict", "max_tokens", "max_completion_tokens"};
+        };
     for (String key : order) {
       if (json.getValue(key) instanceof Number n) {
         int v = n.intValue();
@@ -142,20 +208,32 @@ final class SimRequest {
     return chars;
   }
 
+  /** Chat nests the name in {@code function}; Responses and Messages tools carry it at the top. */
   private static String firstToolName(JsonObject json) {
     if (json.getValue("tools") instanceof JsonArray tools && !tools.isEmpty()
-        && tools.getValue(0) instanceof JsonObject tool
-        && tool.getValue("function") instanceof JsonObject fn
-        && fn.getValue("name") instanceof String name) {
-      return name;
+        && tools.getValue(0) instanceof JsonObject tool) {
+      if (tool.getValue("function") instanceof JsonObject fn && fn.getValue("name") instanceof String name) {
+        return name;
+      }
+      if (tool.getValue("name") instanceof String name) {
+        return name;
+      }
     }
     return null;
   }
 
   private static String lastUserText(JsonObject json) {
-    if (json.getValue("messages") instanceof JsonArray messages) {
-      for (int i = messages.size() - 1; i >= 0; i--) {
-        if (messages.getValue(i) instanceof JsonObject msg && "user".equals(msg.getValue("role"))) {
+    Object input = json.getValue("input");
+    if (input instanceof String s) {
+      return s;
+    }
+    JsonArray list = json.getValue("messages") instanceof JsonArray m ? m : input instanceof JsonArray in ? in : null;
+    if (list != null && !list.isEmpty()) {
+      // Only a question the user just asked: after a tool result the model answers instead of calling again.
+      JsonArray messages = list;
+      for (int i = messages.size() - 1; i == messages.size() - 1; i--) {
+        if (messages.getValue(i) instanceof JsonObject msg && "user".equals(msg.getValue("role"))
+            && !hasToolResult(msg.getValue("content"))) {
           Object c = msg.getValue("content");
           if (c instanceof String s) {
             return s;
@@ -173,6 +251,17 @@ final class SimRequest {
       }
     }
     return "";
+  }
+
+  private static boolean hasToolResult(Object content) {
+    if (content instanceof JsonArray parts) {
+      for (Object p : parts) {
+        if (p instanceof JsonObject part && "tool_result".equals(part.getValue("type"))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static String firstLine(String s) {

@@ -21,6 +21,7 @@ public final class SimServer {
   private final InfoRoutes info;
   private final SleepRoutes sleep;
   private final LoadRoutes load;
+  private final PoolingRoutes pooling;
   private volatile HttpServer http;
   private volatile String deploymentId;
   private volatile Future<Void> closing;
@@ -32,6 +33,7 @@ public final class SimServer {
     this.info = new InfoRoutes(core);
     this.sleep = new SleepRoutes(core);
     this.load = new LoadRoutes(core);
+    this.pooling = new PoolingRoutes(core);
   }
 
   public static Future<SimServer> start(Vertx vertx, SimOptions options) {
@@ -92,6 +94,9 @@ public final class SimServer {
   }
 
   private void handle(HttpServerRequest req) {
+    java.util.Map<String, String> headers = new java.util.TreeMap<>();
+    req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
+    core.stats.onHeaders(headers);
     req.response().putHeader("Server", core.engine.python() ? "uvicorn" : "llama.cpp");
     // read every body first: the ik_llama loading hold would otherwise have to juggle a paused request
     req.body().onSuccess(body -> dispatch(req, body));
@@ -100,7 +105,8 @@ public final class SimServer {
   private void dispatch(HttpServerRequest req, Buffer body) {
     String path = req.path();
     HttpServerResponse resp = req.response();
-    boolean generation = path.equals("/v1/chat/completions") || path.equals("/v1/completions");
+    boolean generation = path.equals("/v1/chat/completions") || path.equals("/v1/completions")
+        || path.equals("/v1/responses") || path.equals("/v1/messages");
     if (core.loading() && !generation) {
       switch (core.engine) {
         case VLLM -> {
@@ -150,6 +156,33 @@ public final class SimServer {
           generate.serve(req, false, body);
         }
       }
+      case "/v1/responses" -> generateIfServed(req, SimApi.RESPONSES, body);
+      case "/v1/messages" -> generateIfServed(req, SimApi.MESSAGES, body);
+      case "/v1/messages/count_tokens" -> {
+        // vLLM's Anthropic router and llama.cpp count; SGLang's and ik_llama's builds do not route it
+        if (e != Engine.VLLM && e != Engine.LLAMACPP) {
+          notFound(e, resp);
+        } else if (expect(req, HttpMethod.POST)) {
+          pooling.count(req, SimApi.MESSAGES, body, true);
+        }
+      }
+      case "/v1/responses/input_tokens", "/v1/chat/completions/input_tokens" -> {
+        if (e != Engine.LLAMACPP) {
+          notFound(e, resp);
+        } else if (expect(req, HttpMethod.POST)) {
+          pooling.count(req, path.startsWith("/v1/responses") ? SimApi.RESPONSES : SimApi.CHAT, body, false);
+        }
+      }
+      case "/v1/embeddings" -> {
+        if (expect(req, HttpMethod.POST)) {
+          pooling.embeddings(req, body);
+        }
+      }
+      case "/v1/rerank" -> {
+        if (expect(req, HttpMethod.POST)) {
+          pooling.rerank(req, body);
+        }
+      }
       case "/v1/models" -> {
         if (expect(req, HttpMethod.GET)) {
           info.models(resp);
@@ -192,6 +225,14 @@ public final class SimServer {
         }
       }
       default -> notFound(e, resp);
+    }
+  }
+
+  private void generateIfServed(HttpServerRequest req, SimApi api, Buffer body) {
+    if (!api.servedBy(core.engine)) {
+      notFound(core.engine, req.response());
+    } else if (expect(req, HttpMethod.POST)) {
+      generate.serve(req, api, body);
     }
   }
 

@@ -17,6 +17,7 @@ public final class SimStats {
   private final AtomicInteger pausedStreams = new AtomicInteger();
   private final AtomicLong lastAbortNanos = new AtomicLong();
   private final ArrayDeque<String> bodies = new ArrayDeque<>();
+  private java.util.Map<String, String> lastHeaders = java.util.Map.of();
 
   public int requests() {
     return requests.get();
@@ -60,6 +61,15 @@ public final class SimStats {
     synchronized (this) {
       bodies.clear();
     }
+  }
+
+  /** The header names (lower case) of the last request the sim received, with their values. */
+  public synchronized java.util.Map<String, String> lastRequestHeaders() {
+    return lastHeaders;
+  }
+
+  synchronized void onHeaders(java.util.Map<String, String> headers) {
+    lastHeaders = headers;
   }
 
   void onRequest(String body) {

@@ -20,6 +20,12 @@ public final class EventScanner {
   private static final byte[] ERROR = ascii("error");
   private static final byte[] FINISH = ascii("finish_reason");
   private static final byte[] TIMINGS = ascii("timings");
+  private static final byte[] DELTA = ascii("delta");
+  private static final byte[] THINKING = ascii("thinking");
+  private static final byte[] PARTIAL_JSON = ascii("partial_json");
+  private static final byte[] TYPE = ascii("type");
+  private static final byte[] FUNCTION_CALL = ascii("\"function_call\"");
+  private static final byte[] TOOL_USE = ascii("\"tool_use\"");
 
   private EventScanner() {}
 
@@ -57,6 +63,71 @@ public final class EventScanner {
       }
     }
     return flags;
+  }
+
+  /**
+   * Classifies an event of a named stream by its name, then by the few keys that name makes matter:
+   * Responses' {@code response.*_delta} events and Messages' {@code content_block_delta} carry output
+   * (reasoning deltas are output but not answer, as for chat); a function call or tool_use block
+   * starting is answer output, as chat's first tool-call chunk is; {@code response.completed},
+   * {@code response.incomplete} and {@code message_stop} end the stream as {@code [DONE]} does;
+   * usage rides on {@code response.completed}, {@code message_start} and {@code message_delta}.
+   */
+  public static int classifyNamed(String event, byte[] a, int from, int to) {
+    switch (event) {
+      case EventNames.OUTPUT_TEXT_DELTA, EventNames.REFUSAL_DELTA, EventNames.FUNCTION_ARGS_DELTA:
+        return nonEmptyValue(a, from, to, DELTA) ? SseEvent.OUTPUT | SseEvent.ANSWER : 0;
+      case EventNames.REASONING_TEXT_DELTA, EventNames.REASONING_SUMMARY_DELTA:
+        return nonEmptyValue(a, from, to, DELTA) ? SseEvent.OUTPUT : 0;
+      case EventNames.OUTPUT_ITEM_ADDED:
+        return hasValue(a, from, to, TYPE, FUNCTION_CALL) ? SseEvent.OUTPUT | SseEvent.ANSWER : 0;
+      case EventNames.CONTENT_BLOCK_DELTA:
+        if (nonEmptyValue(a, from, to, TEXT) || nonEmptyValue(a, from, to, PARTIAL_JSON)) {
+          return SseEvent.OUTPUT | SseEvent.ANSWER;
+        }
+        return nonEmptyValue(a, from, to, THINKING) ? SseEvent.OUTPUT : 0;
+      case EventNames.CONTENT_BLOCK_START:
+        return hasValue(a, from, to, TYPE, TOOL_USE) ? SseEvent.OUTPUT | SseEvent.ANSWER : 0;
+      case EventNames.RESPONSE_COMPLETED, EventNames.RESPONSE_INCOMPLETE:
+        return SseEvent.DONE | SseEvent.FINISH | objectFlag(a, from, to, USAGE, SseEvent.USAGE)
+            | objectFlag(a, from, to, TIMINGS, SseEvent.TIMINGS);
+      case EventNames.MESSAGE_START:
+        return objectFlag(a, from, to, USAGE, SseEvent.USAGE);
+      case EventNames.MESSAGE_DELTA:
+        return SseEvent.FINISH | objectFlag(a, from, to, USAGE, SseEvent.USAGE);
+      case EventNames.MESSAGE_STOP:
+        return SseEvent.DONE;
+      case EventNames.ERROR, EventNames.RESPONSE_FAILED:
+        return SseEvent.ERROR;
+      default:
+        return 0;
+    }
+  }
+
+  private static int objectFlag(byte[] a, int from, int to, byte[] key, int flag) {
+    int v = find(a, from, to, key, false);
+    return v >= 0 && a[v] == '{' ? flag : 0;
+  }
+
+  private static boolean nonEmptyValue(byte[] a, int from, int to, byte[] key) {
+    int v = find(a, from, to, key, false);
+    return v >= 0 && nonEmptyString(a, v, to);
+  }
+
+  /** Whether any key {@code key} (at any depth) holds exactly the JSON string {@code quoted}. */
+  private static boolean hasValue(byte[] a, int from, int to, byte[] key, byte[] quoted) {
+    int i = from;
+    while (i < to) {
+      int v = find(a, i, to, key, false);
+      if (v < 0) {
+        return false;
+      }
+      if (to - v >= quoted.length && java.util.Arrays.equals(a, v, v + quoted.length, quoted, 0, quoted.length)) {
+        return true;
+      }
+      i = v;
+    }
+    return false;
   }
 
   private static int keyFlags(byte[] a, int ks, int ke, int v, int to) {
@@ -132,9 +203,12 @@ public final class EventScanner {
   }
 
   private static int find(byte[] a, byte[] key, boolean outermostOnly) {
-    int to = a.length;
+    return find(a, 0, a.length, key, outermostOnly);
+  }
+
+  private static int find(byte[] a, int from, int to, byte[] key, boolean outermostOnly) {
     int depth = 0;
-    int i = 0;
+    int i = from;
     while (i < to) {
       byte c = a[i];
       if (c != '"') {

@@ -6,7 +6,8 @@ import java.util.function.Consumer;
 
 /**
  * Splits an SSE byte stream into events. Accepts {@code \n} and {@code \r\n} line ends, joins
- * multi-line data, ignores comments and other fields. A partial line is kept between chunks, and
+ * multi-line data, keeps the {@code event:} name (Responses and Messages streams name every event),
+ * ignores comments and other fields. A partial line is kept between chunks, and
  * the kept bytes are capped so a peer that never ends an event cannot grow memory without bound.
  */
 public final class SseFramer {
@@ -27,6 +28,8 @@ public final class SseFramer {
   private Buffer data;
   private int dataLines;
   private int dataFlags;
+  /** The {@code event:} name of the event being read, or null. */
+  private String eventName;
 
   public SseFramer(int maxEventBytes) {
     this.maxEventBytes = maxEventBytes;
@@ -105,6 +108,16 @@ public final class SseFramer {
       return;
     }
     if (!startsWithData(a, start, end)) {
+      if (startsWithEvent(a, start, end)) {
+        int v = start + 6;
+        if (v < end && a[v] == ' ') {
+          v++;
+        }
+        eventName = EventNames.of(a, v, end);
+        if (dataLines > 0) {
+          dataFlags = -1; // named after its data: classified by name at dispatch
+        }
+      }
       return;
     }
     int v = start + 5;
@@ -115,7 +128,7 @@ public final class SseFramer {
     if (dataLines == 0) {
       data = value;
       // The common case, one data line: classify straight from the array already in hand.
-      dataFlags = EventScanner.classify(a, v, end);
+      dataFlags = eventName == null ? EventScanner.classify(a, v, end) : EventScanner.classifyNamed(eventName, a, v, end);
     } else {
       if (dataLines == 1) {
         data = Buffer.buffer(data.length() + value.length() + 16).appendBuffer(data);
@@ -130,6 +143,8 @@ public final class SseFramer {
   }
 
   private void dispatch(Consumer<SseEvent> sink) {
+    String name = eventName;
+    eventName = null;
     if (data == null) {
       return;
     }
@@ -137,11 +152,16 @@ public final class SseFramer {
     int flags = dataFlags;
     data = null;
     dataLines = 0;
-    sink.accept(flags >= 0 ? new SseEvent(d, flags) : SseEvent.of(d));
+    sink.accept(flags >= 0 ? new SseEvent(d, flags, name) : SseEvent.of(name, d));
   }
 
   private int pendingDataBytes() {
     return data == null ? 0 : data.length();
+  }
+
+  private static boolean startsWithEvent(byte[] a, int start, int end) {
+    return end - start >= 6 && a[start] == 'e' && a[start + 1] == 'v' && a[start + 2] == 'e' && a[start + 3] == 'n'
+        && a[start + 4] == 't' && a[start + 5] == ':';
   }
 
   private static boolean startsWithData(byte[] a, int start, int end) {

@@ -16,7 +16,7 @@ import java.util.function.Function;
  * upstream read, a drained one resumes it. Events that arrive in the same turn of the event loop
  * go out in one write: Vert.x flushes every write to a connection other than the one being read,
  * so writing each event as it comes costs a syscall per event when the backend is ahead of us. A stream that ends without {@code [DONE]},
- * or fails, closes with an OpenAI-style error event rather than a fake success; a client that
+ * or fails, closes with an error event in the client API's shape rather than a fake success; a client that
  * leaves cancels the upstream at once. The returned future completes exactly once.
  */
 public final class SseRelay {
@@ -37,6 +37,8 @@ public final class SseRelay {
   private boolean pendingOwned;
   private Context context;
   private final Handler<Void> flushTask = v -> flush();
+  /** Chat streams end with a literal {@code [DONE]}; a translating renderer closes the stream its own way. */
+  private boolean plainDone = true;
 
   /**
    * @param toClient renders one event for the client, or returns null to drop it
@@ -53,6 +55,12 @@ public final class SseRelay {
     this.toClient = toClient;
     this.errorEvent = errorEvent;
     this.listener = listener;
+  }
+
+  /** The renderer also renders the {@code [DONE]} sentinel (a translation emits its API's closing events there). */
+  public SseRelay renderDone() {
+    plainDone = false;
+    return this;
   }
 
   /** Starts relaying; {@code held} are events read before the response was committed. */
@@ -84,9 +92,13 @@ public final class SseRelay {
     if (event.is(SseEvent.DONE)) {
       sawDone = true;
       // vLLM and SGLang send [DONE] even after an error event, llama.cpp does not; a client must
-      // not read a failed stream as complete, so after an error the stream simply ends.
+      // not read a failed stream as complete, so after an error the stream simply ends. A named
+      // stream's last event (message_stop, response.completed) is rendered like any other.
       if (!sawError) {
-        add(DONE);
+        Buffer out = event.event() == null && plainDone ? DONE : toClient.apply(event);
+        if (out != null) {
+          add(out);
+        }
       }
       return;
     }

@@ -1,5 +1,7 @@
 package dev.tiergate.upstream;
 
+import dev.tiergate.config.Api;
+import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.Engine;
 import java.util.EnumMap;
 import java.util.Map;
@@ -19,5 +21,21 @@ public final class Adapters {
 
   public static EngineAdapter of(Engine engine) {
     return BY_ENGINE.get(engine);
+  }
+
+  /**
+   * How {@code backend} serves {@code api}: natively when its engine kind speaks it or the backend
+   * declares it ({@code serves}) and no {@code translate} forces translation; translated to chat for
+   * Responses and Messages otherwise; not at all for the other APIs.
+   */
+  public static Support support(BackendConfig backend, Api api) {
+    if (backend.translate().contains(api)) {
+      return Support.TRANSLATED;
+    }
+    EngineAdapter a = backend.engine() == null ? null : of(backend.engine());
+    if (a != null && a.nativeApis().contains(api) || backend.serves().contains(api)) {
+      return Support.NATIVE;
+    }
+    return api.translatable() ? Support.TRANSLATED : Support.NONE;
   }
 }

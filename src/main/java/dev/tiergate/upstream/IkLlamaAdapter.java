@@ -1,11 +1,13 @@
 package dev.tiergate.upstream;
 
+import dev.tiergate.config.Api;
 import dev.tiergate.config.Engine;
 import dev.tiergate.stream.JsonBytes;
 import dev.tiergate.stream.SseEvent;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
 
 /**
  * ik_llama.cpp: llama.cpp's names, but it ranks {@code max_tokens} above
@@ -16,8 +18,12 @@ final class IkLlamaAdapter extends LlamaCppAdapter {
   private static final byte[] FINISH = JsonBytes.key("finish_reason");
   private static final byte[] LENGTH = "\"length\"".getBytes(StandardCharsets.US_ASCII);
 
+  /**
+   * Chat and completions only ({@code examples/server/server.cpp}); Responses and Messages are translated.
+   * Builds from 2026 route {@code /v1/messages} too (ik_llama.cpp PR #1136): declare it with {@code serves}.
+   */
   IkLlamaAdapter() {
-    super(Engine.IKLLAMA);
+    super(Engine.IKLLAMA, EnumSet.of(Api.CHAT, Api.COMPLETIONS));
   }
 
   @Override

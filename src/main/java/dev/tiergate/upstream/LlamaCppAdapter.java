@@ -1,10 +1,13 @@
 package dev.tiergate.upstream;
 
+import dev.tiergate.config.Api;
 import dev.tiergate.config.Engine;
 import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
 import io.vertx.core.buffer.Buffer;
+import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * llama.cpp {@code llama-server}: {@code repeat_penalty} is its name for the repetition penalty, and
@@ -12,12 +15,19 @@ import java.util.Locale;
  * which is the client's error, not a broken engine's.
  */
 class LlamaCppAdapter extends OpenAiAdapter {
+  /**
+   * {@code tools/server/server.cpp} routes Responses, Messages and every token counter (captures 16–18,
+   * build b10587); embeddings and rerank only with {@code --embeddings} / {@code --reranking} (19a–19b).
+   */
+  static final Set<Api> LLAMACPP = EnumSet.of(Api.CHAT, Api.COMPLETIONS, Api.RESPONSES, Api.MESSAGES,
+      Api.MESSAGES_COUNT_TOKENS, Api.RESPONSES_INPUT_TOKENS, Api.CHAT_INPUT_TOKENS);
+
   LlamaCppAdapter() {
-    super(Engine.LLAMACPP);
+    super(Engine.LLAMACPP, LLAMACPP);
   }
 
-  LlamaCppAdapter(Engine engine) {
-    super(engine);
+  LlamaCppAdapter(Engine engine, Set<Api> nativeApis) {
+    super(engine, nativeApis);
   }
 
   @Override
@@ -25,6 +35,11 @@ class LlamaCppAdapter extends OpenAiAdapter {
     if (body.field("repetition_penalty") != null) {
       edit.rename("repetition_penalty", "repeat_penalty");
     }
+  }
+
+  @Override
+  public ResponseFixer namedFixer(Api api) {
+    return api == Api.RESPONSES ? new ResponsesIndexFixer() : ResponseFixer.NONE;
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.tiergate.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tiergate.config.Api;
 import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.Engine;
 import dev.tiergate.errors.GatewayError;
@@ -10,6 +11,8 @@ import dev.tiergate.stream.JsonBytes;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The shared OpenAI path every engine adapter builds on: rename the model, ask for usage in
@@ -17,10 +20,19 @@ import java.util.Locale;
  */
 public class OpenAiAdapter implements EngineAdapter {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** vLLM's and SGLang's words for a model without that API ("The model does not support Embeddings API"). */
+  private static final Pattern NO_SUCH_API = Pattern.compile("(?i).*\\bdoes not support [a-z ]+ api\\b.*");
   private final Engine engine;
+  private final Set<Api> nativeApis;
 
-  protected OpenAiAdapter(Engine engine) {
+  protected OpenAiAdapter(Engine engine, Set<Api> nativeApis) {
     this.engine = engine;
+    this.nativeApis = Set.copyOf(nativeApis);
+  }
+
+  @Override
+  public Set<Api> nativeApis() {
+    return nativeApis;
   }
 
   @Override
@@ -29,7 +41,7 @@ public class OpenAiAdapter implements EngineAdapter {
   }
 
   @Override
-  public Buffer requestBody(RequestBody body, BackendConfig backend, boolean stream) {
+  public Buffer requestBody(RequestBody body, BackendConfig backend, boolean stream, Api api) {
     BodyEditor edit = body.edit();
     if (backend.model() != null) {
       String served = JsonBytes.quote(backend.model());
@@ -37,10 +49,13 @@ public class OpenAiAdapter implements EngineAdapter {
         edit.set("model", served);
       }
     }
-    if (stream) {
+    // Only chat and completions know stream_options; Responses and Messages streams always end with usage.
+    if (stream && (api == Api.CHAT || api == Api.COMPLETIONS)) {
       requestUsage(body, edit);
     }
-    translate(body, edit);
+    if (api.generates()) {
+      translate(body, edit);
+    }
     return edit.build();
   }
 
@@ -69,6 +84,8 @@ public class OpenAiAdapter implements EngineAdapter {
       JsonNode err = root.has("error") ? root.get("error") : root;
       if (err.isTextual()) {
         message = err.asText();
+      } else if (err.path("detail").isTextual()) {
+        message = err.get("detail").asText(); // FastAPI's own 404/405 bodies
       } else {
         message = text(err, "message");
         code = text(err, "code");
@@ -83,6 +100,9 @@ public class OpenAiAdapter implements EngineAdapter {
     if (message.length() > 2000) {
       message = message.substring(0, 2000) + "…";
     }
+    if (unsupported(status, message, type)) {
+      return GatewayError.of(Kind.UNSUPPORTED_ENDPOINT, "the engine does not serve this endpoint: " + message);
+    }
     if (isContextLength(message, type, code)) {
       return GatewayError.of(Kind.CONTEXT_LENGTH_EXCEEDED, message, "messages");
     }
@@ -93,6 +113,27 @@ public class OpenAiAdapter implements EngineAdapter {
       return GatewayError.of(Kind.UPSTREAM_ERROR, "upstream error: " + message);
     }
     return GatewayError.upstreamClientError(status, message, code);
+  }
+
+  /**
+   * The engine does not serve the endpoint at all: llama.cpp's 501 {@code not_supported_error} without
+   * {@code --embeddings} (captures 19a/19b), vLLM's "does not support Embeddings API"
+   * ({@code vllm/entrypoints/openai/api_server.py} create_embedding; 400, 501 in newer builds), or a
+   * route an older build does not have (FastAPI's and llama.cpp's bare 404).
+   */
+  static boolean unsupported(int status, String message, String type) {
+    return status == 501 || "not_supported_error".equals(type)
+        || (status == 400 || status == 404) && NO_SUCH_API.matcher(message).matches()
+        // llama.cpp --embeddings on a generative model (capture 19c): the model has no pooling to offer
+        || status == 400 && message.contains("is not OAI compatible");
+  }
+
+  /**
+   * FastAPI's and llama.cpp's bare 404 for a route the build does not have. Only the caller knows
+   * whether that means "an engine older than the API" (a new endpoint) or a misconfigured URL (chat).
+   */
+  public static boolean routeMissing(int status, String message) {
+    return status == 404 && (message.equals("Not Found") || message.equals("File Not Found"));
   }
 
   static boolean isContextLength(String message, String type, String code) {

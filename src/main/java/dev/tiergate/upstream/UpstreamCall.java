@@ -1,5 +1,6 @@
 package dev.tiergate.upstream;
 
+import dev.tiergate.config.Api;
 import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
 import dev.tiergate.stream.BufferBudget;
@@ -17,6 +18,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * One client request's journey upstream: try the targets in order, each under a deadline of its
@@ -34,12 +36,22 @@ public final class UpstreamCall {
    * tell the caller that an oversized event or the budget cut an answer (upstream cannot count them);
    * {@code promptTokens} and {@code interactive} are what the fleet needs to know of the work it carries.
    */
-  public record Spec(String path, RequestBody body, boolean stream, int maxTokens, long maxResponseBytes, int maxEventBytes,
+  public record Spec(Api api, RequestBody body, boolean stream, int maxTokens, long maxResponseBytes, int maxEventBytes,
       MultiMap clientHeaders, BufferBudget budget, Runnable onOversizedEvent, Runnable onBudgetRefused, long promptTokens,
-      boolean interactive) {
+      boolean interactive, Supplier<RequestBody> chat) {
     public Spec(String path, RequestBody body, boolean stream, int maxTokens, long maxResponseBytes, int maxEventBytes,
         MultiMap clientHeaders, BufferBudget budget) {
-      this(path, body, stream, maxTokens, maxResponseBytes, maxEventBytes, clientHeaders, budget, () -> { }, () -> { }, 0, true);
+      this(apiOf(path), body, stream, maxTokens, maxResponseBytes, maxEventBytes, clientHeaders, budget, () -> { }, () -> { }, 0,
+          true, null);
+    }
+
+    private static Api apiOf(String path) {
+      for (Api a : Api.values()) {
+        if (a.path().equals(path)) {
+          return a;
+        }
+      }
+      throw new IllegalArgumentException("no API at " + path);
     }
   }
 
@@ -54,6 +66,8 @@ public final class UpstreamCall {
   private final Context context;
   /** Dropped once the call is decided, so a long stream does not keep its request body alive. */
   private RequestBody body;
+  /** The chat form of the body for targets that translate; made once, dropped with the body. */
+  private RequestBody chatBody;
   private Attempt current;
   private int lastAttempt = -1;
   private boolean cancelled;
@@ -68,7 +82,10 @@ public final class UpstreamCall {
     this.targets = targets;
     this.body = spec.body();
     this.context = vertx.getOrCreateContext();
-    result.future().onComplete(ar -> body = null);
+    result.future().onComplete(ar -> {
+      body = null;
+      chatBody = null;
+    });
   }
 
   public Future<UpstreamResult> open() {
@@ -160,10 +177,19 @@ public final class UpstreamCall {
             + "' is recovering (half-open circuit) and its one trial request is in flight"));
         return;
       }
-      Buffer payload = adapter.requestBody(body, target.backend(), spec.stream());
+      Buffer payload;
+      Api api = target.translate() ? Api.CHAT : spec.api();
+      try {
+        payload = adapter.requestBody(target.translate() ? chatBody() : body, target.backend(), spec.stream(), api);
+      } catch (GatewayError untranslatable) {
+        // The request uses something only the API's own implementations have: the client's 400.
+        abort(AttemptResult.CANCELLED);
+        result.tryFail(untranslatable);
+        return;
+      }
       RequestOptions options = new RequestOptions();
       ForwardedHeaders.copy(spec.clientHeaders(), options);
-      clients.origin(target.backend()).target(options, spec.path())
+      clients.origin(target.backend()).target(options, api.path())
           .setMethod(HttpMethod.POST)
           .setConnectTimeout(target.timeouts().connectMs())
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
@@ -262,10 +288,18 @@ public final class UpstreamCall {
     /** A non-2xx answer: the client's fault, the gateway's credentials, or the engine's own error. */
     private void engineRefused(int status, Buffer text) {
       GatewayError err = adapter.error(status, text);
+      Api api = target.translate() ? Api.CHAT : spec.api();
+      if (api != Api.CHAT && api != Api.COMPLETIONS && OpenAiAdapter.routeMissing(status, err.getMessage())) {
+        // A build older than this API: another backend may have it (chat's 404 stays a misconfigured URL).
+        err = GatewayError.of(Kind.UNSUPPORTED_ENDPOINT, "the engine does not serve " + api.path() + ": " + err.getMessage());
+      }
       if (status == 401 || status == 403) {
         Log.credentialsRefused(target.backend().name(), status);
         failed(AttemptResult.SERVER_ERROR, GatewayError.of(Kind.UPSTREAM_AUTH, "backend '" + target.backend().name()
             + "' refused the gateway's credentials (HTTP " + status + "); the operator must check its apiKey"));
+      } else if (err.kind() == Kind.UNSUPPORTED_ENDPOINT) {
+        // The engine is fine, it only lacks this endpoint (no pooling model, an older build): try the next one.
+        failed(AttemptResult.CLIENT_ERROR, err);
       } else if (!err.retryable()) {
         if (err.kind() == Kind.CONTEXT_LENGTH_EXCEEDED) {
           tracker.windowContradicted(target.backend().name());
@@ -450,6 +484,13 @@ public final class UpstreamCall {
   private long remainingTotalMs(Target target) {
     long total = target.timeouts().totalMs();
     return Math.max(1, total - (System.nanoTime() - startNanos) / 1_000_000);
+  }
+
+  private RequestBody chatBody() {
+    if (chatBody == null) {
+      chatBody = spec.chat().get();
+    }
+    return chatBody;
   }
 
   /** Accepts a base URL with or without the {@code /v1} suffix that OpenAI clients are used to. */

@@ -93,4 +93,105 @@ class FactsParserTest {
     GatewayError e = assertThrows(GatewayError.class, () -> parser.parse(Endpoint.COMPLETIONS, Buffer.buffer("{\"model\":\"m\"}")));
     assertEquals("prompt", e.param());
   }
+
+  // --- Messages, Responses, pooling ----------------------------------------------------------
+
+  RequestFacts parse(Endpoint e, String json) {
+    return parser.parse(e, Buffer.buffer(json));
+  }
+
+  @Test
+  void messagesCountSystemBlocksToolInputsResultsAndSchemas() {
+    String a = "a".repeat(400);
+    String tools = "[{\"name\":\"f\",\"input_schema\":{\"type\":\"object\"}}]";
+    RequestFacts f = parse(Endpoint.MESSAGES, "{\"model\":\"claude\",\"max_tokens\":99,\"stream\":true,"
+        + "\"system\":[{\"type\":\"text\",\"text\":\"" + a + "\"}],\"tools\":" + tools + ","
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"" + a + "\"},"
+        + "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"f\","
+        + "\"input\":{\"q\":\"" + a + "\"}}]},"
+        + "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"t1\",\"content\":\"" + a + "\"},"
+        + "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"image/png\",\"data\":\"" + "x".repeat(8000) + "\"}}]}]}");
+    assertEquals(99, f.maxTokens());
+    assertTrue(f.stream());
+    assertTrue(f.hasTools());
+    // system 400 + user 400 + tool name 1 + input {"q":"a…"} 408 + result 400 + tool schema raw size, 4 chars/token,
+    // plus 4 tokens per message; the image is media, not text
+    long chars = 400 + 400 + 1 + (400 + 8) + 400 + tools.length();
+    assertEquals((int) Math.ceil(chars / 4.0) + 12, f.promptTokens());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "{\"model\":\"m\",\"max_tokens\":5,\"messages\":\"nope\"}|messages",
+      "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}|max_tokens",
+      "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\"}]}]}|messages[0].content[0].text",
+      "{\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\"}]}]}|messages[0].content[0].tool_use_id",
+      "{\"model\":\"m\",\"max_tokens\":5,\"tool_choice\":{\"type\":\"tool\"},\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}|tool_choice.name",
+      "{\"model\":\"m\",\"max_tokens\":5,\"thinking\":{\"type\":\"on\"},\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}|thinking.type",
+      "{\"model\":\"m\",\"max_tokens\":5,\"stop_sequences\":[1],\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}|stop_sequences[0]"})
+  void messagesThatNoEngineShouldSeeAreRejectedWithTheField(String json, String param) {
+    GatewayError e = assertThrows(GatewayError.class, () -> parse(Endpoint.MESSAGES, json));
+    assertEquals(400, e.status());
+    assertEquals(param, e.param(), e.getMessage());
+  }
+
+  @Test
+  void countTokensNeedsNoMaxTokens() {
+    RequestFacts f = parse(Endpoint.MESSAGES_COUNT_TOKENS, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"abcd\"}]}");
+    assertEquals(1 + 4, f.promptTokens());
+  }
+
+  @Test
+  void responsesCountInstructionsAndEveryInputItem() {
+    RequestFacts f = parse(Endpoint.RESPONSES, "{\"model\":\"m\",\"max_output_tokens\":77,\"instructions\":\"" + "i".repeat(40)
+        + "\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"" + "u".repeat(40) + "\"}]},"
+        + "{\"type\":\"function_call\",\"call_id\":\"c\",\"name\":\"ff\",\"arguments\":\"" + "a".repeat(38) + "\"},"
+        + "{\"type\":\"function_call_output\",\"call_id\":\"c\",\"output\":\"" + "o".repeat(40) + "\"}]}");
+    assertEquals(77, f.maxTokens());
+    assertEquals((40 + 40 + 2 + 38 + 40) / 4 + 4 * 4, f.promptTokens(), "instructions, text, call, output; 4 tokens per item");
+    RequestFacts plain = parse(Endpoint.RESPONSES, "{\"input\":\"abcdefgh\"}");
+    assertEquals(2 + 4, plain.promptTokens());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "{\"model\":\"m\"}|input",
+      "{\"input\":[{\"role\":\"robot\",\"content\":\"x\"}]}|input[0].role",
+      "{\"input\":[{\"type\":\"function_call\",\"call_id\":\"c\",\"name\":\"f\"}]}|input[0].arguments",
+      "{\"input\":\"x\",\"text\":{\"format\":{\"type\":\"yaml\"}}}|text.format.type",
+      "{\"input\":\"x\",\"tools\":[{\"type\":\"function\"}]}|tools[0].name",
+      "{\"input\":\"x\",\"max_output_tokens\":\"10\"}|max_output_tokens"})
+  void responsesThatNoEngineShouldSeeAreRejectedWithTheField(String json, String param) {
+    GatewayError e = assertThrows(GatewayError.class, () -> parse(Endpoint.RESPONSES, json));
+    assertEquals(param, e.param(), e.getMessage());
+  }
+
+  @Test
+  void embeddingsAndRerankNeedTheirInputs() {
+    assertEquals(3, parse(Endpoint.EMBEDDINGS, "{\"input\":[\"abcd\",\"efgh\",[1]]}").promptTokens());
+    assertEquals("input", assertThrows(GatewayError.class, () -> parse(Endpoint.EMBEDDINGS, "{\"model\":\"m\"}")).param());
+    assertEquals("input", assertThrows(GatewayError.class, () -> parse(Endpoint.EMBEDDINGS, "{\"input\":{}}")).param());
+    assertEquals(1 + 1 + 1 + 8, parse(Endpoint.RERANK, "{\"query\":\"abcd\",\"documents\":[\"abcd\",{\"text\":\"abcd\"}]}")
+        .promptTokens(), "query and documents, 4 tokens per document");
+    assertEquals("documents", assertThrows(GatewayError.class, () -> parse(Endpoint.RERANK, "{\"query\":\"q\"}")).param());
+  }
+
+  @Test
+  void thePromptIsMeasuredByKindOfText() {
+    RequestFacts f = chat("{\"messages\":[{\"role\":\"user\",\"content\":\"" + "你好世界".repeat(100) + "\"},"
+        + "{\"role\":\"user\",\"content\":\"x = {a: [1, 2]};\"},{\"role\":\"user\",\"content\":\"plain words\"}],"
+        + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}");
+    dev.tiergate.routing.TextMix m = f.mix();
+    assertEquals(400, m.cjk());
+    long schema = "[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]".length();
+    assertEquals(7 + schema, m.code(), "= { : [ ] } ; and the rendered tool schema");
+    assertEquals("x  a 1, 2".length() + "plain words".length(), m.prose());
+    assertEquals(12, m.fixedTokens(), "4 per message");
+    assertFalse(m.media());
+    String longText = ("abcdefghijklmnopqrstuvwxyz" + "漢".repeat(26)).repeat(40);
+    dev.tiergate.routing.TextMix sampled = chat("{\"messages\":[{\"role\":\"user\",\"content\":\"" + longText + "\"}]}").mix();
+    assertEquals(longText.length() / 2.0, sampled.cjk(), longText.length() * 0.02, "long strings are classified from samples");
+    assertTrue(chat("{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"u\"}}]}]}")
+        .mix().media());
+  }
 }

@@ -22,6 +22,7 @@ class PackageMapTest {
         .layer("api").definedBy("dev.tiergate.api..")
         .layer("auth").definedBy("dev.tiergate.auth..")
         .layer("lifecycle").definedBy("dev.tiergate.lifecycle..")
+        .layer("admission").definedBy("dev.tiergate.admission..")
         .layer("fleet").definedBy("dev.tiergate.fleet..")
         .layer("upstream").definedBy("dev.tiergate.upstream..")
         .layer("metrics").definedBy("dev.tiergate.metrics..")
@@ -35,13 +36,16 @@ class PackageMapTest {
         .whereLayer("api").mayOnlyBeAccessedByLayers("app")
         .whereLayer("auth").mayOnlyBeAccessedByLayers("app", "api")
         .whereLayer("lifecycle").mayOnlyBeAccessedByLayers("app", "api")
-        .whereLayer("fleet").mayOnlyBeAccessedByLayers("app", "api", "lifecycle")
+        .whereLayer("admission").mayOnlyBeAccessedByLayers("app", "api")
+        .whereLayer("fleet").mayOnlyBeAccessedByLayers("app", "api", "lifecycle", "admission")
         .whereLayer("upstream").mayOnlyBeAccessedByLayers("app", "api", "fleet", "lifecycle")
         .whereLayer("metrics").mayOnlyBeAccessedByLayers("app", "api")
-        .whereLayer("routing").mayOnlyBeAccessedByLayers("app", "api", "fleet")
+        .whereLayer("routing").mayOnlyBeAccessedByLayers("app", "api", "fleet", "admission")
         .whereLayer("stream").mayOnlyBeAccessedByLayers("app", "api", "upstream", "metrics")
-        .whereLayer("config").mayOnlyBeAccessedByLayers("app", "api", "auth", "lifecycle", "fleet", "upstream", "metrics", "routing")
-        .whereLayer("errors").mayOnlyBeAccessedByLayers("app", "api", "auth", "lifecycle", "fleet", "upstream", "metrics", "routing", "stream")
+        .whereLayer("config").mayOnlyBeAccessedByLayers("app", "api", "auth", "lifecycle", "admission", "fleet", "upstream", "metrics",
+            "routing")
+        .whereLayer("errors").mayOnlyBeAccessedByLayers("app", "api", "auth", "lifecycle", "admission", "fleet", "upstream", "metrics",
+            "routing", "stream")
         .whereLayer("sim").mayOnlyBeAccessedByLayers("app")
         .whereLayer("bench").mayOnlyBeAccessedByLayers("app")
         .check(MAIN);
@@ -51,7 +55,8 @@ class PackageMapTest {
   void simAndBenchAreOutsiders() {
     noClasses().that().resideInAnyPackage("dev.tiergate.sim..", "dev.tiergate.bench..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.tiergate.api..", "dev.tiergate.auth..", "dev.tiergate.routing..",
-            "dev.tiergate.fleet..", "dev.tiergate.lifecycle..", "dev.tiergate.upstream..", "dev.tiergate.stream..", "dev.tiergate.metrics..",
+            "dev.tiergate.fleet..", "dev.tiergate.lifecycle..", "dev.tiergate.admission..",
+            "dev.tiergate.upstream..", "dev.tiergate.stream..", "dev.tiergate.metrics..",
             "dev.tiergate.config..", "dev.tiergate.errors..", "dev.tiergate.app..")
         .check(MAIN);
   }

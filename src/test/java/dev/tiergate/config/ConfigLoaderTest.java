@@ -146,4 +146,30 @@ class ConfigLoaderTest {
     String p = problems(yaml);
     assertTrue(p.contains(expected), "expected '" + expected + "' in:\n" + p);
   }
+
+  static String backend(String extra) {
+    return "routing: { defaultTier: fast }\ntiers:\n  - name: fast\n    backends: [{ name: f1, url: \"http://127.0.0.1:1\", "
+        + "engine: vllm, model: m" + extra + " }]\n";
+  }
+
+  @Test
+  void backendsDeclareExtraEndpointsAndForcedTranslation() {
+    BackendConfig b = parse(backend(", serves: [embeddings, rerank], translate: [messages]")).tiers().get(0).backends().get(0);
+    assertEquals(java.util.List.of(Api.EMBEDDINGS, Api.RERANK), b.serves());
+    assertEquals(java.util.List.of(Api.MESSAGES), b.translate());
+    assertEquals(java.util.List.of(), parse(backend("")).tiers().get(0).backends().get(0).serves());
+  }
+
+  @Test
+  void endpointListsAreChecked() {
+    assertTrue(problems(backend(", translate: [embeddings]")).contains(
+        "tiers[0].backends[0].translate[0]: only responses and messages can be translated to chat, got 'embeddings'"));
+    assertTrue(problems(backend(", serves: [chat]")).contains("tiers[0].backends[0].serves[0]: every engine serves chat"));
+    assertTrue(problems(backend(", serves: [messages], translate: [messages]")).contains("is also in translate"));
+    String unknown = problems(backend(", serves: [images]"));
+    assertTrue(unknown.contains("unknown endpoint 'images'") && unknown.contains("embeddings"), unknown);
+    assertTrue(problems("routing: { defaultTier: fast, rules: [{ name: r, when: { endpoint: images }, tier: fast }] }\n"
+        + TIERS).contains("routing.rules[0].when.endpoint: must be one of chat, completions, responses, messages"));
+    parse("routing: { defaultTier: fast, rules: [{ name: r, when: { endpoint: messages }, tier: max }] }\n" + TIERS);
+  }
 }

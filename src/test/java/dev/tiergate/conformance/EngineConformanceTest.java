@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * dialect: whatever the engine, the client sees OpenAI's shapes, and the engine gets a request it
  * understands. Per engine {@code e} there are three tiers: {@code e} (plain), {@code e-small}
  * (a 512-token window the gateway does not know and underestimates, so the engine itself must
- * reject long prompts) and {@code e-think} (reasoning first).
+ * reject long prompts: the estimate does not learn here, or it would soon know better) and {@code e-think} (reasoning first).
  */
 @ExtendWith(BlockedLoopGuard.class)
 class EngineConformanceTest {
@@ -41,7 +41,7 @@ class EngineConformanceTest {
     TestGateway.Builder b = TestGateway.builder();
     StringBuilder yaml = new StringBuilder("""
         health: { intervalMs: 600000, failureThreshold: 1000 }
-        routing: { defaultTier: vllm }
+        routing: { defaultTier: vllm, learnPromptEstimate: false }
         tiers:
         """);
     for (String e : ENGINES) {

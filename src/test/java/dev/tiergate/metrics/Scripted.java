@@ -39,7 +39,12 @@ final class Scripted {
 
   /** A streaming chat request whose upstream request was written 2 ms after it was received. */
   RequestRecorder chat(String backend) {
-    RequestRecorder r = metrics.begin("chat", T0);
+    return recorder(backend, "chat");
+  }
+
+  /** The same on another endpoint ({@code messages}, {@code responses}, …). */
+  RequestRecorder recorder(String backend, String endpoint) {
+    RequestRecorder r = metrics.begin(endpoint, T0);
     r.upstream(backend.startsWith("fast") ? "fast" : "prefill", backend,
         backend.startsWith("fast") ? "vllm" : "llamacpp", T0 + 2 * MS);
     return r;

@@ -15,7 +15,7 @@ class AllowedTiersTest {
   final TierRouterTest.FakeFleet fleet = new TierRouterTest.FakeFleet();
 
   static RouteInput in(int prompt, String hint, Set<String> allowed) {
-    return new RouteInput(prompt, 64, "chat", true, false, hint, hint == null ? null : "header", false, 0, allowed);
+    return new RouteInput(prompt, 64, "chat", true, false, hint, hint == null ? null : "header", false, 0, -1, allowed);
   }
 
   static List<String> tiers(RouteDecision d) {
@@ -39,7 +39,7 @@ class AllowedTiersTest {
     assertEquals(GatewayError.Kind.FORBIDDEN_TIER, named.kind());
     assertEquals("x-tiergate-tier", named.param());
     assertTrue(named.getMessage().contains("its tiers: fast"), named.getMessage());
-    RouteInput strictRule = new RouteInput(10_000, 64, "chat", true, false, null, null, true, 0, Set.of("fast"));
+    RouteInput strictRule = new RouteInput(10_000, 64, "chat", true, false, null, null, true, 0, -1, Set.of("fast"));
     GatewayError none = assertThrows(GatewayError.class, () -> router.decide(strictRule, fleet));
     assertEquals(GatewayError.Kind.FORBIDDEN_TIER, none.kind());
   }

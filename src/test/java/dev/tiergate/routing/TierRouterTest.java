@@ -2,6 +2,7 @@ package dev.tiergate.routing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tiergate.config.ConfigLoader;
 import dev.tiergate.config.GatewayConfig;
@@ -218,5 +219,69 @@ class TierRouterTest {
     fleet.busy.addAll(List.of("max-1", "fast-1", "fast-2"));
     GatewayError e = assertThrows(GatewayError.class, () -> router.decide(in(20000, -1, null, null, false), fleet));
     assertEquals(503, e.status(), "a full fleet is a retryable 503, not a context error");
+  }
+
+  /** A fleet where only the named backends serve anything beyond chat and completions. */
+  static final class PoolingFleet implements FleetView {
+    final FakeFleet fleet = new FakeFleet();
+    final Set<String> pooling;
+
+    PoolingFleet(String... pooling) {
+      this.pooling = Set.of(pooling);
+    }
+
+    @Override
+    public boolean serves(String backend, String endpoint) {
+      return endpoint.equals("chat") || endpoint.equals("completions") || pooling.contains(backend);
+    }
+
+    @Override
+    public boolean routable(String backend) {
+      return fleet.routable(backend);
+    }
+
+    @Override
+    public int inflight(String backend) {
+      return 0;
+    }
+
+    @Override
+    public OptionalInt contextWindow(String backend) {
+      return fleet.contextWindow(backend);
+    }
+  }
+
+  static RouteInput endpoint(String endpoint, int prompt, String hint, boolean strict) {
+    return new RouteInput(prompt, -1, endpoint, false, false, hint, hint == null ? null : "header", strict, 0);
+  }
+
+  @Test
+  void aTierThatCannotServeTheEndpointIsSkippedAndSaysSo() {
+    RouteDecision d = router.decide(endpoint("embeddings", 10, null, false), new PoolingFleet("max-1"));
+    assertEquals("max", d.candidates().get(0).tier());
+    assertEquals("fallback:fast-unsupported", d.candidates().get(0).reason());
+    assertEquals(List.of("fast:unsupported"), d.skipped().subList(0, 1));
+    assertEquals(1, d.candidates().size(), "prefill serves no embeddings either");
+  }
+
+  @Test
+  void noTierServingTheEndpointIsA404NamingIt() {
+    GatewayError e = assertThrows(GatewayError.class, () -> router.decide(endpoint("rerank", 10, null, false), new PoolingFleet()));
+    assertEquals(GatewayError.Kind.UNSUPPORTED_ENDPOINT, e.kind());
+    assertEquals(404, e.status());
+    assertEquals("No tier that may serve this request serves /v1/rerank (tiers: fast, max, prefill). "
+        + "A backend that does declares it with serves: [rerank].", e.getMessage());
+    GatewayError strict = assertThrows(GatewayError.class,
+        () -> router.decide(endpoint("embeddings", 10, "fast", true), new PoolingFleet("max-1")));
+    assertTrue(strict.getMessage().contains("(tiers: fast)"), strict.getMessage());
+  }
+
+  @Test
+  void theTokenCountersFitAnyWindowAndEmbeddingsNeedNoOutputRoom() {
+    RouteDecision count = router.decide(endpoint("messages_count_tokens", 500_000, "max", true), new PoolingFleet("max-1"));
+    assertEquals("max", count.candidates().get(0).tier(), "counting a prompt longer than the window is the point");
+    assertEquals(131072, router.need(endpoint("embeddings", 131072, null, false)), "input only, no output reserve");
+    assertEquals(0, router.need(endpoint("responses_input_tokens", 999, null, false)));
+    assertEquals(999 + 256, router.need(endpoint("messages", 999, null, false)), "generation keeps its output room");
   }
 }

@@ -129,6 +129,19 @@ public final class TestGateway implements AutoCloseable {
     return onLoop(() -> client.request(o).compose(req -> req.send(Buffer.buffer(json))));
   }
 
+  /** The cause of a future that must fail (within 30 s); a success is an assertion failure. */
+  public static Throwable awaitFailure(Future<?> f) {
+    CompletableFuture<?> cf = f.toCompletionStage().toCompletableFuture();
+    try {
+      Object v = cf.get(30, TimeUnit.SECONDS);
+      throw new AssertionError("expected a failure, got " + v);
+    } catch (java.util.concurrent.ExecutionException e) {
+      return e.getCause();
+    } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("no failure within 30 s", e);
+    }
+  }
+
   public static <T> T await(Future<T> f) {
     CompletableFuture<T> cf = f.toCompletionStage().toCompletableFuture();
     try {

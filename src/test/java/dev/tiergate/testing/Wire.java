@@ -37,6 +37,32 @@ public final class Wire {
     return out;
   }
 
+  /** One event of a named stream (Responses, Messages): its {@code event:} name and its JSON data. */
+  public record Named(String event, JsonObject data) {}
+
+  /** The events of a named SSE body, in order; every event has exactly one name and one data line. */
+  public static List<Named> named(String sse) {
+    List<Named> out = new ArrayList<>();
+    for (String block : sse.replace("\r\n", "\n").split("\n\n")) {
+      if (block.isBlank()) {
+        continue;
+      }
+      String[] lines = block.split("\n");
+      assertTrue(lines.length == 2 && lines[0].startsWith("event: ") && lines[1].startsWith("data: "),
+          "every event is one event line and one data line: " + block);
+      JsonObject data = new JsonObject(lines[1].substring(6));
+      String name = lines[0].substring(7);
+      assertTrue(name.equals(data.getString("type")), "the event's name is its type: " + block);
+      out.add(new Named(name, data));
+    }
+    return out;
+  }
+
+  /** The names of a named stream's events, in order. */
+  public static List<String> names(String sse) {
+    return named(sse).stream().map(Named::event).toList();
+  }
+
   /** The JSON events of an SSE body, without {@code [DONE]}. */
   public static List<JsonObject> events(String sse) {
     List<JsonObject> out = new ArrayList<>();

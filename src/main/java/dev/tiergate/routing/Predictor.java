@@ -1,0 +1,30 @@
+package dev.tiergate.routing;
+
+/**
+ * Time to first token of one request on one backend, from what the backend is doing and what it has
+ * been measured to deliver: the prefill already waiting there (at the rate for its size), this
+ * request's own prefill (at the rate for its length), and the engine's fixed latency. Pure
+ * arithmetic: the inputs come from the fleet, the clock from nowhere.
+ */
+public final class Predictor {
+  private Predictor() {}
+
+  /** Predicted milliseconds to the first token, or NaN when the backend has no rates. */
+  public static double ttftMs(BackendRates rates, BackendLoad load, long promptTokens) {
+    if (rates == null) {
+      return Double.NaN;
+    }
+    double ahead = 0;
+    if (load.queuedPrefillTokens() > 0) {
+      long typical = load.queuedPrefillTokens() / Math.max(1, load.waiting());
+      ahead = load.queuedPrefillTokens() * 1000.0 / rates.prefillTps(typical);
+    }
+    double own = Math.max(0, promptTokens) * 1000.0 / rates.prefillTps(promptTokens);
+    return rates.baseLatencyMs() + ahead + own;
+  }
+
+  /** Output tokens per second this request's stream would get next to the streams decoding now. */
+  public static double decodeTps(BackendRates rates, BackendLoad load) {
+    return rates == null ? Double.NaN : rates.decodeTps(load.decoding() + 1);
+  }
+}

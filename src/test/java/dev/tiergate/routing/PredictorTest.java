@@ -1,0 +1,51 @@
+package dev.tiergate.routing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** The TTFT prediction is plain arithmetic over load and rates: check it by hand. */
+class PredictorTest {
+  /** 1000 tok/s below 4096 tokens, 500 above; decode 40 tok/s alone, 20 each in company; 100 ms fixed. */
+  static final BackendRates RATES = new BackendRates() {
+    @Override
+    public double prefillTps(long promptTokens) {
+      return promptTokens < 4096 ? 1000 : 500;
+    }
+
+    @Override
+    public double decodeTps(int streams) {
+      return streams <= 1 ? 40 : 20;
+    }
+
+    @Override
+    public double baseLatencyMs() {
+      return 100;
+    }
+  };
+
+  @Test
+  void anIdleBackendCostsItsBaseLatencyPlusThePromptAtItsRate() {
+    assertEquals(100 + 2000 * 1000.0 / 1000, Predictor.ttftMs(RATES, BackendLoad.IDLE, 2000), 1e-9);
+    assertEquals(100 + 10_000 * 1000.0 / 500, Predictor.ttftMs(RATES, BackendLoad.IDLE, 10_000), 1e-9);
+  }
+
+  @Test
+  void promptsWaitingAheadAddTheirPrefillAtTheRateForTheirTypicalSize() {
+    // Two prompts of 6000 tokens wait: 12000 tokens at the rate for 6000 (500 tok/s) = 24 s.
+    BackendLoad load = new BackendLoad(12_000, 2, 0, 0, -1, -1);
+    assertEquals(100 + 24_000 + 1000, Predictor.ttftMs(RATES, load, 1000), 1e-9);
+  }
+
+  @Test
+  void decodeRateIsTheRateForTheStreamsDecodingPlusThisOne() {
+    assertEquals(40, Predictor.decodeTps(RATES, BackendLoad.IDLE), 1e-9);
+    assertEquals(20, Predictor.decodeTps(RATES, new BackendLoad(0, 0, 1, 1, -1, -1)), 1e-9);
+  }
+
+  @Test
+  void noRatesMeansNoPrediction() {
+    assertTrue(Double.isNaN(Predictor.ttftMs(null, BackendLoad.IDLE, 10)));
+  }
+}
