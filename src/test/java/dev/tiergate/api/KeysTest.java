@@ -158,6 +158,19 @@ class KeysTest {
   }
 
   @Test
+  void anthropicClientsSendXApiKeyAndSeeTheirOwnEnvelope() {
+    String messages = "{\"model\":\"m\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    Reply none = gw.post("/v1/messages", messages, "anthropic-version", "2023-06-01");
+    assertEquals(401, none.status(), none.body());
+    JsonObject body = new JsonObject(none.body());
+    assertEquals("error", body.getString("type"));
+    assertEquals("authentication_error", body.getJsonObject("error").getString("type"));
+    Reply keyed = gw.post("/v1/messages", messages, "anthropic-version", "2023-06-01", "x-api-key", ALICE);
+    assertEquals(200, keyed.status(), keyed.body());
+    assertEquals("1000", keyed.header("x-ratelimit-limit-requests"));
+  }
+
+  @Test
   void aKeyInTheQueryStringIsNotAccepted() {
     assertUnauthorized(gw.post("/v1/chat/completions?api_key=" + ALICE, CHAT), "in the URL is not accepted");
     assertUnauthorized(gw.post("/v1/chat/completions?key=" + ALICE, CHAT), "in the URL is not accepted");
