@@ -108,6 +108,9 @@ public final class TierRouter {
       }
       tier = in.tierHint();
       reason = "hint:" + in.hintSource();
+      if (!in.allows(tier)) {
+        throw forbidden(in, tier);
+      }
     } else if (mode == RoutingConfig.Mode.ROUND_ROBIN) {
       return roundRobin(in, fleet);
     } else if (mode == RoutingConfig.Mode.PREDICTED) {
@@ -118,7 +121,7 @@ public final class TierRouter {
       reason = rule != null ? "rule:" + rule.name() : "default";
     }
     GroupConfig group = groupOf.get(tier);
-    if (group != null && !fleet.live(tier) && fits(tier, in, fleet)) {
+    if (group != null && in.allows(tier) && !fleet.live(tier) && fits(tier, in, fleet)) {
       return notLive(in, fleet, tier, reason, group);
     }
     List<String> order = new ArrayList<>();
@@ -133,7 +136,7 @@ public final class TierRouter {
   private RouteDecision roundRobin(RouteInput in, FleetView fleet) {
     List<String> live = new ArrayList<>();
     for (String t : tiers.keySet()) {
-      if (fleet.live(t)) {
+      if (fleet.live(t) && in.allows(t)) {
         live.add(t);
       }
     }
@@ -163,7 +166,7 @@ public final class TierRouter {
     for (int i = 0; i < best.length; i++) {
       String t = preference.get(i);
       best[i] = Double.POSITIVE_INFINITY;
-      if (!fleet.live(t)) {
+      if (!fleet.live(t) || !in.allows(t)) {
         continue;
       }
       for (BackendConfig b : tiers.get(t).backends()) {
@@ -281,7 +284,15 @@ public final class TierRouter {
     String fallbackReason = null;
     int largestWindow = 0;
     boolean unavailableMightFit = false;
+    boolean anyAllowed = false;
     for (String name : order) {
+      if (!in.allows(name)) {
+        // The key may not use it: not a candidate, and the reason says so when the policy had chosen it.
+        skipped.add(name + ":forbidden");
+        fallbackReason = name.equals(tier) ? "fallback:" + tier + "-forbidden" : fallbackReason;
+        continue;
+      }
+      anyAllowed = true;
       List<BackendConfig> fits = new ArrayList<>();
       boolean knownFit = false;
       boolean serves = false;
@@ -327,7 +338,10 @@ public final class TierRouter {
         }
       }
     }
-    if (candidates.isEmpty() && skipped.stream().allMatch(sk -> sk.endsWith(":unsupported"))) {
+    if (!anyAllowed) {
+      throw forbidden(in, tier);
+    }
+    if (candidates.isEmpty() && skipped.stream().allMatch(sk -> sk.endsWith(":unsupported") || sk.endsWith(":forbidden"))) {
       throw unsupported(in.endpoint(), order);
     }
     if (candidates.isEmpty()) {
@@ -382,6 +396,15 @@ public final class TierRouter {
     String scope = in.strict() ? "tier '" + tier + "' (strict)" : "tier '" + tier + "' or its fallbacks";
     return GatewayError.of(
         Kind.NO_BACKEND_AVAILABLE, "no backend of " + scope + " can serve this request now " + skipped);
+  }
+
+  /** 403 naming the key's tiers: asked for explicitly, or none of them is among the policy's choice and its fallbacks. */
+  private static GatewayError forbidden(RouteInput in, String tier) {
+    String allowed = String.join(", ", new java.util.TreeSet<>(in.allowedTiers()));
+    return GatewayError.of(Kind.FORBIDDEN_TIER, in.tierHint() != null
+        ? "This key may not use tier '" + tier + "'; its tiers: " + allowed + "."
+        : "This key's tiers (" + allowed + ") are not among tier '" + tier + "' and its fallbacks, which serve this request.",
+        in.tierHint() == null ? null : "header".equals(in.hintSource()) ? "x-tiergate-tier" : "model");
   }
 
   /** 404 naming the endpoint and the tiers that were considered. */
