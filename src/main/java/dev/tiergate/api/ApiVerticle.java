@@ -1,5 +1,6 @@
 package dev.tiergate.api;
 
+import dev.tiergate.config.AuthConfig;
 import dev.tiergate.errors.ErrorJson;
 import dev.tiergate.errors.GatewayError;
 import dev.tiergate.errors.GatewayError.Kind;
@@ -53,7 +54,8 @@ public final class ApiVerticle extends VerticleBase {
         .connectionHandler(connections::accept)
         .invalidRequestHandler(ApiVerticle::unparsable)
         .requestHandler(req -> accept(req, router));
-    return server.listen().onSuccess(services.shutdown()::register);
+    // With limits in Redis, this loop's connection is opened before the first request needs it.
+    return services.limits().warmUp().compose(v -> server.listen()).onSuccess(services.shutdown()::register);
   }
 
   @Override
@@ -109,8 +111,10 @@ public final class ApiVerticle extends VerticleBase {
       RouteStage route = new RouteStage(services);
       List<Stage> stages = new java.util.ArrayList<>(List.of(
           new AcceptStage(services),
+          new AuthStage(services),
           new ReadStage(services.config().server(), services.budget(), services.metrics()),
           new ParseStage(services),
+          new LimitStage(services),
           route,
           new SwapWaitStage(services, route)));
       if (services.admissions().any()) {
@@ -119,17 +123,24 @@ public final class ApiVerticle extends VerticleBase {
       stages.add(new CallStage(services, clients, services.budget()));
       router.post(e.path).handler(new Pipeline(e, services, stages));
     }
-    get(router, "/v1/models", new ModelsHandler(services.config(), services.fleet()));
+    get(router, "/v1/models", AdminGate.anyKey(services.keys(), services.metrics(), new ModelsHandler(services.config(), services.fleet())));
     get(router, "/health", ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end("{\"status\":\"ok\"}"));
     get(router, "/ready", this::ready);
-    get(router, "/tiergate/status", new StatusHandler(services));
-    if (services.config().lifecycle().adminEndpoints()) {
-      AdminHandler admin = new AdminHandler(services.lifecycles());
-      router.post("/tiergate/tiers/:name/activate").handler(admin::activate);
-      router.post("/tiergate/groups/:name/stop").handler(admin::stop);
+    boolean keyed = services.keys().enabled();
+    get(router, "/tiergate/status", admin(new StatusHandler(services)));
+    // With keys, an admin key opens the operator actions; without, only lifecycle.adminEndpoints does.
+    if (keyed || services.config().lifecycle().adminEndpoints()) {
+      AdminHandler ops = new AdminHandler(services.lifecycles());
+      router.post("/tiergate/tiers/:name/activate").handler(admin(ops::activate));
+      router.post("/tiergate/groups/:name/stop").handler(admin(ops::stop));
+    }
+    if (keyed) {
+      router.post("/tiergate/reload-keys").handler(admin(new ReloadKeysHandler(services)));
     }
     if (services.config().metrics().onGatewayPort()) {
-      get(router, services.config().metrics().path(), new MetricsHandler(services.metrics()));
+      MetricsHandler metrics = new MetricsHandler(services.metrics());
+      get(router, services.config().metrics().path(),
+          services.config().auth().metrics() == AuthConfig.MetricsAccess.OPEN ? metrics : admin(metrics));
     }
     router.route().failureHandler(this::failure);
     router.errorHandler(404, ctx -> fail(ctx, GatewayError.of(Kind.NOT_FOUND,
@@ -138,6 +149,10 @@ public final class ApiVerticle extends VerticleBase {
         "Method " + ctx.request().method() + " is not allowed on " + ctx.request().path() + ".")));
     router.errorHandler(500, this::failure);
     return router;
+  }
+
+  private Handler<RoutingContext> admin(Handler<RoutingContext> next) {
+    return AdminGate.of(services.keys(), services.metrics(), next);
   }
 
   /** GET routes answer HEAD too (headers only), as every HTTP server should. */

@@ -75,7 +75,7 @@ final class Decision {
     return switch (e.kind()) {
       case UPSTREAM_TIMEOUT -> "timeout";
       case CLIENT_CLOSED -> "cancelled";
-      case NO_BACKEND_AVAILABLE, SHUTTING_DOWN, OVERLOADED -> "rejected";
+      case NO_BACKEND_AVAILABLE, SHUTTING_DOWN, OVERLOADED, LIMITS_UNAVAILABLE -> "rejected";
       default -> e.kind().origin == GatewayError.Origin.CLIENT || e.status() < 500 ? "client_error" : "upstream_error";
     };
   }

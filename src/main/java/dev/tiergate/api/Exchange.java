@@ -1,5 +1,7 @@
 package dev.tiergate.api;
 
+import dev.tiergate.auth.Admission;
+import dev.tiergate.auth.Principal;
 import dev.tiergate.metrics.RequestRecorder;
 import dev.tiergate.routing.RouteDecision;
 import dev.tiergate.stream.BufferBudget;
@@ -20,6 +22,9 @@ final class Exchange {
   final Endpoint endpoint;
   final String id;
   final RequestRecorder recorder;
+  /** The key the request came with (null when the gateway has no keys), and its place in the key's limits. */
+  Principal principal;
+  Admission admission;
   /** The whole body, held until no further attempt can need it. */
   Buffer body;
   RequestFacts facts;

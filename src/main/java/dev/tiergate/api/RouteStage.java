@@ -32,7 +32,8 @@ final class RouteStage implements Stage {
     RequestFacts f = x.facts;
     Hints h = x.hints;
     RouteInput in = new RouteInput(f.promptTokens(), f.maxTokens(), x.endpoint.id, f.stream(), f.hasTools(),
-        h.tier(), h.source(), h.strict(), TIE_BREAK.getAndIncrement(), h.maxTtftMs());
+        h.tier(), h.source(), h.strict(), TIE_BREAK.getAndIncrement(), h.maxTtftMs(),
+        x.principal == null ? null : x.principal.tiers());
     x.decision = services.router().decide(in, services.fleet());
     if (!x.decision.needsSwap()) {
       Candidate first = x.decision.candidates().get(0);

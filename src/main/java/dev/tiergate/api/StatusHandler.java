@@ -52,6 +52,12 @@ final class StatusHandler implements Handler<RoutingContext> {
     JsonObject body = new JsonObject()
         .put("status", services.shutdown().draining() ? "draining" : services.fleet().anyRoutable() ? "ready" : "not_ready")
         .put("tiers", tiers);
+    if (services.keys().enabled()) {
+      // How many keys and where their limits are counted; never a key, a hash or a name-to-key mapping.
+      body.put("auth", new JsonObject().put("keys", services.keys().principals().size())
+          .put("limitStore", services.config().auth().limits().store().id())
+          .put("limitStoreUp", services.limits().sharedUp()));
+    }
     // The lifecycle answers on its own context; the response may only be written on ours.
     io.vertx.core.Context here = ctx.vertx().getOrCreateContext();
     services.lifecycles().status().onComplete(ar -> here.runOnContext(v -> {

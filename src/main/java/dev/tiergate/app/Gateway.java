@@ -4,6 +4,11 @@ import dev.tiergate.admission.Admissions;
 import dev.tiergate.api.ApiVerticle;
 import dev.tiergate.api.Shutdown;
 import dev.tiergate.api.Services;
+import dev.tiergate.auth.Keys;
+import dev.tiergate.auth.LimitEvents;
+import dev.tiergate.auth.Limits;
+import dev.tiergate.auth.Principal;
+import dev.tiergate.config.ConfigLoader;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.MetricsConfig;
 import dev.tiergate.fleet.BackendState;
@@ -52,12 +57,16 @@ public final class Gateway {
     });
     Shutdown shutdown = new Shutdown();
     Drainer drainer = shutdown::cutTier;
+    // Read before anything starts: a bad keys file stops the start with its problems.
+    Keys keys = new Keys(config, ConfigLoader.withSystemEnv());
+    metrics.registerKeys(keys.principals().stream().map(Principal::name).toList());
+    Limits limits = Limits.create(vertx, config, limitEvents(metrics));
     // Groups decide what is live (adopt a running engine or start home) without waiting for a boot.
     return Lifecycles.start(vertx, config, fleet, drainer, observer(metrics)).compose(lifecycles -> {
       TierRouter router = new TierRouter(config);
       Admissions admissions = new Admissions(vertx, config, fleet, router);
       metrics.bindQueueLengths(admissions.backends(), admissions::queueLength);
-      Services services = new Services(config, router, fleet, metrics, shutdown, lifecycles, admissions);
+      Services services = new Services(config, router, fleet, metrics, shutdown, lifecycles, admissions, keys, limits);
       metrics.bindLimitGauges(() -> services.openConnections().get(), () -> services.budget().used());
       Gateway g = new Gateway(vertx, services);
       g.prober = new Prober(vertx, fleet, config);
@@ -69,6 +78,21 @@ public final class Gateway {
         return g.startMetricsServer();
       }).map(v -> g);
     });
+  }
+
+  /** The limit store's state as the metrics package sees it (it may not import auth). */
+  private static LimitEvents limitEvents(GatewayMetrics metrics) {
+    return new LimitEvents() {
+      @Override
+      public void storeUp(boolean up) {
+        metrics.limitStoreUp(up);
+      }
+
+      @Override
+      public void storeUnavailable(boolean failOpen) {
+        metrics.limitStoreUnavailable(failOpen);
+      }
+    };
   }
 
   /** Swaps as the metrics package sees them (it may not import lifecycle). */
@@ -194,7 +218,8 @@ public final class Gateway {
       return null;
     }, false);
     Future<Void> metrics = metricsServer == null ? Future.succeededFuture() : metricsServer.close();
+    Future<Void> limits = services.limits().close();
     Future<Void> api = deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
-    return Future.all(metrics, api, engines).mapEmpty();
+    return Future.all(metrics, api, engines, limits).mapEmpty();
   }
 }

@@ -32,6 +32,7 @@ final class Launch {
     }
     System.out.println("tiergate listening on http://" + config.server().host() + ":" + g.port() + "/v1 (config " + source
         + ", transport " + (vertx.isNativeTransportEnabled() ? "epoll" : "nio") + ")");
+    Hangup.reloadKeysOnSignal(vertx, g.services());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("tiergate: draining (up to " + config.server().drainMs() + " ms)");
       try {

@@ -29,6 +29,12 @@ public final class TierReport {
     for (TierBench.TierResult r : report.tiers()) {
       r.notes().forEach(n -> sb.append("note (").append(r.tier()).append("): ").append(n).append('\n'));
     }
+    for (TierBench.TierResult r : report.tiers()) {
+      JsonObject p = ProfileFit.profile(r);
+      if (p != null) {
+        sb.append("tier ").append(r.tier()).append(", for the predictor to start from: ").append(ProfileFit.yaml(p)).append('\n');
+      }
+    }
     sb.append("cells: median ±half-range over repeats; TTFT and prefill measured on the client, so they include "
         + "the gateway and loopback.\n");
     if (report.axes().stream().anyMatch(a -> !a.judged())) {
@@ -47,6 +53,7 @@ public final class TierReport {
       JsonObject depths = new JsonObject();
       r.depths().forEach(depths::put);
       tiers.add(new JsonObject().put("tier", r.tier()).put("axes", axes).put("promptTokens", depths)
+          .put("profile", ProfileFit.profile(r))
           .put("wins", new JsonArray(report.wins().getOrDefault(r.tier(), List.of())))
           .put("notes", new JsonArray(r.notes())));
     }

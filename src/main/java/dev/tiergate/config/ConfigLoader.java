@@ -74,7 +74,7 @@ public final class ConfigLoader {
       if (msg != null && msg.startsWith("Duplicate field")) {
         throw new ConfigException(source, List.of(where + "duplicate key " + msg.substring("Duplicate field ".length())));
       }
-      throw new ConfigException(source, List.of(where + "not valid YAML: " + msg));
+      throw new ConfigException(source, List.of(where + "not valid YAML: " + withoutQuotedLines(msg)));
     }
     if (config == null) {
       throw new ConfigException(source, List.of("the file is empty"));
@@ -84,6 +84,45 @@ public final class ConfigLoader {
       throw new ConfigException(source, problems);
     }
     return config;
+  }
+
+  /**
+   * Reads and checks {@code auth.keysFile} against the config it belongs to (its tiers, and the
+   * names and keys given inline). Problems name the file and the entry's path, never a key.
+   */
+  public List<KeyConfig> loadKeysFile(GatewayConfig config) {
+    String file = config.auth().keysFile();
+    if (file == null) {
+      return List.of();
+    }
+    String text;
+    try {
+      text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException(file, List.of("auth.keysFile: cannot read the keys file: " + e));
+    }
+    KeysFile parsed;
+    try {
+      parsed = mapper().readValue(substitute(file, text), KeysFile.class);
+    } catch (JsonMappingException e) {
+      throw new ConfigException(file, List.of(describe(e)));
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr() + ": ";
+      throw new ConfigException(file, List.of(where + "not valid YAML: " + withoutQuotedLines(e.getOriginalMessage())));
+    }
+    List<KeyConfig> keys = parsed == null ? List.of() : parsed.keys();
+    java.util.Set<String> names = new java.util.HashSet<>();
+    java.util.Map<String, String> digests = new java.util.HashMap<>();
+    List<String> ignored = new java.util.ArrayList<>();
+    java.util.Set<String> tiers = new java.util.HashSet<>();
+    config.tiers().forEach(t -> tiers.add(t.name()));
+    ConfigValidator.keys("auth.keys", config.auth().keys(), tiers, ignored, names, digests);
+    List<String> problems = new java.util.ArrayList<>();
+    ConfigValidator.keys("keys", keys, tiers, problems, names, digests);
+    if (!problems.isEmpty()) {
+      throw new ConfigException(file, problems);
+    }
+    return keys;
   }
 
   private String substitute(String source, String yaml) {
@@ -132,7 +171,25 @@ public final class ConfigLoader {
     if (cut > 0) {
       msg = msg.substring(0, cut);
     }
-    return (path.isEmpty() ? "(top level)" : path) + ": " + msg;
+    return (path.isEmpty() ? "(top level)" : path) + ": " + withoutQuotedLines(msg);
+  }
+
+  /**
+   * The YAML parser quotes the offending line of the file (indented, with a caret under it); after
+   * substitution that line may hold a key from the environment, so the quotes are left out. The
+   * problem and its line and column stay.
+   */
+  static String withoutQuotedLines(String msg) {
+    if (msg == null || msg.indexOf('\n') < 0) {
+      return msg;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (String line : msg.split("\n")) {
+      if (!line.startsWith(" ") || line.startsWith(" in '")) {
+        sb.append(sb.length() == 0 ? "" : "\n").append(line);
+      }
+    }
+    return sb.toString();
   }
 
   static String path(List<JsonMappingException.Reference> refs) {

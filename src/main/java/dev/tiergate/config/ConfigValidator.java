@@ -31,7 +31,107 @@ final class ConfigValidator {
     routing(config.routing());
     metrics(config.metrics(), config.server());
     groups();
+    auth(config.auth(), config.server());
     return problems;
+  }
+
+  private void auth(AuthConfig a, ServerConfig s) {
+    keys("auth.keys", a.keys(), tierNames, problems, new HashSet<>(), new java.util.HashMap<>());
+    if (a.anonymous() && a.enabled()) {
+      problems.add("auth.anonymous: true serves requests without a key, but keys are configured; remove one of the two");
+    }
+    if (!a.enabled() && !a.anonymous() && !loopback(s.host())) {
+      problems.add("server.host: '" + s.host() + "' can be reached from other machines, and no gateway keys are configured,"
+          + " so anyone on the network could use every tier. Choose one: add keys (auth.keys or auth.keysFile; see README"
+          + " \"Keys and limits\"), or set auth.anonymous: true to serve anyone who can reach the port, or bind"
+          + " server.host: 127.0.0.1");
+    }
+    LimitsConfig l = a.limits();
+    positive("auth.limits.timeoutMs", l.timeoutMs());
+    if (l.prefix().isEmpty() || l.prefix().length() > 64) {
+      problems.add("auth.limits.prefix: must be 1..64 characters, got '" + l.prefix() + "'");
+    }
+    if (l.store() == LimitsConfig.Store.REDIS) {
+      if (l.redis() == null || l.redis().isBlank()) {
+        problems.add("auth.limits.redis: required with store: redis (e.g. redis://127.0.0.1:6379)");
+      } else if (!(l.redis().startsWith("redis://") || l.redis().startsWith("rediss://") || l.redis().startsWith("unix://"))) {
+        problems.add("auth.limits.redis: must be a redis://, rediss:// or unix:// URL");
+      }
+    }
+  }
+
+  /**
+   * Checks gateway keys, inline or from a keys file: names, tiers, limits, and that no two entries
+   * share a name or a key. Messages name entries by path and name, never by key or digest.
+   *
+   * @param names names seen so far (across the config's keys and the file's)
+   * @param digests digest to the path that used it first
+   */
+  static void keys(String at, List<KeyConfig> keys, Set<String> tiers, List<String> problems, Set<String> names,
+      Map<String, String> digests) {
+    for (int i = 0; i < keys.size(); i++) {
+      KeyConfig k = keys.get(i);
+      String kat = at + "[" + i + "]";
+      if (k == null) {
+        problems.add(kat + ": empty entry");
+        continue;
+      }
+      if (k.name() == null) {
+        problems.add(kat + ".name: required (the key's label in metrics and logs)");
+      } else if (!NAME.matcher(k.name()).matches()) {
+        problems.add(kat + ".name: '" + k.name() + "' must be lower-case letters, digits, '-', '_' or '.' (max 63)");
+      } else if (!names.add(k.name())) {
+        problems.add(kat + ".name: duplicate key name '" + k.name() + "'");
+      }
+      if (!k.sha256().matches("[0-9a-f]{64}")) {
+        problems.add(kat + ".sha256: must be 64 hex digits (printf %s \"$KEY\" | sha256sum)");
+      } else {
+        String first = digests.putIfAbsent(k.sha256(), kat);
+        if (first != null) {
+          problems.add(kat + ": the same key as " + first + "; every key must be different");
+        }
+      }
+      if (k.tiers() != null) {
+        if (k.tiers().isEmpty()) {
+          problems.add(kat + ".tiers: empty; leave it out for every tier, or name at least one");
+        }
+        for (int j = 0; j < k.tiers().size(); j++) {
+          String t = k.tiers().get(j);
+          if (!tiers.contains(t)) {
+            problems.add(kat + ".tiers[" + j + "]: unknown tier '" + t + "' (tiers: " + new java.util.TreeSet<>(tiers) + ")");
+          }
+        }
+      }
+      positiveIfSet(kat + ".rpm", k.rpm() == null ? null : (long) k.rpm(), problems);
+      positiveIfSet(kat + ".tpm", k.tpm(), problems);
+      positiveIfSet(kat + ".maxConcurrent", k.maxConcurrent() == null ? null : (long) k.maxConcurrent(), problems);
+    }
+  }
+
+  private static void positiveIfSet(String at, Long v, List<String> problems) {
+    if (v != null && v <= 0) {
+      problems.add(at + ": must be positive, got " + v + " (leave it out for no limit)");
+    }
+  }
+
+  /** Loopback without a DNS lookup: an IP literal in 127/8 or ::1, or the name localhost. */
+  static boolean loopback(String host) {
+    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    if (h.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    if (!h.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
+      return false;
+    }
+    try {
+      return java.net.InetAddress.getByName(h).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
+  Set<String> tierNames() {
+    return tierNames;
   }
 
   private void server(ServerConfig s) {

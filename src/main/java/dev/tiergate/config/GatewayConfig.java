@@ -13,7 +13,8 @@ public record GatewayConfig(
     List<TierConfig> tiers,
     MetricsConfig metrics,
     List<GroupConfig> groups,
-    LifecycleSettings lifecycle) {
+    LifecycleSettings lifecycle,
+    AuthConfig auth) {
 
   @JsonCreator
   public GatewayConfig {
@@ -24,12 +25,20 @@ public record GatewayConfig(
     metrics = metrics == null ? MetricsConfig.defaults() : metrics;
     groups = groups == null ? List.of() : List.copyOf(groups);
     lifecycle = lifecycle == null ? LifecycleSettings.defaults() : lifecycle;
+    auth = auth == null ? AuthConfig.defaults() : auth;
+  }
+
+  /** The shape before gateway keys existed. */
+  public GatewayConfig(
+      ServerConfig server, RoutingConfig routing, TimeoutConfig timeouts, HealthConfig health, List<TierConfig> tiers,
+      MetricsConfig metrics, List<GroupConfig> groups, LifecycleSettings lifecycle) {
+    this(server, routing, timeouts, health, tiers, metrics, groups, lifecycle, null);
   }
 
   public GatewayConfig(
       ServerConfig server, RoutingConfig routing, TimeoutConfig timeouts, HealthConfig health, List<TierConfig> tiers,
       MetricsConfig metrics) {
-    this(server, routing, timeouts, health, tiers, metrics, null, null);
+    this(server, routing, timeouts, health, tiers, metrics, null, null, null);
   }
 
   /** The shape before the metrics section existed; kept so code building configs by hand still compiles. */
@@ -48,7 +57,7 @@ public record GatewayConfig(
   }
 
   public GatewayConfig withServer(ServerConfig s) {
-    return new GatewayConfig(s, routing, timeouts, health, tiers, metrics, groups, lifecycle);
+    return new GatewayConfig(s, routing, timeouts, health, tiers, metrics, groups, lifecycle, auth);
   }
 
   public GatewayConfig withTiers(List<TierConfig> t) {

@@ -12,6 +12,12 @@ public final class GatewayError extends RuntimeException {
 
   public enum Kind {
     INVALID_REQUEST(400, "invalid_request_error", null, false, Origin.CLIENT),
+    /** No key, an unknown key, or a malformed {@code Authorization} header: OpenAI's own words for it. */
+    UNAUTHORIZED(401, "invalid_request_error", "invalid_api_key", false, Origin.CLIENT),
+    /** The key may not use the tier the client asked for. */
+    FORBIDDEN_TIER(403, "invalid_request_error", "tier_not_allowed", false, Origin.CLIENT),
+    /** The key is valid but its role may not do this (status, swaps, key reload need an admin key). */
+    PERMISSION_DENIED(403, "invalid_request_error", "permission_denied", false, Origin.CLIENT),
     CONTEXT_LENGTH_EXCEEDED(400, "invalid_request_error", "context_length_exceeded", false, Origin.CLIENT),
     UNKNOWN_TIER(400, "invalid_request_error", "unknown_tier", false, Origin.CLIENT),
     MODEL_NOT_FOUND(404, "invalid_request_error", "model_not_found", false, Origin.CLIENT),
@@ -42,6 +48,8 @@ public final class GatewayError extends RuntimeException {
     SHUTTING_DOWN(503, "service_unavailable_error", "shutting_down", false, Origin.GATEWAY),
     /** Too many requests waiting (a swap queue, a rate limit): come back later. */
     RATE_LIMITED(429, "rate_limit_error", "rate_limit_exceeded", false, Origin.GATEWAY),
+    /** The shared rate-limit store cannot be reached and {@code auth.limits.failMode} is {@code closed}. */
+    LIMITS_UNAVAILABLE(503, "service_unavailable_error", "rate_limit_store_unavailable", false, Origin.GATEWAY),
     /** A protective limit of the gateway (memory for bodies, connections) is reached. */
     OVERLOADED(503, "service_unavailable_error", "server_overloaded", false, Origin.GATEWAY),
     INTERNAL(500, "internal_error", "internal_error", false, Origin.GATEWAY);

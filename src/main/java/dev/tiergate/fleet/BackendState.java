@@ -8,10 +8,11 @@ import dev.tiergate.upstream.EngineLoad;
 import dev.tiergate.upstream.Admission;
 import dev.tiergate.upstream.LiveAttempt;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Live state of one backend, shared by all event loops; every field is safe to read anywhere. */
 public final class BackendState {
@@ -28,8 +29,16 @@ public final class BackendState {
   /** A half-open circuit lets one request through at a time; its outcome closes or reopens it. */
   private final AtomicBoolean trialInFlight = new AtomicBoolean();
   private volatile String lastError;
-  /** Attempts in flight, watched for a backend that accepts requests but stopped answering them. */
-  private final Set<LiveAttempt> attempts = ConcurrentHashMap.newKeySet();
+  /**
+   * Attempts in flight, watched for a backend that accepts requests but stopped answering them;
+   * each with whether it has produced output yet (its move to decoding is counted once).
+   */
+  private final Map<LiveAttempt, AtomicBoolean> attempts = new ConcurrentHashMap<>();
+  /** The outstanding work, kept as counts so the predictor reads it in O(1) however many streams run. */
+  private final AtomicLong queuedPrefillTokens = new AtomicLong();
+  private final AtomicInteger waitingCount = new AtomicInteger();
+  private final AtomicInteger decodingCount = new AtomicInteger();
+  private final AtomicInteger interactiveCount = new AtomicInteger();
   /** When the backend last proved it serves: a first output or a whole answer. */
   private volatile long lastProgressNanos = System.nanoTime();
   /** The engine answered some request with an error of its own: check it with a known-good request. */
@@ -122,23 +131,11 @@ public final class BackendState {
 
   /** The gateway's own outstanding work here, plus what the engine last reported. */
   public BackendLoad load() {
-    long queued = 0;
-    int waiting = 0;
-    int decoding = 0;
-    int interactive = 0;
-    for (LiveAttempt a : attempts) {
-      if (a.hasOutput()) {
-        decoding++;
-        if (a.interactive()) {
-          interactive++;
-        }
-      } else {
-        waiting++;
-        queued += a.promptTokens();
-      }
-    }
     EngineLoad e = engineLoad;
-    return new BackendLoad(queued, waiting, decoding, interactive, e == null ? -1 : e.running(), e == null ? -1 : e.waiting());
+    // Each count is exact; read together they may straddle one attempt's move, never for long.
+    return new BackendLoad(Math.max(0, queuedPrefillTokens.get()), Math.max(0, waitingCount.get()),
+        Math.max(0, decodingCount.get()), Math.max(0, interactiveCount.get()), e == null ? -1 : e.running(),
+        e == null ? -1 : e.waiting());
   }
 
   public BackendRates rates() {
@@ -167,9 +164,10 @@ public final class BackendState {
       lastUsedNanos = now;
       inflight.incrementAndGet();
       if (attempt != null) {
-        BackendLoad before = load();
-        attempt.admitted(before.queuedPrefillTokens(), before.decoding());
-        attempts.add(attempt);
+        attempt.admitted(Math.max(0, queuedPrefillTokens.get()), Math.max(0, decodingCount.get()));
+        attempts.put(attempt, new AtomicBoolean());
+        waitingCount.incrementAndGet();
+        queuedPrefillTokens.addAndGet(attempt.promptTokens());
       }
     }
     return a;
@@ -184,7 +182,31 @@ public final class BackendState {
     lastUsedNanos = System.nanoTime();
     inflight.decrementAndGet();
     if (attempt != null) {
-      attempts.remove(attempt);
+      AtomicBoolean decoding = attempts.remove(attempt);
+      if (decoding != null) {
+        if (decoding.getAndSet(true)) {
+          decodingCount.decrementAndGet();
+          if (attempt.interactive()) {
+            interactiveCount.decrementAndGet();
+          }
+        } else {
+          waitingCount.decrementAndGet();
+          queuedPrefillTokens.addAndGet(-attempt.promptTokens());
+        }
+      }
+    }
+  }
+
+  /** The attempt produced its first output: from waiting on prefill to decoding. */
+  void outputStarted(LiveAttempt attempt) {
+    AtomicBoolean decoding = attempts.get(attempt);
+    if (decoding != null && decoding.compareAndSet(false, true)) {
+      waitingCount.decrementAndGet();
+      queuedPrefillTokens.addAndGet(-attempt.promptTokens());
+      decodingCount.incrementAndGet();
+      if (attempt.interactive()) {
+        interactiveCount.incrementAndGet();
+      }
     }
   }
 
@@ -198,9 +220,10 @@ public final class BackendState {
    * (a long prefill, every slot taken). Only a known-good request can tell the two apart.
    */
   boolean stalled(long now, long stallNanos) {
+    stallNanos = Math.max(stallNanos, expectedPrefillNanos());
     long oldestWaiting = Long.MAX_VALUE;
     long lastActivity = lastProgressNanos;
-    for (LiveAttempt a : attempts) {
+    for (LiveAttempt a : attempts.keySet()) {
       lastActivity = Math.max(lastActivity, a.lastActivityNanos());
       if (!a.hasOutput()) {
         oldestWaiting = Math.min(oldestWaiting, a.startedNanos());
@@ -209,12 +232,43 @@ public final class BackendState {
     return oldestWaiting != Long.MAX_VALUE && now - oldestWaiting >= stallNanos && now - lastActivity >= stallNanos;
   }
 
+  /**
+   * How long the prefill waiting here should take at the learned rate, with room for error: an
+   * engine busy with a 60k-token prompt shows nothing for that long and is not wedged for it.
+   */
+  long expectedPrefillNanos() {
+    long queued = queuedPrefillTokens.get();
+    int waiting = waitingCount.get();
+    if (queued <= 0 || waiting <= 0) {
+      return 0;
+    }
+    double tps = rates.prefillTps(queued / waiting);
+    return tps > 0 ? (long) (queued / tps * 1.5e9) : 0;
+  }
+
+  /**
+   * Prompts are waiting here, none for longer than their prefill should take: a deep probe would
+   * only queue behind them and time out, saying nothing about the engine.
+   */
+  boolean prefillingAsExpected(long now) {
+    long expected = expectedPrefillNanos();
+    if (expected <= 0) {
+      return false;
+    }
+    for (LiveAttempt a : attempts.keySet()) {
+      if (!a.hasOutput() && now - a.startedNanos() > expected) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Whether any attempt showed activity since {@code sinceNanos}: a busy engine, not a wedged one. */
   boolean activeSince(long sinceNanos) {
     if (lastProgressNanos >= sinceNanos) {
       return true;
     }
-    for (LiveAttempt a : attempts) {
+    for (LiveAttempt a : attempts.keySet()) {
       if (a.lastActivityNanos() >= sinceNanos) {
         return true;
       }
@@ -225,7 +279,7 @@ public final class BackendState {
   /** Moves every attempt still waiting for its first output to the next candidate. */
   int failOverWaiting(String why) {
     int n = 0;
-    for (LiveAttempt a : attempts) {
+    for (LiveAttempt a : attempts.keySet()) {
       if (!a.hasOutput()) {
         a.stalled(why);
         n++;

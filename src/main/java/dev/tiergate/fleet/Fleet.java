@@ -199,12 +199,15 @@ public final class Fleet implements FleetView, BackendTracker {
   }
 
   @Override
-  public void proven(String backend, Admission admission) {
+  public void proven(String backend, LiveAttempt attempt, Admission admission) {
     BackendState s = backends.get(backend);
     if (s == null) {
       return;
     }
     s.progressed(clock.getAsLong());
+    if (attempt != null) {
+      s.outputStarted(attempt);
+    }
     // Only a trial acts on first output: resetting the failure count there for every stream would
     // hide a backend that breaks mid-stream every time. The count resets when an attempt ends well.
     if (admission == Admission.TRIAL) {

@@ -114,7 +114,9 @@ public final class Prober {
     return scrapeLoad(b).compose(v -> {
       long now = System.nanoTime();
       boolean stalled = b.stalled(now, health.stallMs() * 1_000_000L);
-      return stalled || b.suspect() ? verify(b, now) : Future.<Void>succeededFuture();
+      // A suspect engine busy with a long prefill is checked once that prefill should be over.
+      boolean check = stalled || b.suspect() && !b.prefillingAsExpected(now);
+      return check ? verify(b, now) : Future.<Void>succeededFuture();
     }).compose(v -> b.deepFailure() == null && b.discovery.due(System.nanoTime()) ? discover(b) : Future.succeededFuture());
   }
 
@@ -131,6 +133,8 @@ public final class Prober {
     }
     return loads.scrape(b.config()).map(l -> {
       if (l == null) {
+        // No report now: stale numbers would mislead the predictor more than none.
+        b.engineLoad(null);
         loadSkips.put(name, LOAD_RETRY_TICKS);
       } else {
         loadSkips.remove(name);

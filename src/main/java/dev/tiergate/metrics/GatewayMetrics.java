@@ -32,6 +32,8 @@ public final class GatewayMetrics implements AutoCloseable {
   private final RoutingCounters routing;
   private final LimitMeters limits;
   private final SwapMeters swaps;
+  private final KeyMeters keys;
+  private final java.util.concurrent.atomic.AtomicInteger limitStoreUp = new java.util.concurrent.atomic.AtomicInteger(-1);
   private final TierMeters perTier;
   private final List<Consumer<Sample>> observers = new CopyOnWriteArrayList<>();
   private ProcessMeters process;
@@ -54,7 +56,44 @@ public final class GatewayMetrics implements AutoCloseable {
     routing = new RoutingCounters(registry, config);
     limits = new LimitMeters(registry);
     swaps = new SwapMeters(registry, config);
+    keys = new KeyMeters(registry);
+    if (config.auth().enabled()) {
+      keys.register(NONE);
+      config.auth().keys().forEach(k -> keys.register(k.name()));
+    }
     perTier = new TierMeters(registry, config);
+  }
+
+  /** Zero series for keys known at start or after a reload, so dashboards show them before their first request. */
+  public void registerKeys(Iterable<String> names) {
+    names.forEach(keys::register);
+  }
+
+  /** A request refused for its key ({@code none} when it had no usable key). */
+  public void keyRejected(String key, KeyRejection reason) {
+    keys.rejected(key == null ? NONE : key, reason);
+  }
+
+  void keyRequest(String key, Outcome outcome, long prompt, long completion) {
+    keys.request(key, outcome, prompt, completion);
+  }
+
+  /** {@code tiergate_limit_store_up}: 1 while the shared limit store answers, 0 while it does not. */
+  public void limitStoreUp(boolean up) {
+    if (limitStoreUp.getAndSet(up ? 1 : 0) < 0) {
+      io.micrometer.core.instrument.Gauge.builder("tiergate_limit_store_up", limitStoreUp, java.util.concurrent.atomic.AtomicInteger::get)
+          .description("1 while the shared rate-limit store (Redis) answers, 0 while the fail mode applies")
+          .register(registry);
+      for (String mode : new String[] {"open", "closed"}) {
+        io.micrometer.core.instrument.Counter.builder("tiergate_limit_store_unavailable").description(
+            "Keyed requests decided while the shared limit store was unreachable: by this replica's counts (open) or refused (closed)")
+            .tags("mode", mode).register(registry);
+      }
+    }
+  }
+
+  public void limitStoreUnavailable(boolean failOpen) {
+    registry.counter("tiergate_limit_store_unavailable", "mode", failOpen ? "open" : "closed").increment();
   }
 
   /** Every finished request's measurements, for whoever learns from them (the fleet's rates). */

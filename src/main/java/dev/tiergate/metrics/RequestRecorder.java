@@ -32,6 +32,8 @@ public final class RequestRecorder implements StreamListener {
   private boolean answered;
   private long firstAnswerNanos;
   private boolean recorded;
+  private String key;
+  private UsageListener usageListener;
   private long aheadTokens;
   private int streamsAtStart;
   private double predictedTtftMs = Double.NaN;
@@ -50,6 +52,16 @@ public final class RequestRecorder implements StreamListener {
   /** The tier of the backend that answered, or {@code none}. */
   public String tier() {
     return tier;
+  }
+
+  /** The gateway key's configured name: the request also counts in its key's meters. */
+  public void key(String name) {
+    this.key = name;
+  }
+
+  /** Told what the request used once it is recorded (the rate limits' reconciliation). */
+  public void onFinish(UsageListener listener) {
+    this.usageListener = listener;
   }
 
   /** What was already on the backend when the request was sent to it (for learning its rates). */
@@ -154,6 +166,12 @@ public final class RequestRecorder implements StreamListener {
     recorded = true;
     Sample s = sample(outcome, endNanos);
     metrics.record(s, meters);
+    if (key != null) {
+      metrics.keyRequest(key, outcome, s.promptTokens(), s.completionTokens());
+    }
+    if (usageListener != null) {
+      usageListener.finished(s.promptTokens(), s.completionTokens(), sent);
+    }
     if (promptObserver != null && meters != null && outcome == Outcome.OK && s.promptTokens() > 0) {
       promptObserver.accept(backend, s.promptTokens());
     }

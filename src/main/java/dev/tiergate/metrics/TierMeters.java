@@ -66,12 +66,27 @@ final class TierMeters {
     }
     TierPolicy.Slo o = objectives.get(s.tier());
     if (o != null && s.outcome() != Outcome.CANCELLED) {
-      boolean ttftOk = o.ttftMs() == null || s.ttftNanos() >= 0 && s.ttftNanos() <= o.ttftMs() * 1_000_000L;
-      double tpot = s.tpotMs();
-      boolean tpotOk = o.tpotMs() == null || Double.isNaN(tpot) || tpot <= o.tpotMs();
-      boolean met = s.outcome() == Outcome.OK && ttftOk && tpotOk;
+      boolean met = s.outcome() == Outcome.OK && (s.ttftNanos() >= 0 ? streamMet(o, s) : wholeMet(o, s));
       slo.get(s.tier())[met ? 0 : 1].increment();
     }
+  }
+
+  private static boolean streamMet(TierPolicy.Slo o, Sample s) {
+    boolean ttftOk = o.ttftMs() == null || s.ttftNanos() <= o.ttftMs() * 1_000_000L;
+    double tpot = s.tpotMs();
+    return ttftOk && (o.tpotMs() == null || Double.isNaN(tpot) || tpot <= o.tpotMs());
+  }
+
+  /**
+   * A whole (non-streamed) answer has no first token of its own: it meets the objectives when it
+   * arrived within the time a stream meeting them would have taken to finish.
+   */
+  private static boolean wholeMet(TierPolicy.Slo o, Sample s) {
+    if (o.ttftMs() == null) {
+      return true; // only a time per token to judge, and a whole answer shows none
+    }
+    double budgetMs = o.ttftMs() + (o.tpotMs() == null ? 0 : o.tpotMs() * Math.max(0, s.completionTokens() - 1));
+    return s.durationNanos() <= budgetMs * 1e6;
   }
 
   void waited(String tier, boolean batch, long nanos) {

@@ -3,7 +3,8 @@ package dev.tiergate.routing;
 /**
  * Time to first token of one request on one backend, from what the backend is doing and what it has
  * been measured to deliver: the prefill already waiting there (at the rate for its size), this
- * request's own prefill (at the rate for its length), and the engine's fixed latency. Pure
+ * request's own prefill (at the rate for its length), a wait for a sequence slot when the engine
+ * reports requests waiting (whichever of those two ends later), and the engine's fixed latency. Pure
  * arithmetic: the inputs come from the fleet, the clock from nowhere.
  */
 public final class Predictor {
@@ -20,7 +21,31 @@ public final class Predictor {
       ahead = load.queuedPrefillTokens() * 1000.0 / rates.prefillTps(typical);
     }
     double own = Math.max(0, promptTokens) * 1000.0 / rates.prefillTps(promptTokens);
-    return rates.baseLatencyMs() + ahead + own;
+    // The prefill ahead and the wait for a slot overlap (decodes free slots while prompts prefill):
+    // this prompt starts when both are over.
+    return rates.baseLatencyMs() + Math.max(ahead, slotWaitMs(rates, load)) + own;
+  }
+
+  /**
+   * Output tokens a running sequence is assumed to have left when the engine's slots are full: half
+   * of the default output reserve, as a sequence is on average halfway through.
+   */
+  static final int REMAINING_OUTPUT_TOKENS = 128;
+
+  /**
+   * When the engine says requests wait for a sequence slot, this one waits behind them: a slot frees
+   * each time one of the running sequences finishes, every {@code remaining ÷ rate ÷ running} seconds.
+   */
+  static double slotWaitMs(BackendRates rates, BackendLoad load) {
+    if (load.engineWaiting() <= 0 || load.engineRunning() <= 0) {
+      return 0;
+    }
+    double perStream = rates.decodeTps(load.engineRunning());
+    if (!(perStream > 0)) {
+      return 0;
+    }
+    double msPerFreeSlot = REMAINING_OUTPUT_TOKENS * 1000.0 / perStream / load.engineRunning();
+    return (load.engineWaiting() + 1) * msPerFreeSlot;
   }
 
   /** Output tokens per second this request's stream would get next to the streams decoding now. */

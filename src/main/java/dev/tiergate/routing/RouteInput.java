@@ -11,6 +11,7 @@ package dev.tiergate.routing;
  * @param strict true when the client refuses any tier but the hinted one
  * @param tieBreak rotates the choice among equally loaded backends
  * @param maxTtftMs the client's TTFT objective ({@code x-tiergate-max-ttft-ms}), or -1
+ * @param allowedTiers the tiers the client's key may use, or null for every tier: the others are never candidates
  */
 public record RouteInput(
     int promptTokens,
@@ -22,10 +23,20 @@ public record RouteInput(
     String hintSource,
     boolean strict,
     int tieBreak,
-    long maxTtftMs) {
+    long maxTtftMs,
+    java.util.Set<String> allowedTiers) {
 
   public RouteInput(int promptTokens, int maxTokens, String endpoint, boolean stream, boolean hasTools, String tierHint,
       String hintSource, boolean strict, int tieBreak) {
-    this(promptTokens, maxTokens, endpoint, stream, hasTools, tierHint, hintSource, strict, tieBreak, -1);
+    this(promptTokens, maxTokens, endpoint, stream, hasTools, tierHint, hintSource, strict, tieBreak, -1, null);
+  }
+
+  public RouteInput(int promptTokens, int maxTokens, String endpoint, boolean stream, boolean hasTools, String tierHint,
+      String hintSource, boolean strict, int tieBreak, long maxTtftMs) {
+    this(promptTokens, maxTokens, endpoint, stream, hasTools, tierHint, hintSource, strict, tieBreak, maxTtftMs, null);
+  }
+
+  public boolean allows(String tier) {
+    return allowedTiers == null || allowedTiers.contains(tier);
   }
 }

@@ -30,6 +30,8 @@ public final class TierRouter {
   private final Map<String, GroupConfig> groupOf = new LinkedHashMap<>();
   private final RoutingConfig.Mode mode;
   private final RoutingConfig.Predicted predicted;
+  private final List<String> preferred;
+  private final Map<String, List<String>> preferredByRule = new LinkedHashMap<>();
 
   public TierRouter(GatewayConfig config) {
     for (TierConfig t : config.tiers()) {
@@ -46,6 +48,27 @@ public final class TierRouter {
     }
     this.mode = config.routing().mode();
     this.predicted = config.routing().predicted();
+    this.preferred = preference(null);
+    for (RuleConfig r : rules) {
+      preferredByRule.put(r.name(), preference(r.tier()));
+    }
+  }
+
+  /**
+   * The order predicted routing prefers tiers in, all else within the margin: a matching rule's
+   * tier, then {@code routing.predicted.prefer}, then the default tier, then the rest as configured.
+   */
+  private List<String> preference(String ruleTier) {
+    List<String> p = new ArrayList<>();
+    if (ruleTier != null) {
+      p.add(ruleTier);
+    }
+    predicted.prefer().stream().filter(t -> !p.contains(t)).forEach(p::add);
+    if (!p.contains(defaultTier)) {
+      p.add(defaultTier);
+    }
+    tiers.keySet().stream().filter(t -> !p.contains(t)).forEach(p::add);
+    return List.copyOf(p);
   }
 
   /** The output a request must leave room for: its max_tokens, else the configured reserve. */
@@ -85,6 +108,9 @@ public final class TierRouter {
       }
       tier = in.tierHint();
       reason = "hint:" + in.hintSource();
+      if (!in.allows(tier)) {
+        throw forbidden(in, tier);
+      }
     } else if (mode == RoutingConfig.Mode.ROUND_ROBIN) {
       return roundRobin(in, fleet);
     } else if (mode == RoutingConfig.Mode.PREDICTED) {
@@ -95,7 +121,7 @@ public final class TierRouter {
       reason = rule != null ? "rule:" + rule.name() : "default";
     }
     GroupConfig group = groupOf.get(tier);
-    if (group != null && !fleet.live(tier) && fits(tier, in, fleet)) {
+    if (group != null && in.allows(tier) && !fleet.live(tier) && fits(tier, in, fleet)) {
       return notLive(in, fleet, tier, reason, group);
     }
     List<String> order = new ArrayList<>();
@@ -110,7 +136,7 @@ public final class TierRouter {
   private RouteDecision roundRobin(RouteInput in, FleetView fleet) {
     List<String> live = new ArrayList<>();
     for (String t : tiers.keySet()) {
-      if (fleet.live(t)) {
+      if (fleet.live(t) && in.allows(t)) {
         live.add(t);
       }
     }
@@ -132,56 +158,61 @@ public final class TierRouter {
    * predicted last.
    */
   private RouteDecision predicted(RouteInput in, FleetView fleet) {
-    List<String> preference = new ArrayList<>();
     RuleConfig rule = firstMatch(in);
-    if (rule != null) {
-      preference.add(rule.tier());
-    }
-    predicted.prefer().stream().filter(t -> !preference.contains(t)).forEach(preference::add);
-    if (!preference.contains(defaultTier)) {
-      preference.add(defaultTier);
-    }
-    tiers.keySet().stream().filter(t -> !preference.contains(t)).forEach(preference::add);
-    Map<String, Double> best = new LinkedHashMap<>();
+    List<String> preference = rule == null ? preferred : preferredByRule.get(rule.name());
+    double[] best = new double[preference.size()];
     double bestOverall = Double.POSITIVE_INFINITY;
     long need = need(in);
-    for (String t : preference) {
-      if (!fleet.live(t)) {
+    for (int i = 0; i < best.length; i++) {
+      String t = preference.get(i);
+      best[i] = Double.POSITIVE_INFINITY;
+      if (!fleet.live(t) || !in.allows(t)) {
         continue;
       }
-      double tierBest = Double.POSITIVE_INFINITY;
       for (BackendConfig b : tiers.get(t).backends()) {
         OptionalInt w = fleet.contextWindow(b.name());
         if (fleet.routable(b.name()) && fleet.serves(b.name(), in.endpoint()) && (w.isEmpty() || need <= w.getAsInt())) {
-          tierBest = Math.min(tierBest, rank(in, fleet, t, b));
+          best[i] = Math.min(best[i], rank(in, fleet, t, b));
         }
       }
-      if (tierBest < Double.POSITIVE_INFINITY) {
-        best.put(t, tierBest);
-        bestOverall = Math.min(bestOverall, tierBest);
+      bestOverall = Math.min(bestOverall, best[i]);
+    }
+    int chosen = -1;
+    for (int i = 0; i < best.length && chosen < 0; i++) {
+      boolean ok = in.maxTtftMs() > 0 ? best[i] <= in.maxTtftMs()
+          : best[i] <= bestOverall * predicted.marginRatio() + predicted.marginMs();
+      if (best[i] < Double.POSITIVE_INFINITY && ok) {
+        chosen = i;
       }
     }
-    String chosen = null;
     String reason = "predicted";
-    for (Map.Entry<String, Double> e : best.entrySet()) {
-      boolean ok = in.maxTtftMs() > 0 ? e.getValue() <= in.maxTtftMs()
-          : e.getValue() <= bestOverall * predicted.marginRatio() + predicted.marginMs();
-      if (ok) {
-        chosen = e.getKey();
-        break;
+    if (chosen < 0) {
+      for (int i = 0; i < best.length && chosen < 0; i++) {
+        if (best[i] == bestOverall) {
+          chosen = i;
+        }
       }
-    }
-    if (chosen == null) {
-      final double b0 = bestOverall;
-      chosen = best.entrySet().stream().filter(e -> e.getValue() == b0).map(Map.Entry::getKey).findFirst().orElse(defaultTier);
       reason = in.maxTtftMs() > 0 ? "predicted:slo-missed" : "predicted";
     }
-    List<String> order = new ArrayList<>();
-    order.add(chosen);
-    best.entrySet().stream().sorted(Map.Entry.comparingByValue()).map(Map.Entry::getKey).filter(t -> !order.contains(t))
-        .forEach(order::add);
-    preference.stream().filter(t -> !order.contains(t)).forEach(order::add);
-    return collect(in, fleet, chosen, reason, order);
+    if (chosen < 0) {
+      return collect(in, fleet, defaultTier, reason, preference);
+    }
+    // The chosen tier, then the others from quickest to slowest (those that cannot serve last, in preference order).
+    List<String> order = new ArrayList<>(best.length);
+    order.add(preference.get(chosen));
+    boolean[] taken = new boolean[best.length];
+    taken[chosen] = true;
+    for (int n = 1; n < best.length; n++) {
+      int next = -1;
+      for (int i = 0; i < best.length; i++) {
+        if (!taken[i] && (next < 0 || best[i] < best[next])) {
+          next = i;
+        }
+      }
+      taken[next] = true;
+      order.add(preference.get(next));
+    }
+    return collect(in, fleet, order.get(0), reason, order);
   }
 
   /** The predicted TTFT of the request on one backend (NaN without rates). */
@@ -253,7 +284,15 @@ public final class TierRouter {
     String fallbackReason = null;
     int largestWindow = 0;
     boolean unavailableMightFit = false;
+    boolean anyAllowed = false;
     for (String name : order) {
+      if (!in.allows(name)) {
+        // The key may not use it: not a candidate, and the reason says so when the policy had chosen it.
+        skipped.add(name + ":forbidden");
+        fallbackReason = name.equals(tier) ? "fallback:" + tier + "-forbidden" : fallbackReason;
+        continue;
+      }
+      anyAllowed = true;
       List<BackendConfig> fits = new ArrayList<>();
       boolean knownFit = false;
       boolean serves = false;
@@ -290,28 +329,52 @@ public final class TierRouter {
       }
       String r = name.equals(tier) ? reason : fallbackReason != null ? fallbackReason : "fallback:" + tier + "-failed";
       if (mode == RoutingConfig.Mode.PREDICTED) {
-        List<BackendConfig> ranked = new ArrayList<>(up);
-        Map<String, Double> keys = new LinkedHashMap<>();
-        for (BackendConfig b : up) {
-          keys.put(b.name(), rank(in, fleet, name, b));
-        }
-        ranked.sort((a, c) -> Double.compare(keys.get(a.name()), keys.get(c.name())));
-        for (BackendConfig b : ranked) {
-          candidates.add(new Candidate(name, b, r, predict(in, fleet, b)));
-        }
+        addRanked(in, fleet, name, r, up, candidates);
       } else {
+        // Predicted in every mode: the prediction-error histogram tells a user how far to trust
+        // predicted routing on their hardware before they switch it on.
         for (BackendConfig b : leastLoaded(up, fleet, in.tieBreak())) {
-          candidates.add(new Candidate(name, b, r));
+          candidates.add(new Candidate(name, b, r, predict(in, fleet, b)));
         }
       }
     }
-    if (candidates.isEmpty() && skipped.stream().allMatch(sk -> sk.endsWith(":unsupported"))) {
+    if (!anyAllowed) {
+      throw forbidden(in, tier);
+    }
+    if (candidates.isEmpty() && skipped.stream().allMatch(sk -> sk.endsWith(":unsupported") || sk.endsWith(":forbidden"))) {
       throw unsupported(in.endpoint(), order);
     }
     if (candidates.isEmpty()) {
       throw noCandidate(in, tier, need, largestWindow, unavailableMightFit, skipped);
     }
     return new RouteDecision(tier, reason, List.copyOf(candidates), List.copyOf(skipped));
+  }
+
+  /** The tier's backends that can serve, quickest predicted first (insertion sort: a tier has a handful). */
+  private void addRanked(RouteInput in, FleetView fleet, String tier, String reason, List<BackendConfig> up,
+      List<Candidate> out) {
+    int n = up.size();
+    double[] key = new double[n];
+    double[] ttft = new double[n];
+    BackendConfig[] order = new BackendConfig[n];
+    for (int i = 0; i < n; i++) {
+      BackendConfig b = up.get(i);
+      double ms = predict(in, fleet, b);
+      double k = (Double.isNaN(ms) ? 0 : ms) + (gated(tier, in.promptTokens(), fleet.load(b.name())) ? HELD : 0);
+      int j = i;
+      while (j > 0 && key[j - 1] > k) {
+        key[j] = key[j - 1];
+        ttft[j] = ttft[j - 1];
+        order[j] = order[j - 1];
+        j--;
+      }
+      key[j] = k;
+      ttft[j] = ms;
+      order[j] = b;
+    }
+    for (int i = 0; i < n; i++) {
+      out.add(new Candidate(tier, order[i], reason, ttft[i]));
+    }
   }
 
   /**
@@ -333,6 +396,15 @@ public final class TierRouter {
     String scope = in.strict() ? "tier '" + tier + "' (strict)" : "tier '" + tier + "' or its fallbacks";
     return GatewayError.of(
         Kind.NO_BACKEND_AVAILABLE, "no backend of " + scope + " can serve this request now " + skipped);
+  }
+
+  /** 403 naming the key's tiers: asked for explicitly, or none of them is among the policy's choice and its fallbacks. */
+  private static GatewayError forbidden(RouteInput in, String tier) {
+    String allowed = String.join(", ", new java.util.TreeSet<>(in.allowedTiers()));
+    return GatewayError.of(Kind.FORBIDDEN_TIER, in.tierHint() != null
+        ? "This key may not use tier '" + tier + "'; its tiers: " + allowed + "."
+        : "This key's tiers (" + allowed + ") are not among tier '" + tier + "' and its fallbacks, which serve this request.",
+        in.tierHint() == null ? null : "header".equals(in.hintSource()) ? "x-tiergate-tier" : "model");
   }
 
   /** 404 naming the endpoint and the tiers that were considered. */

@@ -24,7 +24,7 @@ final class AttemptLease {
   void proven() {
     if (!finished && !proven) {
       proven = true;
-      tracker.proven(backend, admission);
+      tracker.proven(backend, attempt, admission);
       // The trial is over once it proved the backend; its end must not release a later trial.
       admission = Admission.ADMITTED;
     }

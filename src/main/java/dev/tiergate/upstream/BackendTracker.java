@@ -9,7 +9,7 @@ public interface BackendTracker {
     }
 
     @Override
-    public void proven(String backend, Admission admission) {}
+    public void proven(String backend, LiveAttempt attempt, Admission admission) {}
 
     @Override
     public void finished(String backend, LiveAttempt attempt, Admission admission, AttemptResult result) {}
@@ -22,10 +22,11 @@ public interface BackendTracker {
   Admission start(String backend, LiveAttempt attempt);
 
   /**
-   * The attempt produced output (or a whole response): the backend works. A half-open circuit need
-   * not wait for the end of a stream that may run for minutes.
+   * The attempt produced output (or a whole response): the backend works, and the attempt now
+   * decodes rather than waits. A half-open circuit need not wait for the end of a stream that may
+   * run for minutes.
    */
-  void proven(String backend, Admission admission);
+  void proven(String backend, LiveAttempt attempt, Admission admission);
 
   /** Called exactly once per admitted {@link #start}, never for a refused one. */
   void finished(String backend, LiveAttempt attempt, Admission admission, AttemptResult result);

@@ -20,6 +20,7 @@ class PackageMapTest {
     Architectures.layeredArchitecture().consideringOnlyDependenciesInLayers()
         .layer("app").definedBy("dev.tiergate.app..")
         .layer("api").definedBy("dev.tiergate.api..")
+        .layer("auth").definedBy("dev.tiergate.auth..")
         .layer("lifecycle").definedBy("dev.tiergate.lifecycle..")
         .layer("admission").definedBy("dev.tiergate.admission..")
         .layer("fleet").definedBy("dev.tiergate.fleet..")
@@ -33,6 +34,7 @@ class PackageMapTest {
         .layer("bench").definedBy("dev.tiergate.bench..")
         .whereLayer("app").mayNotBeAccessedByAnyLayer()
         .whereLayer("api").mayOnlyBeAccessedByLayers("app")
+        .whereLayer("auth").mayOnlyBeAccessedByLayers("app", "api")
         .whereLayer("lifecycle").mayOnlyBeAccessedByLayers("app", "api")
         .whereLayer("admission").mayOnlyBeAccessedByLayers("app", "api")
         .whereLayer("fleet").mayOnlyBeAccessedByLayers("app", "api", "lifecycle", "admission")
@@ -40,9 +42,9 @@ class PackageMapTest {
         .whereLayer("metrics").mayOnlyBeAccessedByLayers("app", "api")
         .whereLayer("routing").mayOnlyBeAccessedByLayers("app", "api", "fleet", "admission")
         .whereLayer("stream").mayOnlyBeAccessedByLayers("app", "api", "upstream", "metrics")
-        .whereLayer("config").mayOnlyBeAccessedByLayers("app", "api", "lifecycle", "admission", "fleet", "upstream", "metrics",
+        .whereLayer("config").mayOnlyBeAccessedByLayers("app", "api", "auth", "lifecycle", "admission", "fleet", "upstream", "metrics",
             "routing")
-        .whereLayer("errors").mayOnlyBeAccessedByLayers("app", "api", "lifecycle", "admission", "fleet", "upstream", "metrics",
+        .whereLayer("errors").mayOnlyBeAccessedByLayers("app", "api", "auth", "lifecycle", "admission", "fleet", "upstream", "metrics",
             "routing", "stream")
         .whereLayer("sim").mayOnlyBeAccessedByLayers("app")
         .whereLayer("bench").mayOnlyBeAccessedByLayers("app")
@@ -52,7 +54,7 @@ class PackageMapTest {
   @Test
   void simAndBenchAreOutsiders() {
     noClasses().that().resideInAnyPackage("dev.tiergate.sim..", "dev.tiergate.bench..")
-        .should().dependOnClassesThat().resideInAnyPackage("dev.tiergate.api..", "dev.tiergate.routing..",
+        .should().dependOnClassesThat().resideInAnyPackage("dev.tiergate.api..", "dev.tiergate.auth..", "dev.tiergate.routing..",
             "dev.tiergate.fleet..", "dev.tiergate.lifecycle..", "dev.tiergate.admission..",
             "dev.tiergate.upstream..", "dev.tiergate.stream..", "dev.tiergate.metrics..",
             "dev.tiergate.config..", "dev.tiergate.errors..", "dev.tiergate.app..")

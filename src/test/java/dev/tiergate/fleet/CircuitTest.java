@@ -50,7 +50,7 @@ class CircuitTest {
     assertEquals(Admission.REFUSED, fleet.start("b", null), "a request routed in the same instant is refused, not sent");
     assertEquals(1, fleet.inflight("b"), "a refused attempt is not in flight");
 
-    fleet.proven("b", trial);
+    fleet.proven("b", null, trial);
     assertEquals("closed", fleet.get("b").circuit(now.get()), "the trial's first output closes the circuit");
     assertEquals(Admission.ADMITTED, fleet.start("b", null));
     fleet.finished("b", null, trial, AttemptResult.OK);
@@ -78,7 +78,7 @@ class CircuitTest {
     Fleet fresh = new Fleet(CONFIG, now::get);
     for (int i = 0; i < 2; i++) {
       Admission a = fresh.start("b", null);
-      fresh.proven("b", a);
+      fresh.proven("b", null, a);
       fresh.finished("b", null, a, AttemptResult.SERVER_ERROR); // e.g. the connection dropped mid-stream
     }
     assertEquals("open", fresh.get("b").circuit(now.get()), "first output alone does not clear the failure count");

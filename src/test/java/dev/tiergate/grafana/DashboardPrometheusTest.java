@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tiergate.sim.SimOptions;
 import dev.tiergate.testing.BlockedLoopGuard;
 import dev.tiergate.testing.TestGateway;
+import dev.tiergate.testing.Wire;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,6 +53,7 @@ class DashboardPrometheusTest {
         .sim("flaky-1", quick.withFault("error-503"))
         .sim("left-1", quick)
         .sim("right-1", quick)
+        .sim("guarded-1", quick)
         .config("""
             routing:
               defaultTier: fast
@@ -62,6 +64,7 @@ class DashboardPrometheusTest {
               - name: fast
                 scheme: W4A16
                 fallback: [max]
+                slo: { ttftMs: 10000, tpotMs: 1000 }
                 backends: [{ name: fast-1, url: "${SIM_FAST_1}", engine: vllm, model: m }]
               - name: max
                 scheme: W8A16
@@ -83,6 +86,11 @@ class DashboardPrometheusTest {
               - name: right
                 lifecycle: { http: { url: "${SIM_RIGHT_1}/health", method: GET } }
                 backends: [{ name: right-1, url: "${SIM_RIGHT_1}", engine: vllm, model: m }]
+              # Admission control, so its queue has data: a long prompt waits for a live stream.
+              - name: guarded
+                admission: { longPromptTokens: 1000 }
+                fallback: []
+                backends: [{ name: guarded-1, url: "${SIM_GUARDED_1}", engine: vllm, model: m }]
             groups:
               - { name: gpus, tiers: [left, right], home: left }
             """)
@@ -116,6 +124,14 @@ class DashboardPrometheusTest {
         "x-tiergate-strict", "true");
     expect(200, swapped);
     assertEquals("swap:left->right", swapped.header("x-tiergate-reason"));
+    Wire.Reader live = Wire.Reader.open(gw, "/v1/chat/completions", chat("m", true, "Hi").replace("12", "400"),
+        "x-tiergate-tier", "guarded");
+    live.awaitText("\"content\":\"", 10_000);
+    TestGateway.Reply held = gw.post("/v1/chat/completions", chat("m", false, longPrompt), "x-tiergate-tier", "guarded");
+    expect(200, held);
+    assertTrue(held.header("x-tiergate-queued-ms") != null, "the long prompt waited for the live stream");
+    live.awaitEnd();
+    requests++;
   }
 
   static String chat(String model, boolean stream, String text) {
@@ -185,7 +201,7 @@ class DashboardPrometheusTest {
     JsonNode result = prometheus.query("tiergate_tier_info").path("data").path("result");
     Set<String> tiers = new TreeSet<>();
     result.forEach(r -> tiers.add(r.path("metric").path("tier").asText()));
-    assertEquals(Set.of("fast", "flaky", "max", "prefill", "left", "right"), tiers);
+    assertEquals(Set.of("fast", "flaky", "max", "prefill", "left", "right", "guarded"), tiers);
   }
 
   @Test

@@ -39,6 +39,19 @@ class PredictorTest {
   }
 
   @Test
+  void whenTheEngineSaysRequestsWaitForASlotThisOneWaitsBehindThem() {
+    // 4 running at 20 tok/s each, 128 tokens left each: a slot frees every 128 / 20 / 4 = 1.6 s;
+    // 2 wait ahead, so this request gets the third: 4.8 s before its own prefill starts.
+    BackendLoad full = new BackendLoad(0, 0, 0, 0, 4, 2);
+    assertEquals(100 + 4_800 + 1000, Predictor.ttftMs(RATES, full, 1000), 1e-9);
+    BackendLoad fullAndPrefilling = new BackendLoad(12_000, 2, 0, 0, 4, 2);
+    assertEquals(100 + 24_000 + 1000, Predictor.ttftMs(RATES, fullAndPrefilling, 1000), 1e-9,
+        "slots free while the 24 s of prefill ahead runs: the longer of the two waits counts");
+    BackendLoad busyButFree = new BackendLoad(0, 0, 0, 0, 4, 0);
+    assertEquals(100 + 1000, Predictor.ttftMs(RATES, busyButFree, 1000), 1e-9, "no queue, no slot wait");
+  }
+
+  @Test
   void decodeRateIsTheRateForTheStreamsDecodingPlusThisOne() {
     assertEquals(40, Predictor.decodeTps(RATES, BackendLoad.IDLE), 1e-9);
     assertEquals(20, Predictor.decodeTps(RATES, new BackendLoad(0, 0, 1, 1, -1, -1)), 1e-9);

@@ -1,0 +1,104 @@
+package dev.tiergate.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tiergate.sim.SimOptions;
+import dev.tiergate.sim.SimServer;
+import dev.tiergate.testing.TestGateway;
+import dev.tiergate.testing.Wire;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code tiergate serve} as its own process: SIGHUP re-reads the keys file; a bad file keeps the old keys and says why. */
+class SighupTest {
+  static final String OLD = "old-key-0123456789abcdef0123";
+  static final String NEW = "new-key-0123456789abcdef0123";
+
+  @TempDir
+  Path dir;
+  Vertx vertx;
+  Process gateway;
+  Path log;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (gateway != null && gateway.isAlive()) {
+      gateway.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    TestGateway.await(vertx.close());
+  }
+
+  String output() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no output: " + e + ")";
+    }
+  }
+
+  static int status(int port, String key) throws Exception {
+    HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+        .header("content-type", "application/json").header("authorization", "Bearer " + key)
+        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+        .build();
+    return HttpClient.newHttpClient().send(r, HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  void hangup() throws Exception {
+    assertEquals(0, new ProcessBuilder("kill", "-HUP", Long.toString(gateway.pid())).start().waitFor());
+  }
+
+  @Test
+  void sighupReloadsTheKeysFile() throws Exception {
+    vertx = Vertx.vertx();
+    SimServer sim = TestGateway.await(SimServer.start(vertx, SimOptions.defaults("vllm").withModel("m").withTtftBaseMs(1)));
+    Path keys = dir.resolve("keys.yaml");
+    Files.writeString(keys, "keys:\n  - { name: old, key: \"" + OLD + "\" }\n");
+    Path config = dir.resolve("tiergate.yaml");
+    Files.writeString(config, """
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        routing: { defaultTier: main }
+        tiers:
+          - name: main
+            backends: [{ name: main-1, url: "http://127.0.0.1:%d", engine: vllm, model: m }]
+        auth: { keysFile: "%s" }
+        """.formatted(sim.port(), keys));
+    log = dir.resolve("gateway.log");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    gateway = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        "dev.tiergate.app.Main", "serve", "--config", config.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Wire.await("the child gateway is listening; it said:\n" + output(), 30_000, () -> SigtermTest.LISTENING.matcher(output()).find());
+    Matcher m = SigtermTest.LISTENING.matcher(output());
+    assertTrue(m.find());
+    int port = Integer.parseInt(m.group(1));
+    assertEquals(200, status(port, OLD));
+    assertEquals(401, status(port, NEW));
+
+    Files.writeString(keys, "keys:\n  - { name: new, key: \"" + NEW + "\", tiers: [gone] }\n");
+    hangup();
+    Wire.await("the bad file is reported; output:\n" + output(), 10_000, () -> output().contains("keys file not reloaded"));
+    assertTrue(output().contains("keys[0].tiers[0]: unknown tier 'gone'"), output());
+    assertEquals(200, status(port, OLD), "the old keys stay");
+
+    Files.writeString(keys, "keys:\n  - { name: new, key: \"" + NEW + "\" }\n");
+    hangup();
+    Wire.await("the new file is in force; output:\n" + output(), 10_000, () -> output().contains("keys reloaded, 1 in force"));
+    assertEquals(200, status(port, NEW));
+    assertEquals(401, status(port, OLD));
+    assertTrue(!output().contains(OLD) && !output().contains(NEW), "no key in the gateway's output");
+    assertTrue(gateway.isAlive());
+  }
+}
