@@ -9,6 +9,9 @@ import dev.tiergate.bench.MixPlan;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.RoutingConfig;
 import dev.tiergate.config.TierConfig;
+import dev.tiergate.config.TierPolicy;
+import dev.tiergate.sim.Profiles;
+import dev.tiergate.sim.SimOptions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +42,22 @@ class MixRigTest {
       }
     }
     assertEquals(MixPlan.CONFIGS, List.of("rr", "rule", "predicted"));
+  }
+
+  @Test
+  void everyConfigurationStartsFromTheSimulatorsCalibration() {
+    for (String name : MixPlan.CONFIGS) {
+      for (TierConfig t : MixRig.load(name).tiers()) {
+        SimOptions sim = Profiles.apply(t.name(), SimOptions.defaults("vllm"));
+        TierPolicy.Profile p = t.profile();
+        assertNotNull(p, name + "/" + t.name());
+        String at = name + "/" + t.name();
+        assertEquals(sim.prefillTps(), p.prefillTps(), 1.0, at);
+        assertEquals(sim.prefillHalfRateTokens(), p.prefillHalfRateTokens(), at);
+        assertEquals(sim.decodeTps(), p.decodeTps(), 1.0, at);
+        assertEquals(sim.ttftBaseMs(), p.ttftBaseMs(), 1.0, at);
+      }
+    }
   }
 
   @Test
