@@ -19,7 +19,8 @@ import java.util.Map;
  * Admission control: a long prompt does not start on a backend where interactive streams are
  * decoding, since its prefill would starve them (on the seed rig a long prefill dropped live decodes
  * to under 1 token/s). It goes to another candidate that can take it now, or waits, bounded, in
- * that backend's queue until its interactive streams are done. Only tiers with
+ * that backend's queue until its interactive streams are done or another of its candidates can take
+ * it, whichever comes first. Only tiers with
  * {@code tiers[].admission} are held; the rest pass straight through.
  */
 public final class Admissions {
@@ -36,7 +37,7 @@ public final class Admissions {
       }
       for (BackendConfig b : t.backends()) {
         queues.put(b.name(), new BackendQueue(vertx, b.name(), t.admission(),
-            () -> !router.gated(t.name(), Long.MAX_VALUE, fleet.load(b.name()))));
+            () -> !router.gated(t.name(), Long.MAX_VALUE, fleet.load(b.name())), this::elsewhere));
       }
     }
   }
@@ -74,25 +75,46 @@ public final class Admissions {
     }
     for (int i = 1; i < c.size(); i++) {
       if (!held(c.get(i), promptTokens)) {
-        List<Candidate> order = new ArrayList<>(c.size());
-        order.add(c.get(i));
-        for (int j = 0; j < c.size(); j++) {
-          if (j != i) {
-            order.add(c.get(j));
-          }
-        }
-        return new Ticket(Future.succeededFuture(new Admitted(new RouteDecision(d.tier(), d.reason(), List.copyOf(order),
-            d.skipped(), d.swapTo()), 0)), () -> { });
+        return new Ticket(Future.succeededFuture(new Admitted(first(d, i), 0)), () -> { });
       }
     }
     Candidate first = c.get(0);
     BackendQueue q = queues.get(first.backend().name());
     long retry = retryAfterSeconds(first, q, promptTokens);
-    Waiter w = q.enter(promptTokens, batch, retry);
+    Waiter w = q.enter(promptTokens, batch, retry, c);
     if (w == null) {
       return new Ticket(Future.failedFuture(q.full(retry)), () -> { });
     }
-    return new Ticket(w.future().map(waited -> new Admitted(d, waited)), () -> q.cancel(w));
+    return new Ticket(w.future().map(waited -> new Admitted(w.candidate == 0 ? d : first(d, w.candidate), waited)),
+        () -> q.cancel(w));
+  }
+
+  /** The decision with candidate {@code i} first and the others after it in their order. */
+  private static RouteDecision first(RouteDecision d, int i) {
+    List<Candidate> c = d.candidates();
+    List<Candidate> order = new ArrayList<>(c.size());
+    order.add(c.get(i));
+    for (int j = 0; j < c.size(); j++) {
+      if (j != i) {
+        order.add(c.get(j));
+      }
+    }
+    return new RouteDecision(d.tier(), d.reason(), List.copyOf(order), d.skipped(), d.swapTo());
+  }
+
+  /**
+   * For a prompt held on its first candidate: another candidate that can start it now (not held
+   * there, and no prompt already waiting for that backend ahead of it), or -1.
+   */
+  private int elsewhere(Waiter w) {
+    List<Candidate> c = w.candidates;
+    for (int i = 1; i < c.size(); i++) {
+      BackendQueue other = queues.get(c.get(i).backend().name());
+      if ((other == null || other.length() == 0) && !held(c.get(i), w.promptTokens)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private boolean held(Candidate c, long promptTokens) {

@@ -48,6 +48,25 @@ class BackendQueueTest {
   }
 
   @Test
+  void aPromptHeldHereGoesToAnotherCandidateAsSoonAsThatOneCanTakeIt() {
+    AtomicBoolean otherFree = new AtomicBoolean(false);
+    BackendQueue q = new BackendQueue(vertx, "b", new TierPolicy.Admission(1000, true, 1_000_000L, 10, 60_000L), free::get,
+        w -> otherFree.get() ? 1 : -1);
+    List<String> order = new CopyOnWriteArrayList<>();
+    Waiter batch = q.enter(5000, true, 1);
+    batch.future().onSuccess(x -> order.add("batch"));
+    Waiter inter = q.enter(5000, false, 1);
+    inter.future().onSuccess(x -> order.add("inter"));
+    otherFree.set(true); // this backend's streams never pause; another candidate's do
+    Wire.await("both moved on", 5_000, () -> order.size() == 2);
+    assertEquals(List.of("inter", "batch"), order, "in queue order: interactive first");
+    assertEquals(1, inter.candidate);
+    assertEquals(1, batch.candidate);
+    assertEquals(0, q.length());
+    assertEquals(0, q.queuedTokens());
+  }
+
+  @Test
   void aFullQueueRefusesByCountAndByQueuedTokens() {
     BackendQueue byCount = queue(2, 1_000_000, 60_000);
     assertTrue(byCount.enter(10, false, 1) != null && byCount.enter(10, false, 1) != null);
