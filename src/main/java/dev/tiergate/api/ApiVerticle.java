@@ -25,12 +25,19 @@ public final class ApiVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger("dev.tiergate.api");
 
   private final Services services;
+  private final Console console;
   private UpstreamClients clients;
   private Connections connections;
   private HttpServer server;
 
   public ApiVerticle(Services services) {
+    this(services, null);
+  }
+
+  /** @param console the operator console, or null when {@code console.enabled} is false */
+  public ApiVerticle(Services services, Console console) {
     this.services = services;
+    this.console = console;
   }
 
   @Override
@@ -134,6 +141,9 @@ public final class ApiVerticle extends VerticleBase {
       router.post("/tiergate/tiers/:name/activate").handler(admin(ops::activate));
       router.post("/tiergate/groups/:name/stop").handler(admin(ops::stop));
     }
+    if (console != null) {
+      console(router);
+    }
     if (keyed) {
       router.post("/tiergate/reload-keys").handler(admin(new ReloadKeysHandler(services)));
     }
@@ -149,6 +159,20 @@ public final class ApiVerticle extends VerticleBase {
         "Method " + ctx.request().method() + " is not allowed on " + ctx.request().path() + ".")));
     router.errorHandler(500, this::failure);
     return router;
+  }
+
+  /** The status page and what it reads: the page itself is static and open, its data is admin-only with keys. */
+  private void console(Router router) {
+    ConsoleHandler c = new ConsoleHandler(services, console);
+    get(router, "/", c::page);
+    get(router, "/tiergate", c::page);
+    get(router, "/tiergate/", c::page);
+    get(router, "/tiergate/console.js", c::script);
+    get(router, "/tiergate/console.css", c::style);
+    router.get("/tiergate/events").handler(admin(c::events));
+    get(router, "/tiergate/console/state", admin(c::state));
+    get(router, "/tiergate/report", admin(c::report));
+    router.post("/tiergate/report").handler(admin(c::publish));
   }
 
   private Handler<RoutingContext> admin(Handler<RoutingContext> next) {

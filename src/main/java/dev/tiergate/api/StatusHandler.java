@@ -20,6 +20,21 @@ final class StatusHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
+    JsonObject body = body(services);
+    // The lifecycle answers on its own context; the response may only be written on ours.
+    io.vertx.core.Context here = ctx.vertx().getOrCreateContext();
+    services.lifecycles().status().onComplete(ar -> here.runOnContext(v -> {
+      if (ar.succeeded() && !ar.result().isEmpty()) {
+        body.put("groups", ar.result());
+      }
+      if (!ctx.response().closed()) {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end(body.encodePrettily());
+      }
+    }));
+  }
+
+  /** Everything but the lifecycle groups (which answer asynchronously): also the console's view of the fleet. */
+  static JsonObject body(Services services) {
     long now = System.nanoTime();
     JsonArray tiers = new JsonArray();
     for (TierConfig t : services.config().tiers()) {
@@ -42,6 +57,7 @@ final class StatusHandler implements Handler<RoutingContext> {
             .put("circuit", s.circuit(now))
             .put("consecutiveFailures", s.consecutiveFailures())
             .put("inflight", s.inflight())
+            .put("waiting", services.admissions().queueLength(b.name()))
             .put("contextWindow", window.isPresent() ? window.getAsInt() : null)
             .put("contextWindowSource", s.windowSource())
             .put("lastError", services.secrets().redact(s.lastError())));
@@ -58,15 +74,6 @@ final class StatusHandler implements Handler<RoutingContext> {
           .put("limitStore", services.config().auth().limits().store().id())
           .put("limitStoreUp", services.limits().sharedUp()));
     }
-    // The lifecycle answers on its own context; the response may only be written on ours.
-    io.vertx.core.Context here = ctx.vertx().getOrCreateContext();
-    services.lifecycles().status().onComplete(ar -> here.runOnContext(v -> {
-      if (ar.succeeded() && !ar.result().isEmpty()) {
-        body.put("groups", ar.result());
-      }
-      if (!ctx.response().closed()) {
-        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end(body.encodePrettily());
-      }
-    }));
+    return body;
   }
 }

@@ -2,15 +2,20 @@ package dev.tiergate.app;
 
 import dev.tiergate.admission.Admissions;
 import dev.tiergate.api.ApiVerticle;
+import dev.tiergate.api.Console;
 import dev.tiergate.api.Shutdown;
 import dev.tiergate.api.Services;
 import dev.tiergate.auth.Keys;
 import dev.tiergate.auth.LimitEvents;
 import dev.tiergate.auth.Limits;
 import dev.tiergate.auth.Principal;
+import dev.tiergate.bench.TierReport;
+import dev.tiergate.config.ConfigException;
 import dev.tiergate.config.ConfigLoader;
+import dev.tiergate.config.ConsoleConfig;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.MetricsConfig;
+import dev.tiergate.config.TierConfig;
 import dev.tiergate.fleet.BackendState;
 import dev.tiergate.fleet.Fleet;
 import dev.tiergate.fleet.Prober;
@@ -20,6 +25,7 @@ import dev.tiergate.lifecycle.SwapObserver;
 import dev.tiergate.metrics.BackendGauges;
 import dev.tiergate.metrics.GatewayMetrics;
 import dev.tiergate.metrics.MetricsServer;
+import dev.tiergate.metrics.RecentRequests;
 import dev.tiergate.routing.TierRouter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -28,6 +34,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /** The running gateway: shared services plus N API verticle instances on one port. */
@@ -37,6 +48,7 @@ public final class Gateway {
   private String deploymentId;
   private HttpServer metricsServer;
   private Prober prober;
+  private Console console;
 
   private Gateway(Vertx vertx, Services services) {
     this.vertx = vertx;
@@ -61,6 +73,7 @@ public final class Gateway {
     Keys keys = new Keys(config, ConfigLoader.withSystemEnv());
     metrics.registerKeys(keys.principals().stream().map(Principal::name).toList());
     Limits limits = Limits.create(vertx, config, limitEvents(metrics));
+    Console console = console(config, metrics);
     // Groups decide what is live (adopt a running engine or start home) without waiting for a boot.
     return Lifecycles.start(vertx, config, fleet, drainer, observer(metrics)).compose(lifecycles -> {
       TierRouter router = new TierRouter(config);
@@ -69,15 +82,37 @@ public final class Gateway {
       Services services = new Services(config, router, fleet, metrics, shutdown, lifecycles, admissions, keys, limits);
       metrics.bindLimitGauges(() -> services.openConnections().get(), () -> services.budget().used());
       Gateway g = new Gateway(vertx, services);
+      g.console = console;
       g.prober = new Prober(vertx, fleet, config);
       DeploymentOptions options = new DeploymentOptions().setInstances(config.server().instances());
-      return vertx.deployVerticle(() -> new ApiVerticle(services), options).compose(id -> {
+      return vertx.deployVerticle(() -> new ApiVerticle(services, console), options).compose(id -> {
         g.deploymentId = id;
         // Not awaited: a backend that hangs while loading must not delay the gateway's own start.
         g.prober.start();
         return g.startMetricsServer();
       }).map(v -> g);
     });
+  }
+
+  /** The status page's state, fed by every finished request; null when {@code console.enabled} is false. */
+  private static Console console(GatewayConfig config, GatewayMetrics metrics) {
+    ConsoleConfig c = config.console();
+    if (!c.enabled()) {
+      return null;
+    }
+    List<String> tiers = config.tiers().stream().map(TierConfig::name).toList();
+    RecentRequests recent = new RecentRequests(tiers, c.recentRequests(), System::currentTimeMillis);
+    metrics.onSample(recent::add);
+    Console console = new Console(c, recent, TierReport::svg);
+    if (c.report() != null) {
+      // Read once at start, like the keys file: a report that cannot be shown stops the start and says why.
+      try {
+        console.report(new JsonObject(Files.readString(Path.of(c.report()))), c.report());
+      } catch (IOException | RuntimeException e) {
+        throw new ConfigException("console.report", List.of("console.report: cannot show '" + c.report() + "': " + e.getMessage()));
+      }
+    }
+    return console;
   }
 
   /** The limit store's state as the metrics package sees it (it may not import auth). */
@@ -168,6 +203,11 @@ public final class Gateway {
 
   public Services services() {
     return services;
+  }
+
+  /** The operator console, or null when it is disabled. */
+  public Console console() {
+    return console;
   }
 
   public int port() {

@@ -115,8 +115,12 @@ public final class TestGateway implements AutoCloseable {
         .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())))));
   }
 
-  public Reply get(String path) {
-    return await(onLoop(() -> client.request(HttpMethod.GET, port(), "127.0.0.1", path).compose(req -> req.send())
+  public Reply get(String path, String... headerPairs) {
+    RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port()).setURI(path);
+    for (int i = 0; i + 1 < headerPairs.length; i += 2) {
+      o.putHeader(headerPairs[i], headerPairs[i + 1]);
+    }
+    return await(onLoop(() -> client.request(o).compose(req -> req.send())
         .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())))));
   }
 
