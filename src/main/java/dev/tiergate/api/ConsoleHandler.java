@@ -31,7 +31,7 @@ final class ConsoleHandler {
    * No inline script, no third-party origin, no framing (the admin buttons must not be clickjacked);
    * the report chart is shown as an image from a blob, where SVG cannot run script.
    */
-  private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
+  private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
       + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
   private final Services services;
