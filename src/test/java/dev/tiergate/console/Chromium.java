@@ -99,6 +99,7 @@ final class Chromium implements AutoCloseable {
 
   /** Starts the browser on a blank page (its own profile under {@code dir}) and attaches to that page. */
   static Chromium start(Vertx vertx, Path dir) throws IOException, InterruptedException {
+    java.nio.file.Files.createDirectories(dir);
     Process p = new ProcessBuilder(find(), "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run",
         "--no-default-browser-check", "--disable-extensions", "--disable-background-networking", "--disable-sync",
         "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1400,1000", "--remote-debugging-address=127.0.0.1",

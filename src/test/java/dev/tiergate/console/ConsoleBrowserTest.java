@@ -7,7 +7,9 @@ import dev.tiergate.app.Demo;
 import dev.tiergate.app.Gateway;
 import dev.tiergate.config.ConfigLoader;
 import dev.tiergate.config.GatewayConfig;
+import dev.tiergate.sim.SimOptions;
 import dev.tiergate.testing.TestGateway;
+import dev.tiergate.testing.Wire;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -95,20 +97,7 @@ class ConsoleBrowserTest {
     assertEquals(200, call(HttpMethod.POST, "/tiergate/report", report).getInteger("status"));
     List<String> problems = new ArrayList<>();
     try (Chromium browser = Chromium.start(vertx, dir)) {
-      browser.onEvent(e -> {
-        String method = e.getString("method");
-        JsonObject p = e.getJsonObject("params", new JsonObject());
-        if ("Runtime.consoleAPICalled".equals(method) && List.of("error", "assert").contains(p.getString("type"))) {
-          problems.add("console." + p.getString("type") + ": " + p.getJsonArray("args").encode());
-        } else if ("Runtime.exceptionThrown".equals(method)) {
-          problems.add("uncaught: " + p.getJsonObject("exceptionDetails").encode());
-        } else if ("Log.entryAdded".equals(method) && "error".equals(p.getJsonObject("entry").getString("level"))) {
-          problems.add("log: " + p.getJsonObject("entry").encode());
-        }
-      });
-      browser.call("Runtime.enable", new JsonObject());
-      browser.call("Log.enable", new JsonObject());
-      browser.call("Page.enable", new JsonObject());
+      watch(browser, problems);
       browser.call("Page.navigate", new JsonObject().put("url", base + "/"));
       await(browser, "two snapshots drawn", "Number(document.body.dataset.snapshots || 0) >= 2");
       await(browser, "the report chart loaded", "document.getElementById('report-chart').naturalWidth > 0");
@@ -169,6 +158,58 @@ class ConsoleBrowserTest {
       Files.write(Path.of("target", "console-screenshot.png"), browser.screenshot());
     }
     assertEquals(List.of(), problems, "the page logged errors");
+  }
+
+  @Test
+  void withKeysThePageAsksForAnAdminKeyAndSendsItAsAHeader() throws Exception {
+    String admin = "admin-key-0123456789abcdef";
+    SimOptions sim = SimOptions.defaults("vllm").withModel("m").withTtftBaseMs(1).withDecodeTps(5000).withDenseBatching(false);
+    List<String> problems = new ArrayList<>();
+    try (TestGateway keyed = TestGateway.builder().sim("fast-1", sim).env("ADMIN_KEY", admin)
+            .config("""
+                routing: { defaultTier: fast }
+                tiers:
+                  - name: fast
+                    backends: [{ name: fast-1, url: "${SIM_FAST_1}", engine: vllm, model: m }]
+                auth:
+                  keys: [{ name: admin, key: "${ADMIN_KEY}", role: admin }]
+                """)
+            .start();
+        Chromium browser = Chromium.start(vertx, dir.resolve("keyed"))) {
+      watch(browser, problems);
+      browser.call("Page.navigate", new JsonObject().put("url", keyed.baseUrl() + "/"));
+      await(browser, "the key form", "!document.getElementById('keyform').hidden");
+      assertEquals(null, browser.eval("document.body.dataset.snapshots"), "nothing is shown, and nothing asked, without a key");
+      browser.eval("document.getElementById('key').value = '" + admin + "'; document.getElementById('keyform').requestSubmit()");
+      await(browser, "a snapshot with the key", "Number(document.body.dataset.snapshots || 0) >= 1");
+      assertEquals(true, browser.eval("document.getElementById('keyform').hidden"));
+      assertEquals(admin, browser.eval("sessionStorage.getItem('tiergate.adminKey')"), "kept for this tab only");
+      assertEquals(0, ((Number) browser.eval("localStorage.length")).intValue());
+      assertEquals(false, browser.eval("document.documentElement.outerHTML.includes('" + admin + "')"), "the key is not in the page");
+      assertEquals(1, keyed.gateway().console().viewers());
+      browser.eval("document.getElementById('forget').click()");
+      await(browser, "the form again after forgetting the key", "!document.getElementById('keyform').hidden");
+      Wire.await("the viewer is gone once the page stops reading", 5_000, () -> keyed.gateway().console().viewers() == 0);
+    }
+    assertEquals(List.of(), problems, "the page logged errors");
+  }
+
+  /** Collects what a broken page would show in its console: errors, uncaught exceptions, failed loads, CSP violations. */
+  static void watch(Chromium browser, List<String> problems) {
+    browser.onEvent(e -> {
+      String method = e.getString("method");
+      JsonObject p = e.getJsonObject("params", new JsonObject());
+      if ("Runtime.consoleAPICalled".equals(method) && List.of("error", "assert").contains(p.getString("type"))) {
+        problems.add("console." + p.getString("type") + ": " + p.getJsonArray("args").encode());
+      } else if ("Runtime.exceptionThrown".equals(method)) {
+        problems.add("uncaught: " + p.getJsonObject("exceptionDetails").encode());
+      } else if ("Log.entryAdded".equals(method) && "error".equals(p.getJsonObject("entry").getString("level"))) {
+        problems.add("log: " + p.getJsonObject("entry").encode());
+      }
+    });
+    browser.call("Runtime.enable", new JsonObject());
+    browser.call("Log.enable", new JsonObject());
+    browser.call("Page.enable", new JsonObject());
   }
 
   /** As JavaScript's String(number) writes it: 12 for 12.0, 12.5 otherwise. */
