@@ -159,9 +159,10 @@
 
   function tierState(t, managed) {
     const g = managed && managed.group;
-    if (g && g.swapping && g.swapping.to === t.name) {
-      return { word: 'swapping', detail: swapDetail(g.swapping) };
+    if (g && g.swapping && (g.swapping.to === t.name || g.swapping.from === t.name)) {
+      return { word: 'swapping', detail: 'swapping ' + swapDetail(g.swapping) };
     }
+    if (managed && managed.state === 'failed') return { word: 'down', detail: 'failed to start' };
     if (t.up) return { word: 'ready' };
     if (t.backends.some((b) => b.state === 'loading')) return { word: 'loading' };
     if (t.backends.some((b) => b.circuit === 'open')) return { word: 'open', detail: 'circuit open' };
