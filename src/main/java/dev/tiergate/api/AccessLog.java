@@ -4,14 +4,25 @@ import dev.tiergate.config.AccessLogFormat;
 import dev.tiergate.metrics.Sample;
 import io.vertx.core.json.JsonObject;
 import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code server.accessLog}: one INFO line per request on the logger {@code dev.tiergate.access},
  * written once its record is complete. Fields in a fixed order, {@code -} (or JSON null) when not
  * known; nothing from the body, and the key by its configured name only.
+ *
+ * <p>The event loop only formats the line and offers it to a bounded queue; one daemon thread
+ * writes it, since a log handler may block (a slow pipe or disk). When the queue is full the line
+ * is dropped and counted, and the writer says how many once it catches up.
  */
 final class AccessLog {
   private static final System.Logger LOG = System.getLogger("dev.tiergate.access");
+  private static final BlockingQueue<String> QUEUE = new ArrayBlockingQueue<>(16_384);
+  private static final AtomicLong DROPPED = new AtomicLong();
+  private static final AtomicBoolean WRITING = new AtomicBoolean();
   /** The fields, in the order every line has them. */
   static final String[] FIELDS = {"id", "endpoint", "key", "tier", "backend", "reason", "status", "outcome", "ttft_ms",
       "prompt_tokens", "completion_tokens", "duration_ms"};
@@ -20,6 +31,28 @@ final class AccessLog {
 
   AccessLog(AccessLogFormat format) {
     this.format = format;
+    if (on() && WRITING.compareAndSet(false, true)) {
+      Thread writer = new Thread(AccessLog::drain, "tiergate-access-log");
+      writer.setDaemon(true);
+      writer.start();
+    }
+  }
+
+  private static void drain() {
+    while (true) {
+      try {
+        String line = QUEUE.take();
+        LOG.log(System.Logger.Level.INFO, line);
+        long dropped = QUEUE.isEmpty() ? DROPPED.getAndSet(0) : 0;
+        if (dropped > 0) {
+          LOG.log(System.Logger.Level.WARNING, dropped + " access log line(s) dropped: the log could not keep up");
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        // a failing handler must not end the writer: the next line may get through
+      }
+    }
   }
 
   boolean on() {
@@ -28,8 +61,8 @@ final class AccessLog {
 
   /** Called by the request's recorder once, after the meters. */
   void write(Exchange x, Sample s, int status) {
-    if (LOG.isLoggable(System.Logger.Level.INFO)) {
-      LOG.log(System.Logger.Level.INFO, line(x, s, status));
+    if (LOG.isLoggable(System.Logger.Level.INFO) && !QUEUE.offer(line(x, s, status))) {
+      DROPPED.incrementAndGet();
     }
   }
 

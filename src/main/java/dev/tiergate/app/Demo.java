@@ -58,6 +58,7 @@ public final class Demo {
 
         Demo ready: three simulated tiers (fast W4A16, max W8A16, prefill W8A8) behind one endpoint.
           OpenAI base URL: http://127.0.0.1:%1$d/v1
+          Status page:     http://127.0.0.1:%1$d/
           Try:
             curl -sN http://127.0.0.1:%1$d/v1/chat/completions -H 'Content-Type: application/json' \\
               -d '{"model":"qwen3.6-27b","stream":true,"messages":[{"role":"user","content":"Hello!"}]}' -D -
@@ -90,6 +91,7 @@ public final class Demo {
         Small-rig demo: fast, max and prefill share two (simulated) GPUs; one tier is live at a time.
         The gateway is starting the engines now (%2$s): fast (home) serves first.
           OpenAI base URL: http://127.0.0.1:%1$d/v1
+          Status page:     http://127.0.0.1:%1$d/  (watch the swap there, or press Activate)
           A strict request for max waits while the gateway swaps, then gets its answer from max:
             curl -s http://127.0.0.1:%1$d/v1/chat/completions -D - -H 'Content-Type: application/json' \\
               -H 'x-tiergate-tier: max' -H 'x-tiergate-strict: true' \\
