@@ -212,8 +212,13 @@ final class ConsoleHandler {
             waiting += ((JsonObject) b).getInteger("waiting");
           }
         }
+        // Requests held for a swap wait too, though in no backend's queue.
+        int forSwap = 0;
+        for (Object g : body.getJsonArray("groups")) {
+          forSwap += ((JsonObject) g).getInteger("queue", 0);
+        }
         Console.Report r = console.report();
-        body.put("inflight", inflight).put("waiting", waiting).put("viewers", console.viewers())
+        body.put("inflight", inflight).put("waiting", waiting + forSwap).put("waitingForSwap", forSwap).put("viewers", console.viewers())
             .put("actions", actionsRouted(services)).put("keys", services.keys().enabled())
             .put("report", r == null ? null : reportJson(r));
         return body.encode();
