@@ -166,27 +166,39 @@ final class ConsoleHandler {
       ctx.fail(GatewayError.of(Kind.PAYLOAD_TOO_LARGE, "A tier report is at most " + MAX_REPORT_BYTES + " bytes; this one is " + n + "."));
       return;
     }
+    Context here = ctx.vertx().getOrCreateContext();
     ctx.request().body().onComplete(ar -> {
       if (ar.failed() || ctx.response().closed()) {
         return;
       }
-      JsonObject json;
-      try {
-        json = new JsonObject(ar.result());
-      } catch (DecodeException | ClassCastException e) {
-        ctx.fail(GatewayError.invalid("The body is not a JSON object: expected the report `bench tiers --json` writes.", null));
-        return;
-      }
-      Console.Report r;
-      try {
-        r = console.report(json, "published");
-      } catch (IllegalArgumentException e) {
-        ctx.fail(GatewayError.invalid("Not a bench tiers report: " + e.getMessage(), null));
-        return;
-      }
-      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end(reportJson(r).encode());
+      // Parsing up to a megabyte and drawing the chart are CPU work: done on a worker, answered here.
+      ctx.vertx().executeBlocking(() -> publish(ar.result()), false).onComplete(done -> here.runOnContext(v -> {
+        if (ctx.response().closed()) {
+          return;
+        }
+        if (done.failed()) {
+          ctx.fail(done.cause());
+          return;
+        }
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end(reportJson(done.result()).encode());
+      }));
     });
     ctx.request().resume();
+  }
+
+  /** Reads and keeps a report; a GatewayError (400) says why a body is not one. */
+  private Console.Report publish(Buffer body) {
+    JsonObject json;
+    try {
+      json = new JsonObject(body);
+    } catch (DecodeException | ClassCastException e) {
+      throw GatewayError.invalid("The body is not a JSON object: expected the report `bench tiers --json` writes.", null);
+    }
+    try {
+      return console.report(json, "published");
+    } catch (IllegalArgumentException e) {
+      throw GatewayError.invalid("Not a bench tiers report: " + e.getMessage(), null);
+    }
   }
 
   private static JsonObject reportJson(Console.Report r) {
