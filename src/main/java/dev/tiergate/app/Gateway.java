@@ -57,6 +57,7 @@ public final class Gateway {
 
   public static Future<Gateway> start(Vertx vertx, GatewayConfig requested) {
     GatewayConfig config = withConcretePort(requested);
+    JsonObject report = report(config.console());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Fleet fleet = new Fleet(config);
     GatewayMetrics metrics = new GatewayMetrics(registry, config, gauges(fleet)).bindProcessMetrics();
@@ -73,7 +74,7 @@ public final class Gateway {
     Keys keys = new Keys(config, ConfigLoader.withSystemEnv());
     metrics.registerKeys(keys.principals().stream().map(Principal::name).toList());
     Limits limits = Limits.create(vertx, config, limitEvents(metrics));
-    Console console = console(config, metrics);
+    Console console = console(config, metrics, report);
     // Groups decide what is live (adopt a running engine or start home) without waiting for a boot.
     return Lifecycles.start(vertx, config, fleet, drainer, observer(metrics)).compose(lifecycles -> {
       TierRouter router = new TierRouter(config);
@@ -95,7 +96,7 @@ public final class Gateway {
   }
 
   /** The status page's state, fed by every finished request; null when {@code console.enabled} is false. */
-  private static Console console(GatewayConfig config, GatewayMetrics metrics) {
+  private static Console console(GatewayConfig config, GatewayMetrics metrics, JsonObject report) {
     ConsoleConfig c = config.console();
     if (!c.enabled()) {
       return null;
@@ -104,15 +105,27 @@ public final class Gateway {
     RecentRequests recent = new RecentRequests(tiers, c.recentRequests(), System::currentTimeMillis);
     metrics.onSample(recent::add);
     Console console = new Console(c, recent, TierReport::svg);
-    if (c.report() != null) {
-      // Read once at start, like the keys file: a report that cannot be shown stops the start and says why.
-      try {
-        console.report(new JsonObject(Files.readString(Path.of(c.report()))), c.report());
-      } catch (IOException | RuntimeException e) {
-        throw new ConfigException("console.report", List.of("console.report: cannot show '" + c.report() + "': " + e.getMessage()));
-      }
+    if (report != null) {
+      console.report(report, c.report());
     }
     return console;
+  }
+
+  /**
+   * {@code console.report}, read and checked before anything starts (like the keys file): a report
+   * that cannot be shown stops the start and says why.
+   */
+  private static JsonObject report(ConsoleConfig c) {
+    if (!c.enabled() || c.report() == null) {
+      return null;
+    }
+    try {
+      JsonObject json = new JsonObject(Files.readString(Path.of(c.report())));
+      TierReport.fromJson(json);
+      return json;
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException("console.report", List.of("console.report: cannot show '" + c.report() + "': " + e.getMessage()));
+    }
   }
 
   /** The limit store's state as the metrics package sees it (it may not import auth). */
