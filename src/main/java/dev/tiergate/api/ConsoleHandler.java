@@ -27,6 +27,8 @@ final class ConsoleHandler {
   static final long BUCKET_MS = 10_000;
   /** A tier report is a few kilobytes; this leaves room for dozens of tiers and notes. */
   static final long MAX_REPORT_BYTES = 1024 * 1024;
+  /** A viewer whose connection took nothing for this long is disconnected. */
+  static final long STALLED_MS = 60_000;
   /**
    * No inline script, no third-party origin, no framing (the admin buttons must not be clickjacked);
    * the report chart is shown as an image from a blob, where SVG cannot run script.
@@ -95,6 +97,7 @@ final class ConsoleHandler {
     private final HttpServerResponse resp;
     private final Context here;
     private long timer = -1;
+    private long skipped;
     private boolean gone;
 
     Viewer(RoutingContext ctx) {
@@ -115,10 +118,19 @@ final class ConsoleHandler {
     }
 
     private void push() {
-      // A viewer that does not read is skipped, not buffered for: its queue stays one snapshot deep.
-      if (gone || resp.writeQueueFull()) {
+      if (gone) {
         return;
       }
+      // A viewer that does not read is skipped, not buffered for: its queue stays one snapshot deep.
+      // One that reads nothing for a minute (a laptop asleep, a wedged proxy) gives its place back.
+      if (resp.writeQueueFull()) {
+        if (++skipped * console.config().pushMs() >= STALLED_MS) {
+          resp.reset();
+          close();
+        }
+        return;
+      }
+      skipped = 0;
       snapshot(ctx.vertx()).onComplete(ar -> here.runOnContext(v -> {
         if (!gone && ar.succeeded() && !resp.closed()) {
           resp.write("event: snapshot\ndata: " + ar.result() + "\n\n");
