@@ -73,11 +73,10 @@ public final class Main {
     if (file == null) {
       throw new IllegalArgumentException("serve: --config FILE is required (try config/demo.yaml)");
     }
-    GatewayConfig config = ConfigLoader.withSystemEnv().loadFile(Path.of(file));
-    if (port != null) {
-      config = Launch.withPort(config, port);
-    }
-    Launch.gateway(config, file);
+    ConfigLoader loader = ConfigLoader.withSystemEnv();
+    GatewayConfig loaded = loader.loadFile(Path.of(file));
+    GatewayConfig config = port != null ? Launch.withPort(loaded, port) : loaded;
+    Launch.gateway(config, new ConfigFile(Path.of(file), loader, loaded.server()));
   }
 
   private static void sim(String[] args) {
