@@ -23,6 +23,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Live reload: reads the config file again, exactly as at start, and puts it in force as a new
@@ -99,10 +101,17 @@ final class Reloader implements ConfigReload {
   /** What a reload will put in force: the config, what differs, and the keys file read against it. */
   private record Plan(GatewayConfig next, ConfigChange change, Keys.Staged keys) {}
 
-  /** A reload refused, with the words for the operator. */
+  /** A key path at the start of a problem ({@code server.port cannot …}, {@code tiers[1].url: …}). */
+  private static final Pattern KEY_PATH = Pattern.compile("^([A-Za-z_][\\w-]*(?:\\.[\\w-]+|\\[\\d+])*)(?::| cannot| \\()");
+
+  /** A reload refused, with the words for the operator and the first problem's key path. */
   private static final class Refused extends RuntimeException {
-    Refused(String message) {
+    final String param;
+
+    Refused(String message, List<String> problems) {
       super(message, null, false, false);
+      Matcher m = problems.isEmpty() ? null : KEY_PATH.matcher(problems.get(0));
+      this.param = m != null && m.find() ? m.group(1) : null;
     }
   }
 
@@ -116,7 +125,7 @@ final class Reloader implements ConfigReload {
         services.metrics().reloaded(false);
         String why = ar.cause() instanceof Refused r ? r.getMessage() : "config not reloaded, nothing changed: " + ar.cause();
         LOG.log(System.Logger.Level.WARNING, "{0}: {1}", trigger, why);
-        return Future.failedFuture(GatewayError.invalid(why, null));
+        return Future.failedFuture(GatewayError.invalid(why, ar.cause() instanceof Refused r ? r.param : null));
       }
       return put(trigger, old, ar.result());
     });
@@ -129,12 +138,14 @@ final class Reloader implements ConfigReload {
     try {
       read = file.loader().loadFile(file.path());
     } catch (ConfigException e) {
-      throw new Refused("config not reloaded, nothing changed: " + String.join("; ", e.problems()) + " (" + file.path() + ")");
+      throw new Refused("config not reloaded, nothing changed: " + String.join("; ", e.problems()) + " (" + file.path() + ")",
+          e.problems());
     }
     // The server section is compared as the file had it: --port and a resolved port 0 are not changes.
     ConfigChange change = ConfigChange.between(running.withServer(file.server()), read);
     if (!change.fixed().isEmpty()) {
-      throw new Refused("config not reloaded, nothing changed: " + String.join("; ", change.fixed()) + " (" + file.path() + ")");
+      throw new Refused("config not reloaded, nothing changed: " + String.join("; ", change.fixed()) + " (" + file.path() + ")",
+          change.fixed());
     }
     GatewayConfig next = read.withServer(running.server());
     Keys keys = services.keys();
@@ -144,7 +155,7 @@ final class Reloader implements ConfigReload {
         staged = keys.stage(next);
       } catch (ConfigException e) {
         throw new Refused("keys file not reloaded, the " + keys.principals().size() + " key(s) in force stay: "
-            + String.join("; ", e.problems()) + "; the config was not reloaded either (both or neither)");
+            + String.join("; ", e.problems()) + "; the config was not reloaded either (both or neither)", List.of());
       }
     }
     return new Plan(next, change, staged);

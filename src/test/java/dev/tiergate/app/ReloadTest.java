@@ -105,6 +105,7 @@ class ReloadTest {
       JsonObject error = new JsonObject(unknown.body()).getJsonObject("error");
       assertEquals("invalid_request_error", error.getString("type"));
       assertTrue(error.getString("message").contains("health.bogus: unknown key 'bogus'"), error.getString("message"));
+      assertEquals("health.bogus", error.getString("param"));
 
       write(TWO_TIERS.replace("defaultTier: fast", "defaultTier: nowhere"));
       Reply invalid = reload(gw);
@@ -116,6 +117,7 @@ class ReloadTest {
       Reply fixed = reload(gw);
       assertEquals(400, fixed.status());
       assertTrue(fixed.body().contains("server.instances cannot change on reload; restart"), fixed.body());
+      assertEquals("server.instances", new JsonObject(fixed.body()).getJsonObject("error").getString("param"));
 
       assertEquals("fast", tierOf(gw), "nothing changed");
       assertEquals(1, gw.gateway().services().generation().number());
