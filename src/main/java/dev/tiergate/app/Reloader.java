@@ -266,16 +266,24 @@ final class Reloader implements ConfigReload {
     return body;
   }
 
-  /** The summary as one log line. */
+  /** The summary as one log line (appended piece by piece: a long concatenation costs its first caller a bootstrap on the loop). */
   static String line(JsonObject s) {
     JsonObject b = s.getJsonObject("backends");
     JsonObject t = s.getJsonObject("tiers");
-    String text = "generation " + s.getLong("generation") + (s.getBoolean("changed") ? "" : " (no change)")
-        + "; backends added " + b.getJsonArray("added") + " removed " + b.getJsonArray("removed") + " changed "
-        + b.getJsonArray("changed") + " draining " + b.getJsonArray("draining") + " not ready yet " + b.getJsonArray("notReady")
-        + "; tiers added " + t.getJsonArray("added") + " removed " + t.getJsonArray("removed") + " changed "
-        + t.getJsonArray("changed") + "; rules " + (s.getBoolean("rulesChanged") ? "changed" : "unchanged") + ", routing "
-        + (s.getBoolean("routingChanged") ? "changed" : "unchanged");
-    return s.containsKey("keys") ? text + "; keys reloaded, " + s.getInteger("keys") + " in force" : text;
+    StringBuilder sb = new StringBuilder("generation ").append(s.getLong("generation"));
+    if (!s.getBoolean("changed")) {
+      sb.append(" (no change)");
+    }
+    sb.append("; backends added ").append(b.getJsonArray("added")).append(" removed ").append(b.getJsonArray("removed"))
+        .append(" changed ").append(b.getJsonArray("changed")).append(" draining ").append(b.getJsonArray("draining"))
+        .append(" not ready yet ").append(b.getJsonArray("notReady"))
+        .append("; tiers added ").append(t.getJsonArray("added")).append(" removed ").append(t.getJsonArray("removed"))
+        .append(" changed ").append(t.getJsonArray("changed"))
+        .append("; rules ").append(s.getBoolean("rulesChanged") ? "changed" : "unchanged")
+        .append(", routing ").append(s.getBoolean("routingChanged") ? "changed" : "unchanged");
+    if (s.containsKey("keys")) {
+      sb.append("; keys reloaded, ").append(s.getInteger("keys")).append(" in force");
+    }
+    return sb.toString();
   }
 }

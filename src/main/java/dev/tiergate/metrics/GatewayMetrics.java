@@ -170,8 +170,21 @@ public final class GatewayMetrics implements AutoCloseable {
     }
     tiers.add(NONE);
     RoutingCounters r = routing;
+    Set<String> withSlo = new HashSet<>();
+    Set<String> queued = new HashSet<>(draining.keySet());
+    for (TierConfig t : c.tiers()) {
+      if (t.slo() != null) {
+        withSlo.add(t.name());
+      }
+      if (t.admission() != null) {
+        t.backends().forEach(b -> queued.add(b.name()));
+      }
+    }
     for (Meter m : List.copyOf(registry.getMeters())) {
-      if (stale(m.getId(), tierOf, engineOf, tiers, r)) {
+      Meter.Id id = m.getId();
+      boolean dropped = "tiergate_slo_requests".equals(id.getName()) && !withSlo.contains(id.getTag("tier"))
+          || "tiergate_queue_length".equals(id.getName()) && !queued.contains(id.getTag("backend"));
+      if (dropped || stale(id, tierOf, engineOf, tiers, r)) {
         registry.remove(m);
       }
     }
