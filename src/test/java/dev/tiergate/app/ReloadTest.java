@@ -354,6 +354,34 @@ class ReloadTest {
   }
 
   @Test
+  void aTierWhoseEngineTiergateRunsCannotChangeButTheRestReloads() throws Exception {
+    String managed = TWO_TIERS.replace("""
+          - name: max
+            fallback: []
+        """, """
+          - name: max
+            fallback: []
+            lifecycle: { commands: { start: ["true"], stop: ["true"] } }
+        """);
+    TestGateway gw = TestGateway.builder().file(dir.resolve("tiergate.yaml"))
+        .sim("fast-1", sim(5000)).sim("max-1", sim(5000)).config(managed).start();
+    try (gw) {
+      Wire.await("the managed tier is up", 10_000, () -> gw.gateway().services().fleet().routable("max-1"));
+      write(managed.replace("stop: [\"true\"]", "stop: [\"false\"]"));
+      Reply refused = reload(gw);
+      assertEquals(400, refused.status(), refused.body());
+      assertTrue(refused.body().contains("tiers[1].lifecycle.commands.stop[0] cannot change on reload (tiergate starts and"
+          + " stops this tier's engine: lifecycle or group); restart"), refused.body());
+
+      write(managed.replace("defaultTier: fast", "defaultTier: max"));
+      Reply r = reload(gw);
+      assertEquals(200, r.status(), r.body());
+      assertEquals("max", tierOf(gw), "the managed tier keeps serving under the new rules");
+      assertTrue(gw.gateway().services().lifecycles().manages("max"));
+    }
+  }
+
+  @Test
   void aGatewayWithoutAFileSaysSo() {
     try (TestGateway gw = TestGateway.builder().sim("fast-1", sim(5000)).sim("max-1", sim(5000)).config(TWO_TIERS).start()) {
       Reply r = reload(gw);
