@@ -261,6 +261,7 @@ public final class Gateway {
     Future<Void> metrics = metricsServer == null ? Future.succeededFuture() : metricsServer.close();
     Future<Void> limits = services.limits().close();
     Future<Void> api = deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
-    return Future.all(metrics, api, engines, limits).mapEmpty();
+    // join, not all: a part that fails must not let Vert.x close while engines are still being stopped.
+    return Future.join(metrics, api, engines, limits).mapEmpty();
   }
 }

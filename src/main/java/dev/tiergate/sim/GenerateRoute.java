@@ -81,7 +81,7 @@ final class GenerateRoute {
         // nlohmann::json throws out of the handler, which llama.cpp turns into a 500
         SimServer.error(engine, resp, 500, "[json.exception.parse_error.101] parse error: " + e.getMessage());
       } else {
-        error(api, resp, 400, (e.badJson ? "JSON decode error: " : "") + e.getMessage());
+        error(api, resp, e.status, (e.badJson ? "JSON decode error: " : "") + e.getMessage());
       }
       return;
     }

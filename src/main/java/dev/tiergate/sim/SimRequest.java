@@ -13,10 +13,17 @@ final class SimRequest {
   /** Why a body was refused before any generation; the server turns it into the engine's envelope. */
   static final class Invalid extends Exception {
     final boolean badJson;
+    /** The engine's status for this refusal. */
+    final int status;
 
     Invalid(boolean badJson, String message) {
+      this(badJson, 400, message);
+    }
+
+    Invalid(boolean badJson, int status, String message) {
       super(message, null, false, false);
       this.badJson = badJson;
+      this.status = status;
     }
   }
 
@@ -74,6 +81,7 @@ final class SimRequest {
       if (!(json.getValue("messages") instanceof JsonArray messages)) {
         throw new Invalid(false, engine.llamaFamily() ? "'messages' is required" : "Field required: messages");
       }
+      checkMessageTypes(messages, engine);
       chars = messageChars(messages);
       if (json.getValue("tools") instanceof JsonArray tools) {
         chars += tools.encode().length();
@@ -84,6 +92,18 @@ final class SimRequest {
         throw new Invalid(false, engine.llamaFamily() ? "\"prompt\" must be provided" : "Field required: prompt");
       }
       chars = promptChars(prompt, charsPerToken);
+    }
+    if (generate && api != SimApi.MESSAGES && api != SimApi.RESPONSES) {
+      for (String key : new String[] {"max_tokens", "max_completion_tokens", "n_predict"}) {
+        Object v = json.getValue(key);
+        // pydantic's lax mode takes an integer in a string; llama.cpp's reader takes numbers only
+        boolean lax = !engine.llamaFamily() && v instanceof String str && str.strip().matches("-?\\d+");
+        if (v != null && !(v instanceof Number) && !lax) {
+          throw new Invalid(false, 400, engine.llamaFamily()
+              ? "Field '" + key + "': [json.exception.type_error.302] type must be number, but is " + jsonKind(v)
+              : key + ": Input should be a valid integer");
+        }
+      }
     }
     int tokens = (int) Math.min(Integer.MAX_VALUE, (long) Math.ceil(chars / charsPerToken));
     return new SimRequest(api, json, engine, Math.max(1, tokens));
@@ -159,6 +179,59 @@ final class SimRequest {
       }
     }
     return null;
+  }
+
+  /**
+   * The engines read each message's role, each text part and a tool message's tool_call_id as strings.
+   * llama.cpp's template code throws on another type and answers 500 "Failed to parse messages" (captures
+   * 15a-c); vLLM and SGLang validate the body first and answer 400. An unknown role string is accepted (15d).
+   */
+  private static void checkMessageTypes(JsonArray messages, Engine engine) throws Invalid {
+    for (int i = 0; i < messages.size(); i++) {
+      if (!(messages.getValue(i) instanceof JsonObject msg)) {
+        continue;
+      }
+      mustBeString(msg, "role", "messages." + i + ".role", engine);
+      if (msg.containsKey("tool_call_id")) {
+        mustBeString(msg, "tool_call_id", "messages." + i + ".tool_call_id", engine);
+      }
+      if (msg.getValue("content") instanceof JsonArray parts) {
+        for (int j = 0; j < parts.size(); j++) {
+          if (parts.getValue(j) instanceof JsonObject part && part.containsKey("text")) {
+            mustBeString(part, "text", "messages." + i + ".content." + j + ".text", engine);
+          }
+        }
+      }
+    }
+  }
+
+  private static void mustBeString(JsonObject o, String key, String path, Engine engine) throws Invalid {
+    Object v = o.getValue(key);
+    if (v instanceof String) {
+      return;
+    }
+    if (engine.llamaFamily()) {
+      throw new Invalid(false, 500, "Failed to parse messages: [json.exception.type_error.302] type must be string, but is "
+          + jsonKind(v));
+    }
+    throw new Invalid(false, 400, path + ": Input should be a valid string");
+  }
+
+  /** nlohmann::json's name for a value's type, as llama.cpp's messages quote it. */
+  private static String jsonKind(Object v) {
+    if (v == null) {
+      return "null";
+    }
+    if (v instanceof Boolean) {
+      return "boolean";
+    }
+    if (v instanceof Number) {
+      return "number";
+    }
+    if (v instanceof String) {
+      return "string";
+    }
+    return v instanceof JsonArray ? "array" : "object";
   }
 
   private static long messageChars(JsonArray messages) {

@@ -182,9 +182,6 @@ class SimMatchesLlamaCppCapturesTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"15a_bad_role_type", "15b_bad_content_part_text", "15c_null_tool_call_id", "15e_max_tokens_string"})
-  @Disabled("KNOWN SIM DIFFERENCE: the sim answers these bodies 200 with generated text; llama.cpp answers 500 "
-      + "'Failed to parse messages' (15a-c) and 400 for a string max_tokens (15e). The fix is in SimRequest's validation, "
-      + "outside the sim's format files; enable this when it is made")
   void aBodyWithWrongNestedTypesIsRefusedAsTheEngineRefusesIt(String capture) {
     anErrorHasTheEnginesStatusAndEnvelope(capture);
   }
