@@ -218,12 +218,22 @@ final class Reloader implements ConfigReload {
         vertx.cancelTimer(drainTimer);
         drainTimer = -1;
       }
-      Future.join(done.stream().map(s -> services.retire(s.config())).toList()).onComplete(ar -> {
+      // A client is per name and URL: one that a live or another draining backend still uses stays open.
+      List<BackendState> unused = done.stream().filter(s -> !inUse(s)).toList();
+      Future.join(unused.stream().map(s -> services.retire(s.config())).toList()).onComplete(ar -> {
         forget();
         done.forEach(s -> LOG.log(System.Logger.Level.INFO, "backend {0} (tier {1}) drained after the reload: its connections"
             + " are closed and its series removed", s.config().name(), s.tier()));
       });
     });
+  }
+
+  private boolean inUse(BackendState gone) {
+    String name = gone.config().name();
+    String url = gone.config().url();
+    BackendState live = services.fleet().get(name);
+    return live != null && live.config().url().equals(url)
+        || draining.stream().anyMatch(s -> s.config().name().equals(name) && s.config().url().equals(url));
   }
 
   private void forget() {

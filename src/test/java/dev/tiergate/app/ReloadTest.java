@@ -293,6 +293,29 @@ class ReloadTest {
     }
   }
 
+  @Test
+  void aBackendMovedAwayAndBackKeepsItsStreams() throws Exception {
+    TestGateway.Builder b = TestGateway.builder().file(dir.resolve("tiergate.yaml"))
+        .sim("fast-1", sim(50)).sim("fast-1b", sim(5000)).sim("max-1", sim(5000));
+    try (TestGateway gw = b.config(TWO_TIERS).start()) {
+      Wire.warmUp(gw, "max");
+      Wire.Reader first = Wire.Reader.open(gw, "/v1/chat/completions", stream(100), "x-tiergate-tier", "fast");
+      first.awaitText("\"content\":\"", 5_000);
+      write(TWO_TIERS.replace("${SIM_FAST_1}", "${SIM_FAST_1B}"));
+      assertEquals(200, reload(gw).status());
+      write(TWO_TIERS);
+      assertEquals(200, reload(gw).status());
+      // Back on the first engine: this stream shares the pooled client of the one still draining there.
+      Wire.Reader second = Wire.Reader.open(gw, "/v1/chat/completions", stream(200), "x-tiergate-tier", "fast");
+      second.awaitText("\"content\":\"", 5_000);
+      String firstBody = first.awaitEnd();
+      assertTrue(Wire.endsWithDone(firstBody), firstBody);
+      String secondBody = second.awaitEnd();
+      assertTrue(Wire.endsWithDone(secondBody), "the old backend's drain closed nothing the new one uses: " + secondBody);
+      assertEquals(200, Wire.joined(secondBody, "content").split(" ").length);
+    }
+  }
+
   /** Streams one request after another until stopped; anything but a 200 that ends with [DONE] is noted. */
   static Future<Void> loop(TestGateway gw, AtomicBoolean stop, AtomicInteger ok, List<String> bad, String[] headers) {
     if (stop.get()) {
