@@ -8,8 +8,10 @@ import dev.tiergate.metrics.MetricsHandler;
 import dev.tiergate.upstream.UpstreamClients;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -36,9 +38,10 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     clients = new UpstreamClients(vertx, 4096, services.secrets());
-    io.vertx.core.Context here = context;
+    // A backend a reload removed closes its pooled connections on this loop, where its client lives.
+    Context here = context;
     services.onRetire(b -> {
-      io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
+      Promise<Void> closed = Promise.promise();
       here.runOnContext(v -> clients.retire(b).onComplete(closed));
       return closed.future();
     });

@@ -29,6 +29,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -202,7 +203,7 @@ public final class Gateway {
   }
 
   /** Reads the config file again (SIGHUP, {@code POST /tiergate/reload}); fails when the gateway came from no file. */
-  public Future<io.vertx.core.json.JsonObject> reload(String trigger) {
+  public Future<JsonObject> reload(String trigger) {
     return services.reload().reload(trigger);
   }
 
