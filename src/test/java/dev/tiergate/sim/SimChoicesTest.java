@@ -211,6 +211,7 @@ class SimChoicesTest {
         .compose(x -> refused(http, "\"n\":1.5", "n: Input should be a valid integer, got a number with a fractional part"))
         .compose(x -> refused(http, "\"n\":\"two\"", "n: Input should be a valid integer"))
         .compose(x -> refused(http, "\"n\":2,\"temperature\":0", "n must be 1 when using greedy sampling, got 2."))
+        .compose(x -> refused(http, "\"n\":1025", "the simulator runs at most 1024 choices (n)"))
         .compose(x -> choices(http, "\"n\":\"2\"")).map(n -> {
           assertEquals(2, n, "pydantic's lax integer");
           return n;
