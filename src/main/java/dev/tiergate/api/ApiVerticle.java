@@ -8,8 +8,10 @@ import dev.tiergate.metrics.MetricsHandler;
 import dev.tiergate.upstream.UpstreamClients;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -43,6 +45,13 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     clients = new UpstreamClients(vertx, 4096, services.secrets());
+    // A backend a reload removed closes its pooled connections on this loop, where its client lives.
+    Context here = context;
+    services.onRetire(b -> {
+      Promise<Void> closed = Promise.promise();
+      here.runOnContext(v -> clients.retire(b).onComplete(closed));
+      return closed.future();
+    });
     connections = new Connections(vertx, services.config().server(), services.openConnections(), services.metrics());
     Router router = router();
     HttpServerOptions options = new HttpServerOptions()
@@ -124,13 +133,12 @@ public final class ApiVerticle extends VerticleBase {
           new LimitStage(services),
           route,
           new SwapWaitStage(services, route)));
-      if (services.admissions().any()) {
-        stages.add(new AdmitStage(services));
-      }
+      // Always in the chain: a reload may give a tier admission control (it passes at once otherwise).
+      stages.add(new AdmitStage(services));
       stages.add(new CallStage(services, clients, services.budget()));
       router.post(e.path).handler(new Pipeline(e, services, stages));
     }
-    get(router, "/v1/models", AdminGate.anyKey(services.keys(), services.metrics(), new ModelsHandler(services.config(), services.fleet())));
+    get(router, "/v1/models", AdminGate.anyKey(services.keys(), services.metrics(), new ModelsHandler(services)));
     get(router, "/health", ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end("{\"status\":\"ok\"}"));
     get(router, "/ready", this::ready);
     boolean keyed = services.keys().enabled();
@@ -147,6 +155,7 @@ public final class ApiVerticle extends VerticleBase {
     if (keyed) {
       router.post("/tiergate/reload-keys").handler(admin(new ReloadKeysHandler(services)));
     }
+    router.post("/tiergate/reload").handler(admin(new ReloadHandler(services)));
     if (services.config().metrics().onGatewayPort()) {
       MetricsHandler metrics = new MetricsHandler(services.metrics());
       get(router, services.config().metrics().path(),

@@ -88,6 +88,6 @@ final class Pipeline implements Handler<RoutingContext> {
     if (!x.request.isEnded()) {
       Connections.lingeringClose(x);
     }
-    Responses.error(x.response, e, Decision.retryAfterSeconds(e, services.config()), endpoint.errors);
+    Responses.error(x.response, e, Decision.retryAfterSeconds(e, x.gen != null ? x.gen.config() : services.config()), endpoint.errors);
   }
 }

@@ -36,15 +36,17 @@ final class StatusHandler implements Handler<RoutingContext> {
   /** Everything but the lifecycle groups (which answer asynchronously): also the console's view of the fleet. */
   static JsonObject body(Services services) {
     long now = System.nanoTime();
+    // One generation for the whole answer: a reload between two reads must not mix two configs.
+    Generation gen = services.generation();
     JsonArray tiers = new JsonArray();
-    for (TierConfig t : services.config().tiers()) {
+    for (TierConfig t : gen.config().tiers()) {
       JsonArray backends = new JsonArray();
       boolean tierUp = false;
       for (BackendConfig b : t.backends()) {
-        BackendState s = services.fleet().get(b.name());
-        boolean routable = services.fleet().routable(b.name());
+        BackendState s = gen.fleet().get(b.name());
+        boolean routable = gen.fleet().routable(b.name());
         tierUp |= routable;
-        OptionalInt window = services.fleet().contextWindow(b.name());
+        OptionalInt window = gen.fleet().contextWindow(b.name());
         backends.add(new JsonObject()
             .put("name", b.name())
             .put("engine", b.engine().id())
@@ -63,10 +65,10 @@ final class StatusHandler implements Handler<RoutingContext> {
             .put("lastError", services.secrets().redact(s.lastError())));
       }
       tiers.add(new JsonObject().put("name", t.name()).put("scheme", t.scheme()).put("up", tierUp)
-          .put("live", services.fleet().live(t.name())).put("backends", backends));
+          .put("live", gen.fleet().live(t.name())).put("backends", backends));
     }
     JsonObject body = new JsonObject()
-        .put("status", services.shutdown().draining() ? "draining" : services.fleet().anyRoutable() ? "ready" : "not_ready")
+        .put("status", services.shutdown().draining() ? "draining" : gen.fleet().anyRoutable() ? "ready" : "not_ready")
         .put("tiers", tiers);
     if (services.keys().enabled()) {
       // How many keys and where their limits are counted; never a key, a hash or a name-to-key mapping.

@@ -3,6 +3,7 @@ package dev.tiergate.app;
 import dev.tiergate.admission.Admissions;
 import dev.tiergate.api.ApiVerticle;
 import dev.tiergate.api.Console;
+import dev.tiergate.api.Generation;
 import dev.tiergate.api.Shutdown;
 import dev.tiergate.api.Services;
 import dev.tiergate.auth.Keys;
@@ -40,6 +41,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /** The running gateway: shared services plus N API verticle instances on one port. */
 public final class Gateway {
@@ -47,7 +50,7 @@ public final class Gateway {
   private final Services services;
   private String deploymentId;
   private HttpServer metricsServer;
-  private Prober prober;
+  private Reloader reloader;
   private Console console;
 
   private Gateway(Vertx vertx, Services services) {
@@ -55,17 +58,37 @@ public final class Gateway {
     this.services = services;
   }
 
+  /** A gateway whose config cannot be reloaded (it came from no file: tests, the demo). */
   public static Future<Gateway> start(Vertx vertx, GatewayConfig requested) {
+    return start(vertx, requested, null);
+  }
+
+  /**
+   * A gateway started from {@code file}: SIGHUP and {@code POST /tiergate/reload} read it again.
+   * {@code requested} is what the file said, perhaps with another port.
+   */
+  public static Future<Gateway> start(Vertx vertx, GatewayConfig requested, ConfigFile file) {
     GatewayConfig config = withConcretePort(requested);
     JsonObject report = report(config.console());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Fleet fleet = new Fleet(config);
-    GatewayMetrics metrics = new GatewayMetrics(registry, config, gauges(fleet)).bindProcessMetrics();
+    // Until the services exist, the first fleet is the one in force; a reload's draining backends are found by name too.
+    AtomicReference<Services> running = new AtomicReference<>();
+    AtomicReference<Reloader> reloads = new AtomicReference<>();
+    Function<String, BackendState> lookup = name -> {
+      Services sv = running.get();
+      BackendState s = (sv == null ? fleet : sv.fleet()).get(name);
+      Reloader r = reloads.get();
+      return s != null || r == null ? s : r.draining(name);
+    };
+    GatewayMetrics metrics = new GatewayMetrics(registry, config, gauges(lookup)).bindProcessMetrics();
     // Every finished request teaches the fleet its backend's rates (prefill by length, decode by concurrency).
     metrics.onSample(s -> {
       if (s.ok() && s.generative()) {
         long uncached = s.promptTokens() < 0 ? -1 : s.promptTokens() - Math.max(0, s.cachedTokens());
-        fleet.learn(s.backend(), uncached, s.upstreamTtftNanos() / 1e6, s.aheadTokens(), s.decodeTps(), s.streamsAtStart());
+        Services sv = running.get();
+        (sv == null ? fleet : sv.fleet()).learn(s.backend(), uncached, s.upstreamTtftNanos() / 1e6, s.aheadTokens(),
+            s.decodeTps(), s.streamsAtStart());
       }
     });
     Shutdown shutdown = new Shutdown();
@@ -79,17 +102,24 @@ public final class Gateway {
     return Lifecycles.start(vertx, config, fleet, drainer, observer(metrics)).compose(lifecycles -> {
       TierRouter router = new TierRouter(config);
       Admissions admissions = new Admissions(vertx, config, fleet, router);
-      metrics.bindQueueLengths(admissions.backends(), admissions::queueLength);
-      Services services = new Services(config, router, fleet, metrics, shutdown, lifecycles, admissions, keys, limits);
+      Services services = new Services(new Generation(1, config, router, fleet, admissions), metrics, shutdown, lifecycles,
+          keys, limits);
+      running.set(services);
+      // Read through the generation in force: a reload may bring other queues.
+      metrics.bindQueueLengths(admissions.backends(), b -> services.admissions().queueLength(b));
       metrics.bindLimitGauges(() -> services.openConnections().get(), () -> services.budget().used());
       Gateway g = new Gateway(vertx, services);
       g.console = console;
-      g.prober = new Prober(vertx, fleet, config);
+      g.reloader = new Reloader(vertx, services, file, new Prober(vertx, fleet, config));
+      reloads.set(g.reloader);
+      if (file != null) {
+        services.reload(g.reloader);
+      }
       DeploymentOptions options = new DeploymentOptions().setInstances(config.server().instances());
       return vertx.deployVerticle(() -> new ApiVerticle(services, console), options).compose(id -> {
         g.deploymentId = id;
         // Not awaited: a backend that hangs while loading must not delay the gateway's own start.
-        g.prober.start();
+        g.reloader.prober().start();
         return g.startMetricsServer();
       }).map(v -> g);
     });
@@ -174,16 +204,17 @@ public final class Gateway {
   }
 
   /** The fleet's live state as the metrics package may see it (it must not import fleet). */
-  private static BackendGauges gauges(Fleet fleet) {
+  private static BackendGauges gauges(Function<String, BackendState> lookup) {
     return new BackendGauges() {
       @Override
       public int inflight(String backend) {
-        return fleet.inflight(backend);
+        BackendState s = lookup.apply(backend);
+        return s == null ? 0 : s.inflight();
       }
 
       @Override
       public boolean up(String backend) {
-        BackendState s = fleet.get(backend);
+        BackendState s = lookup.apply(backend);
         if (s == null) {
           return false;
         }
@@ -221,6 +252,16 @@ public final class Gateway {
   /** The operator console, or null when it is disabled. */
   public Console console() {
     return console;
+  }
+
+  /** Reads the config file again (SIGHUP, {@code POST /tiergate/reload}); fails when the gateway came from no file. */
+  public Future<JsonObject> reload(String trigger) {
+    return services.reload().reload(trigger);
+  }
+
+  /** Whether this gateway knows the file it came from. */
+  public boolean reloadable() {
+    return reloader.file() != null;
   }
 
   public int port() {
@@ -264,7 +305,7 @@ public final class Gateway {
 
   public Future<Void> stop() {
     services.metrics().close();
-    prober.stop();
+    reloader.stop();
     // Engines this gateway started must not outlive it (SIGTERM, then SIGKILL after their grace time).
     Future<Void> engines = vertx.executeBlocking(() -> {
       services.lifecycles().shutdown();

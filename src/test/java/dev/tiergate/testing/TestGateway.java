@@ -175,6 +175,7 @@ public final class TestGateway implements AutoCloseable {
     private final Map<String, String> extraEnv = new LinkedHashMap<>();
     private String yaml;
     private UnaryOperator<GatewayConfig> tweak = c -> c;
+    private java.nio.file.Path file;
 
     public Builder sim(String backend, SimOptions options) {
       sims.put(backend, options);
@@ -189,6 +190,15 @@ public final class TestGateway implements AutoCloseable {
 
     public Builder config(String yaml) {
       this.yaml = yaml;
+      return this;
+    }
+
+    /**
+     * Writes the config to {@code file} and starts the gateway from it, so SIGHUP and
+     * {@code POST /tiergate/reload} can read it again (with the same {@code ${SIM_…}} variables).
+     */
+    public Builder file(java.nio.file.Path file) {
+      this.file = file;
       return this;
     }
 
@@ -217,8 +227,19 @@ public final class TestGateway implements AutoCloseable {
           "http://127.0.0.1:" + s.port()));
       vars.putAll(extraEnv);
       String full = yaml.contains("server:") ? yaml : "server: { port: 0, instances: 2 }\n" + yaml;
-      GatewayConfig config = tweak.apply(ConfigLoader.withEnv(vars).parse("test", full));
-      Gateway g = await(Gateway.start(vertx, config));
+      Gateway g;
+      if (file == null) {
+        g = await(Gateway.start(vertx, tweak.apply(ConfigLoader.withEnv(vars).parse("test", full))));
+      } else {
+        ConfigLoader loader = ConfigLoader.withEnv(vars);
+        try {
+          java.nio.file.Files.writeString(file, full);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+        GatewayConfig loaded = loader.loadFile(file);
+        g = await(Gateway.start(vertx, tweak.apply(loaded), new dev.tiergate.app.ConfigFile(file, loader, loaded.server())));
+      }
       return new TestGateway(vertx, started, g);
     }
   }
