@@ -12,6 +12,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 
 /**
  * The console's endpoints. The page and its script are the same static files for everyone and
@@ -224,7 +225,9 @@ final class ConsoleHandler {
     return console.snapshot(() -> {
       JsonObject body = StatusHandler.body(services);
       Future<JsonArray> groups = services.lifecycles().status();
-      Future<JsonObject> recent = vertx.executeBlocking(() -> console.recent().window(SPAN_MS, BUCKET_MS), false);
+      // The tiers in force (a reload may have added or removed some), in the order status shows them.
+      List<String> tiers = body.getJsonArray("tiers").stream().map(t -> ((JsonObject) t).getString("name")).toList();
+      Future<JsonObject> recent = vertx.executeBlocking(() -> console.recent().window(SPAN_MS, BUCKET_MS, tiers), false);
       return Future.all(groups, recent).map(all -> {
         body.put("groups", groups.result() == null ? new JsonArray() : brief(groups.result()));
         body.put("recent", recent.result());

@@ -59,7 +59,7 @@ final class StatusHandler implements Handler<RoutingContext> {
             .put("circuit", s.circuit(now))
             .put("consecutiveFailures", s.consecutiveFailures())
             .put("inflight", s.inflight())
-            .put("waiting", services.admissions().queueLength(b.name()))
+            .put("waiting", gen.admissions().queueLength(b.name()))
             .put("contextWindow", window.isPresent() ? window.getAsInt() : null)
             .put("contextWindowSource", s.windowSource())
             .put("lastError", services.secrets().redact(s.lastError())));

@@ -3,7 +3,6 @@ package dev.tiergate.metrics;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -18,8 +17,10 @@ import java.util.function.LongSupplier;
  * from when it covers ({@code coveredMs}), and rates are computed over that span only.
  */
 public final class RecentRequests {
-  private final List<String> tiers;
-  private final Map<String, Integer> index = new HashMap<>();
+  /** Tier names by index, as first seen (configured at start or added by a reload); at most {@link #MAX_TIERS}. */
+  private final List<String> tiers = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Map<String, Integer> index = new java.util.concurrent.ConcurrentHashMap<>();
+  static final int MAX_TIERS = 1024;
   private final LongSupplier clock;
   private final long startedMillis;
   private final int mask;
@@ -32,15 +33,13 @@ public final class RecentRequests {
   private long next;
 
   /**
-   * @param tiers the configured tiers; a request of any other tier (none: it was refused before routing) is not kept
+   * @param tiers the configured tiers; a request of no tier (refused before routing) is not kept, one of a tier a reload
+   *     added is
    * @param capacity requests kept, rounded up to a power of two
    * @param clock wall-clock milliseconds
    */
   public RecentRequests(List<String> tiers, int capacity, LongSupplier clock) {
-    this.tiers = List.copyOf(tiers);
-    for (int i = 0; i < tiers.size(); i++) {
-      index.put(tiers.get(i), i);
-    }
+    tiers.forEach(this::indexOf);
     this.clock = clock;
     this.startedMillis = clock.getAsLong();
     int size = Integer.highestOneBit(Math.max(2, capacity - 1)) << 1;
@@ -57,9 +56,26 @@ public final class RecentRequests {
     return mask + 1;
   }
 
+  /** The tier's column value; names come from the configuration only (metrics label the rest {@code none}). */
+  private Integer indexOf(String tier) {
+    Integer i = index.get(tier);
+    if (i != null || tier == null || tier.equals(GatewayMetrics.NONE)) {
+      return i;
+    }
+    synchronized (tiers) {
+      i = index.get(tier);
+      if (i == null && tiers.size() < MAX_TIERS) {
+        i = tiers.size();
+        tiers.add(tier);
+        index.put(tier, i);
+      }
+      return i;
+    }
+  }
+
   /** One finished request (an observer of {@link GatewayMetrics#onSample}). */
   public void add(Sample s) {
-    Integer t = index.get(s.tier());
+    Integer t = indexOf(s.tier());
     if (t == null) {
       return;
     }
@@ -120,6 +136,11 @@ public final class RecentRequests {
    * the window: call it off the event loop.
    */
   public JsonObject window(long spanMs, long bucketMs) {
+    return window(spanMs, bucketMs, List.copyOf(tiers));
+  }
+
+  /** The same for the named tiers (those in force after a reload), in that order. */
+  public JsonObject window(long spanMs, long bucketMs, List<String> shown) {
     long now = clock.getAsLong();
     long from = now - spanMs;
     Copy c = copy(from);
@@ -128,8 +149,9 @@ public final class RecentRequests {
     int buckets = (int) ((spanMs + bucketMs - 1) / bucketMs);
     long firstBucket = now - (long) buckets * bucketMs;
     JsonArray out = new JsonArray();
-    for (int t = 0; t < tiers.size(); t++) {
-      out.add(tier(c, t, now, coveredFrom, firstBucket, buckets, bucketMs));
+    for (String name : shown) {
+      Integer t = index.get(name);
+      out.add(tier(c, t == null ? -1 : t, now, coveredFrom, firstBucket, buckets, bucketMs).put("name", name));
     }
     return new JsonObject().put("now", now).put("spanMs", spanMs).put("bucketMs", bucketMs).put("firstBucket", firstBucket)
         .put("coveredMs", now - coveredFrom).put("truncated", c.truncated).put("capacity", capacity()).put("tiers", out);

@@ -140,7 +140,7 @@
     $('covered').textContent = 'covering ' + covered + ' s, ' + s.recent.capacity.toLocaleString('en-US') + ' requests at most'
       + (s.recent.truncated ? '; more arrived, so the window is shorter than 5 minutes' : '');
     const managed = managedTiers(s.groups);
-    const recent = new Map(s.recent.tiers.map((t, i) => [s.tiers[i].name, t]));
+    const recent = new Map(s.recent.tiers.map((t) => [t.name, t]));
     const cards = s.tiers.map((t) => tierCard(t, recent.get(t.name), managed.get(t.name), s.actions));
     $('tiers').replaceChildren(...cards);
     $('groups').replaceChildren(...s.groups.map((g) => groupCard(g, s.actions)));
