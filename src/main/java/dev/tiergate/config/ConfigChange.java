@@ -20,8 +20,8 @@ public record ConfigChange(List<String> addedBackends, List<String> removedBacke
     List<String> addedTiers, List<String> removedTiers, List<String> changedTiers, boolean rulesChanged,
     boolean aliasesChanged, boolean routingChanged, boolean timeoutsChanged, boolean healthChanged, List<String> fixed) {
 
-  /** Sections bound at start: listeners, meters, the key ring's shape, the engine processes. */
-  private static final List<String> FIXED_SECTIONS = List.of("server", "metrics", "auth", "groups", "lifecycle");
+  /** Sections bound at start: listeners, meters, the key ring's shape, the engine processes, the console's buffers. */
+  private static final List<String> FIXED_SECTIONS = List.of("server", "metrics", "auth", "groups", "lifecycle", "console");
 
   public static ConfigChange between(GatewayConfig old, GatewayConfig next) {
     Map<String, String> oldTier = tierOfBackend(old);

@@ -47,4 +47,13 @@ class ConsoleConfigTest {
     }
     assertThrows(ConfigException.class, () -> parse("console: { viewers: 3 }\n"), "an unknown key stops the start");
   }
+
+  @Test
+  void aReloadCannotChangeTheConsoleOrTheAccessLog() {
+    GatewayConfig before = parse("");
+    GatewayConfig after = parse("server: { accessLog: json }\nconsole: { maxViewers: 3 }\n");
+    String fixed = String.join("\n", ConfigChange.fixed(before, after));
+    assertTrue(fixed.contains("server.accessLog cannot change on reload"), fixed);
+    assertTrue(fixed.contains("console.maxViewers cannot change on reload"), fixed);
+  }
 }
