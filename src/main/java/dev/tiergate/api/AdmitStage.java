@@ -30,7 +30,11 @@ final class AdmitStage implements Stage {
       // A token counter runs no prefill: nothing to protect the decodes from.
       return Future.succeededFuture();
     }
-    Admissions.Ticket t = services.admissions().admit(x.decision, x.facts.promptTokens(), x.hints.batch());
+    Admissions admissions = x.gen.admissions();
+    if (!admissions.any()) {
+      return Future.succeededFuture();
+    }
+    Admissions.Ticket t = admissions.admit(x.decision, x.facts.promptTokens(), x.hints.batch());
     Future<Admitted> f = t.future();
     if (f.isComplete()) {
       if (f.failed()) {

@@ -8,8 +8,10 @@ import dev.tiergate.metrics.MetricsHandler;
 import dev.tiergate.upstream.UpstreamClients;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -25,17 +27,31 @@ public final class ApiVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger("dev.tiergate.api");
 
   private final Services services;
+  private final Console console;
   private UpstreamClients clients;
   private Connections connections;
   private HttpServer server;
 
   public ApiVerticle(Services services) {
+    this(services, null);
+  }
+
+  /** @param console the operator console, or null when {@code console.enabled} is false */
+  public ApiVerticle(Services services, Console console) {
     this.services = services;
+    this.console = console;
   }
 
   @Override
   public Future<?> start() {
     clients = new UpstreamClients(vertx, 4096, services.secrets());
+    // A backend a reload removed closes its pooled connections on this loop, where its client lives.
+    Context here = context;
+    services.onRetire(b -> {
+      Promise<Void> closed = Promise.promise();
+      here.runOnContext(v -> clients.retire(b).onComplete(closed));
+      return closed.future();
+    });
     connections = new Connections(vertx, services.config().server(), services.openConnections(), services.metrics());
     Router router = router();
     HttpServerOptions options = new HttpServerOptions()
@@ -117,13 +133,12 @@ public final class ApiVerticle extends VerticleBase {
           new LimitStage(services),
           route,
           new SwapWaitStage(services, route)));
-      if (services.admissions().any()) {
-        stages.add(new AdmitStage(services));
-      }
+      // Always in the chain: a reload may give a tier admission control (it passes at once otherwise).
+      stages.add(new AdmitStage(services));
       stages.add(new CallStage(services, clients, services.budget()));
       router.post(e.path).handler(new Pipeline(e, services, stages));
     }
-    get(router, "/v1/models", AdminGate.anyKey(services.keys(), services.metrics(), new ModelsHandler(services.config(), services.fleet())));
+    get(router, "/v1/models", AdminGate.anyKey(services.keys(), services.metrics(), new ModelsHandler(services)));
     get(router, "/health", ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end("{\"status\":\"ok\"}"));
     get(router, "/ready", this::ready);
     boolean keyed = services.keys().enabled();
@@ -134,9 +149,13 @@ public final class ApiVerticle extends VerticleBase {
       router.post("/tiergate/tiers/:name/activate").handler(admin(ops::activate));
       router.post("/tiergate/groups/:name/stop").handler(admin(ops::stop));
     }
+    if (console != null) {
+      console(router);
+    }
     if (keyed) {
       router.post("/tiergate/reload-keys").handler(admin(new ReloadKeysHandler(services)));
     }
+    router.post("/tiergate/reload").handler(admin(new ReloadHandler(services)));
     if (services.config().metrics().onGatewayPort()) {
       MetricsHandler metrics = new MetricsHandler(services.metrics());
       get(router, services.config().metrics().path(),
@@ -149,6 +168,20 @@ public final class ApiVerticle extends VerticleBase {
         "Method " + ctx.request().method() + " is not allowed on " + ctx.request().path() + ".")));
     router.errorHandler(500, this::failure);
     return router;
+  }
+
+  /** The status page and what it reads: the page itself is static and open, its data is admin-only with keys. */
+  private void console(Router router) {
+    ConsoleHandler c = new ConsoleHandler(services, console);
+    get(router, "/", c::page);
+    get(router, "/tiergate", c::page);
+    get(router, "/tiergate/", c::page);
+    get(router, "/tiergate/console.js", c::script);
+    get(router, "/tiergate/console.css", c::style);
+    router.get("/tiergate/events").handler(admin(c::events));
+    get(router, "/tiergate/console/state", admin(c::state));
+    get(router, "/tiergate/report", admin(c::report));
+    router.post("/tiergate/report").handler(admin(c::publish));
   }
 
   private Handler<RoutingContext> admin(Handler<RoutingContext> next) {

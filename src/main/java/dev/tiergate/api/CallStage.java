@@ -2,7 +2,6 @@ package dev.tiergate.api;
 
 import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.GatewayConfig;
-import dev.tiergate.config.TimeoutConfig;
 import dev.tiergate.api.translate.MessagesToChat;
 import dev.tiergate.api.translate.ResponsesToChat;
 import dev.tiergate.errors.GatewayError;
@@ -27,9 +26,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -42,42 +39,47 @@ final class CallStage implements Stage {
   private final Services services;
   private final UpstreamClients clients;
   private final BufferBudget budget;
+  /** The server section: it never changes while the gateway runs. */
   private final GatewayConfig config;
-  /** Each tier's effective timeouts, merged once rather than per request. */
-  private final Map<String, TimeoutConfig> timeouts = new HashMap<>();
   private final ClientEvents.ModelLiteral modelLiteral = new ClientEvents.ModelLiteral();
-  private final FactsParser chatParser;
+  /** The parser of the generation last seen on this event loop, for translated requests. */
+  private Generation parserGen;
+  private FactsParser chatParser;
 
   CallStage(Services services, UpstreamClients clients, BufferBudget budget) {
     this.services = services;
     this.clients = clients;
     this.budget = budget;
     this.config = services.config();
-    this.chatParser = new FactsParser(config.routing().charsPerToken());
-    config.tiers().forEach(t -> timeouts.put(t.name(), config.timeoutsFor(t)));
   }
 
   @Override
   public Future<Void> apply(Exchange x) {
+    Generation gen = x.gen;
     List<Target> targets = new ArrayList<>(x.decision.candidates().size());
     boolean translates = false;
     for (Candidate c : x.decision.candidates()) {
       boolean translate = Adapters.support(c.backend(), x.endpoint.api) == Support.TRANSLATED;
       translates |= translate;
-      targets.add(new Target(c.tier(), served(c.backend()), timeouts.get(c.tier()), translate));
+      targets.add(new Target(c.tier(), served(gen, c.backend()), gen.timeouts().get(c.tier()), translate));
     }
     RequestFacts f = x.facts;
     if (x.endpoint.api.generates()) {
       // Embeddings and rerank usually run another model (another tokenizer): only generation teaches the estimate.
       TextMix mix = f.mix();
-      x.recorder.estimated(f.promptTokens(), (backend, counted) -> services.fleet().learned(backend, mix, counted));
+      x.recorder.estimated(f.promptTokens(), (backend, counted) -> gen.fleet().learned(backend, mix, counted));
     }
-    Supplier<RequestBody> chat = translates ? () -> chatForm(x.endpoint, f.body()) : null;
+    if (translates && gen != parserGen) {
+      chatParser = new FactsParser(gen.config().routing().charsPerToken());
+      parserGen = gen;
+    }
+    FactsParser parser = chatParser;
+    Supplier<RequestBody> chat = translates ? () -> chatForm(parser, x.endpoint, f.body()) : null;
     UpstreamCall.Spec spec = new UpstreamCall.Spec(x.endpoint.api, f.body(), f.stream(), f.maxTokens(),
         config.server().maxResponseBytes(), (int) Math.min(Integer.MAX_VALUE, config.server().maxEventBytes()),
         x.request.headers(), budget, () -> services.metrics().limitHit(Limit.EVENT_SIZE),
         () -> services.metrics().limitHit(Limit.BUFFERED_BYTES), f.promptTokens(), !x.hints.batch(), chat);
-    UpstreamCall call = new UpstreamCall(x.ctx.vertx(), clients, services.fleet(), spec, targets);
+    UpstreamCall call = new UpstreamCall(x.ctx.vertx(), clients, gen.fleet(), spec, targets);
     x.call = call;
     x.response.closeHandler(v -> call.cancel());
     return call.open().compose(r -> answer(x, r));
@@ -87,17 +89,17 @@ final class CallStage implements Stage {
    * The request as a chat completion, for a backend whose engine lacks the client's API; checked
    * like any chat request, so a translation can never hand an engine what a client could not.
    */
-  private RequestBody chatForm(Endpoint endpoint, RequestBody body) {
+  private static RequestBody chatForm(FactsParser parser, Endpoint endpoint, RequestBody body) {
     Buffer chat = endpoint == Endpoint.MESSAGES ? MessagesToChat.request(body.bytes()) : ResponsesToChat.request(body.bytes());
-    return chatParser.parse(Endpoint.CHAT, chat).body();
+    return parser.parse(Endpoint.CHAT, chat).body();
   }
 
   /** A backend configured without a model name sends the one its engine reported. */
-  private BackendConfig served(BackendConfig b) {
+  private static BackendConfig served(Generation gen, BackendConfig b) {
     if (b.model() != null) {
       return b;
     }
-    String discovered = services.fleet().get(b.name()).effectiveModel();
+    String discovered = gen.fleet().get(b.name()).effectiveModel();
     return discovered == null ? b : b.withModel(discovered);
   }
 

@@ -88,12 +88,16 @@ final class Connections {
    * nginx, read and drop the rest for a while, then close.
    */
   static void lingeringClose(Exchange x) {
-    HttpServerRequest req = x.request;
-    x.response.putHeader(HttpHeaders.CONNECTION, "close");
+    lingeringClose(x.ctx.vertx(), x.request);
+  }
+
+  /** The same for a request outside the pipeline (before its answer is written). */
+  static void lingeringClose(Vertx vertx, HttpServerRequest req) {
+    req.response().putHeader(HttpHeaders.CONNECTION, "close");
     if (req.isEnded()) {
       return;
     }
-    closeAfterBody(x.ctx.vertx(), req);
+    closeAfterBody(vertx, req);
   }
 
   /** Closes the connection once the rest of the request's body was read and dropped, or after {@link #LINGER_MS}. */

@@ -27,6 +27,8 @@ final class Exchange {
   Admission admission;
   /** The whole body, held until no further attempt can need it. */
   Buffer body;
+  /** The config generation this request follows from parse to its end (taken once, when its body has arrived). */
+  Generation gen;
   RequestFacts facts;
   Hints hints;
   RouteDecision decision;

@@ -31,7 +31,7 @@ final class LimitStage implements Stage {
       return Future.succeededFuture();
     }
     String asked = x.hints == null ? null : x.hints.tier();
-    if (asked != null && services.router().hasTier(asked) && !p.allows(asked)) {
+    if (asked != null && x.gen.router().hasTier(asked) && !p.allows(asked)) {
       services.metrics().keyRejected(p.name(), KeyRejection.FORBIDDEN_TIER);
       throw GatewayError.of(Kind.FORBIDDEN_TIER, "The key '" + p.name() + "' may not use tier '" + asked + "'; its tiers: "
           + p.tiersText() + ".", "header".equals(x.hints.source()) ? Hints.TIER_HEADER : "model");

@@ -18,15 +18,16 @@ import java.util.Set;
  * one {@code tiergate/<tier>} per tier, and the aliases.
  */
 final class ModelsHandler implements Handler<RoutingContext> {
-  private final GatewayConfig config;
-  private final Fleet fleet;
+  private final Services services;
 
-  ModelsHandler(GatewayConfig config, Fleet fleet) {
-    this.config = config;
-    this.fleet = fleet;
+  ModelsHandler(Services services) {
+    this.services = services;
   }
 
   private String body() {
+    Generation gen = services.generation();
+    GatewayConfig config = gen.config();
+    Fleet fleet = gen.fleet();
     JsonArray data = new JsonArray();
     Set<String> served = new LinkedHashSet<>();
     for (TierConfig t : config.tiers()) {

@@ -20,11 +20,13 @@ final class Pipeline implements Handler<RoutingContext> {
   private final Endpoint endpoint;
   private final Services services;
   private final Stage[] stages;
+  private final AccessLog access;
 
   Pipeline(Endpoint endpoint, Services services, List<Stage> stages) {
     this.endpoint = endpoint;
     this.services = services;
     this.stages = stages.toArray(new Stage[0]);
+    this.access = new AccessLog(services.config().server().accessLog());
   }
 
   @Override
@@ -33,7 +35,11 @@ final class Pipeline implements Handler<RoutingContext> {
     ctx.request().pause();
     String id = ctx.response().headers().get(Decision.REQUEST_ID);
     RequestRecorder recorder = services.metrics().begin(endpoint.id, System.nanoTime());
-    run(new Exchange(ctx, endpoint, id, recorder), 0);
+    Exchange x = new Exchange(ctx, endpoint, id, recorder);
+    if (access.on()) {
+      recorder.onRecorded((sample, status) -> access.write(x, sample, status));
+    }
+    run(x, 0);
   }
 
   private void run(Exchange x, int from) {
@@ -74,7 +80,7 @@ final class Pipeline implements Handler<RoutingContext> {
       e = GatewayError.of(Kind.INTERNAL, "internal gateway error (request id " + x.id + ")", t);
     }
     Decision.lastTried(x).ifPresent(c -> x.recorder.attempted(c.tier(), c.backend().name()));
-    x.recorder.failed(Decision.outcomeOf(e));
+    x.recorder.failed(Decision.outcomeOf(e), x.committed ? 200 : e.status());
     if (x.committed || x.response.closed()) {
       return;
     }
@@ -82,6 +88,6 @@ final class Pipeline implements Handler<RoutingContext> {
     if (!x.request.isEnded()) {
       Connections.lingeringClose(x);
     }
-    Responses.error(x.response, e, Decision.retryAfterSeconds(e, services.config()), endpoint.errors);
+    Responses.error(x.response, e, Decision.retryAfterSeconds(e, x.gen != null ? x.gen.config() : services.config()), endpoint.errors);
   }
 }

@@ -20,16 +20,33 @@ final class StatusHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
+    JsonObject body = body(services);
+    // The lifecycle answers on its own context; the response may only be written on ours.
+    io.vertx.core.Context here = ctx.vertx().getOrCreateContext();
+    services.lifecycles().status().onComplete(ar -> here.runOnContext(v -> {
+      if (ar.succeeded() && !ar.result().isEmpty()) {
+        body.put("groups", ar.result());
+      }
+      if (!ctx.response().closed()) {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end(body.encodePrettily());
+      }
+    }));
+  }
+
+  /** Everything but the lifecycle groups (which answer asynchronously): also the console's view of the fleet. */
+  static JsonObject body(Services services) {
     long now = System.nanoTime();
+    // One generation for the whole answer: a reload between two reads must not mix two configs.
+    Generation gen = services.generation();
     JsonArray tiers = new JsonArray();
-    for (TierConfig t : services.config().tiers()) {
+    for (TierConfig t : gen.config().tiers()) {
       JsonArray backends = new JsonArray();
       boolean tierUp = false;
       for (BackendConfig b : t.backends()) {
-        BackendState s = services.fleet().get(b.name());
-        boolean routable = services.fleet().routable(b.name());
+        BackendState s = gen.fleet().get(b.name());
+        boolean routable = gen.fleet().routable(b.name());
         tierUp |= routable;
-        OptionalInt window = services.fleet().contextWindow(b.name());
+        OptionalInt window = gen.fleet().contextWindow(b.name());
         backends.add(new JsonObject()
             .put("name", b.name())
             .put("engine", b.engine().id())
@@ -42,15 +59,16 @@ final class StatusHandler implements Handler<RoutingContext> {
             .put("circuit", s.circuit(now))
             .put("consecutiveFailures", s.consecutiveFailures())
             .put("inflight", s.inflight())
+            .put("waiting", gen.admissions().queueLength(b.name()))
             .put("contextWindow", window.isPresent() ? window.getAsInt() : null)
             .put("contextWindowSource", s.windowSource())
             .put("lastError", services.secrets().redact(s.lastError())));
       }
       tiers.add(new JsonObject().put("name", t.name()).put("scheme", t.scheme()).put("up", tierUp)
-          .put("live", services.fleet().live(t.name())).put("backends", backends));
+          .put("live", gen.fleet().live(t.name())).put("backends", backends));
     }
     JsonObject body = new JsonObject()
-        .put("status", services.shutdown().draining() ? "draining" : services.fleet().anyRoutable() ? "ready" : "not_ready")
+        .put("status", services.shutdown().draining() ? "draining" : gen.fleet().anyRoutable() ? "ready" : "not_ready")
         .put("tiers", tiers);
     if (services.keys().enabled()) {
       // How many keys and where their limits are counted; never a key, a hash or a name-to-key mapping.
@@ -58,15 +76,6 @@ final class StatusHandler implements Handler<RoutingContext> {
           .put("limitStore", services.config().auth().limits().store().id())
           .put("limitStoreUp", services.limits().sharedUp()));
     }
-    // The lifecycle answers on its own context; the response may only be written on ours.
-    io.vertx.core.Context here = ctx.vertx().getOrCreateContext();
-    services.lifecycles().status().onComplete(ar -> here.runOnContext(v -> {
-      if (ar.succeeded() && !ar.result().isEmpty()) {
-        body.put("groups", ar.result());
-      }
-      if (!ctx.response().closed()) {
-        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end(body.encodePrettily());
-      }
-    }));
+    return body;
   }
 }

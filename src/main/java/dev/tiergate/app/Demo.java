@@ -12,6 +12,7 @@ import dev.tiergate.sim.SimServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,14 +31,16 @@ public final class Demo {
     Integer port = null;
     String boot = null;
     boolean cold = false;
+    String file = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(Main.value(args, ++i, "--port"));
         case "--rig" -> rig = Main.value(args, ++i, "--rig");
         case "--boot-seconds" -> boot = Main.value(args, ++i, "--boot-seconds");
         case "--cold" -> cold = true;
+        case "--config" -> file = Main.value(args, ++i, "--config");
         default -> throw new IllegalArgumentException("demo: unknown option '" + args[i] + "' (--port N, --rig big|small, "
-            + "--boot-seconds N, --cold)");
+            + "--boot-seconds N, --cold, --config FILE)");
       }
     }
     if (rig.equals("small")) {
@@ -47,18 +50,20 @@ public final class Demo {
     if (!rig.equals("big")) {
       throw new IllegalArgumentException("demo: --rig is big (three tiers side by side) or small (one tier at a time)");
     }
-    GatewayConfig config = ConfigLoader.withSystemEnv().loadResource(ConfigLoader.DEMO_RESOURCE);
-    if (port != null) {
-      config = Launch.withPort(config, port);
-    }
+    // From a file (a copy of config/demo.yaml), the demo can be edited and reloaded live.
+    ConfigLoader loader = ConfigLoader.withSystemEnv();
+    GatewayConfig loaded = file == null ? loader.loadResource(ConfigLoader.DEMO_RESOURCE) : loader.loadFile(Path.of(file));
+    GatewayConfig config = port != null ? Launch.withPort(loaded, port) : loaded;
     Vertx vertx = Launch.vertx(config);
     Launch.await(startSims(vertx, config));
-    Launch.gateway(vertx, config, "embedded demo.yaml");
+    Launch.gateway(vertx, config, file == null ? "embedded demo.yaml" : file,
+        file == null ? null : new ConfigFile(Path.of(file), loader, loaded.server()));
     int p = config.server().port();
     System.out.println("""
 
         Demo ready: three simulated tiers (fast W4A16, max W8A16, prefill W8A8) behind one endpoint.
           OpenAI base URL: http://127.0.0.1:%1$d/v1
+          Status page:     http://127.0.0.1:%1$d/
           Try:
             curl -sN http://127.0.0.1:%1$d/v1/chat/completions -H 'Content-Type: application/json' \\
               -d '{"model":"qwen3.6-27b","stream":true,"messages":[{"role":"user","content":"Hello!"}]}' -D -
@@ -91,6 +96,7 @@ public final class Demo {
         Small-rig demo: fast, max and prefill share two (simulated) GPUs; one tier is live at a time.
         The gateway is starting the engines now (%2$s): fast (home) serves first.
           OpenAI base URL: http://127.0.0.1:%1$d/v1
+          Status page:     http://127.0.0.1:%1$d/  (watch the swap there, or press Activate)
           A strict request for max waits while the gateway swaps, then gets its answer from max:
             curl -s http://127.0.0.1:%1$d/v1/chat/completions -D - -H 'Content-Type: application/json' \\
               -H 'x-tiergate-tier: max' -H 'x-tiergate-strict: true' \\

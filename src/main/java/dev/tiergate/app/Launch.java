@@ -17,13 +17,22 @@ final class Launch {
   }
 
   static Gateway gateway(GatewayConfig config, String source) {
-    return gateway(vertx(config), config, source);
+    return gateway(vertx(config), config, source, null);
+  }
+
+  /** {@code file}, when given, is read again on SIGHUP and {@code POST /tiergate/reload}. */
+  static Gateway gateway(GatewayConfig config, ConfigFile file) {
+    return gateway(vertx(config), config, file.path().toString(), file);
   }
 
   static Gateway gateway(Vertx vertx, GatewayConfig config, String source) {
+    return gateway(vertx, config, source, null);
+  }
+
+  static Gateway gateway(Vertx vertx, GatewayConfig config, String source, ConfigFile file) {
     Gateway g;
     try {
-      g = await(Gateway.start(vertx, config));
+      g = await(Gateway.start(vertx, config, file));
     } catch (RuntimeException e) {
       System.err.println("tiergate: cannot start: " + e.getMessage());
       await(vertx.close());
@@ -32,7 +41,7 @@ final class Launch {
     }
     System.out.println("tiergate listening on http://" + config.server().host() + ":" + g.port() + "/v1 (config " + source
         + ", transport " + (vertx.isNativeTransportEnabled() ? "epoll" : "nio") + ")");
-    Hangup.reloadKeysOnSignal(vertx, g.services());
+    Hangup.reloadOnSignal(vertx, g);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("tiergate: draining (up to " + config.server().drainMs() + " ms)");
       try {

@@ -15,6 +15,7 @@ public final class Main {
 
         serve --config FILE     run the gateway on a YAML config
         demo [--port N]         three simulated tiers + the gateway on config/demo.yaml (port 8080)
+        demo --config FILE      the same from a copy of config/demo.yaml you can edit and reload (SIGHUP)
         demo --rig small        one tier live at a time: the gateway starts and swaps engine processes
         sim --engine E ...      one simulated engine (vllm|sglang|llamacpp|ikllama); sim --help
         check-config [--config] FILE   validate a config file and print the verdict
@@ -73,11 +74,10 @@ public final class Main {
     if (file == null) {
       throw new IllegalArgumentException("serve: --config FILE is required (try config/demo.yaml)");
     }
-    GatewayConfig config = ConfigLoader.withSystemEnv().loadFile(Path.of(file));
-    if (port != null) {
-      config = Launch.withPort(config, port);
-    }
-    Launch.gateway(config, file);
+    ConfigLoader loader = ConfigLoader.withSystemEnv();
+    GatewayConfig loaded = loader.loadFile(Path.of(file));
+    GatewayConfig config = port != null ? Launch.withPort(loaded, port) : loaded;
+    Launch.gateway(config, new ConfigFile(Path.of(file), loader, loaded.server()));
   }
 
   private static void sim(String[] args) {

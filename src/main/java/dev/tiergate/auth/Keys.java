@@ -25,7 +25,8 @@ public final class Keys {
     }
   });
 
-  private final GatewayConfig config;
+  /** The config in force: a config reload may change the tiers the keys file is checked against. */
+  private volatile GatewayConfig config;
   private final ConfigLoader loader;
   private final boolean enabled;
   private volatile KeyRing ring;
@@ -79,6 +80,35 @@ public final class Keys {
       LOG.log(System.Logger.Level.WARNING, "keys file not reloaded, the " + ring.size() + " key(s) in force stay: "
           + e.getMessage());
       return new Reload(false, ring.size(), e.problems());
+    }
+  }
+
+  /**
+   * Reads the keys file against a config a reload is about to put in force (blocking). Nothing
+   * changes until {@link Staged#commit()}; a file with problems throws them, each with its path.
+   */
+  public Staged stage(GatewayConfig next) {
+    KeyRing ring = new KeyRing(merged(loader.loadKeysFile(next)));
+    return new Staged(next, ring);
+  }
+
+  /** The keys of a reload, checked and waiting to be put in force together with its config. */
+  public final class Staged {
+    private final GatewayConfig next;
+    private final KeyRing staged;
+
+    private Staged(GatewayConfig next, KeyRing staged) {
+      this.next = next;
+      this.staged = staged;
+    }
+
+    public int size() {
+      return staged.size();
+    }
+
+    public void commit() {
+      config = next;
+      ring = staged;
     }
   }
 

@@ -23,11 +23,13 @@ public final class BenchCli {
       usage: tiergate bench <command> [options]
 
         tiers --url URL [--tiers fast,max,prefill] [--quick] [--repeats N] [--depths 10000,90000]
-              [--decode-tokens N] [--json FILE] [--csv FILE] [--svg FILE] [--html FILE]
+              [--decode-tokens N] [--json FILE] [--csv FILE] [--svg FILE] [--html FILE] [--publish GATEWAY_URL]
             per-tier trade-space: TTFT at a short prompt, prefill tok/s and TTFT at long prompts (fresh salt
             per request; TTFT there is shown, not judged), decode tok/s on prose and code; median ±half-range
             over repeats; names the axis each tier wins. URL is a tiergate gateway (tiers from GET /v1/models) or one engine. --svg draws the
             trade-space as a chart with the verdict; --html is a standalone page with that chart and the table.
+            --publish POSTs the JSON report to a gateway's status page (/tiergate/report; an admin key from the
+            environment variable TIERGATE_ADMIN_KEY when the gateway has keys).
             Exits 1 when a tier produced no value at all, naming it and its errors on stderr.
         swap --url URL [--tier max] [--back fast] [--waiters 1000] [--pid PID]
             against a gateway whose group holds both tiers: trigger to first token of a strict request that
@@ -108,7 +110,7 @@ public final class BenchCli {
 
   /** Runs {@code bench tiers}: the report on {@code out}, progress and failures on {@code err}; returns the exit status. */
   static int tiers(Map<String, String> f, PrintStream out, PrintStream err) {
-    known(f, "url", "tiers", "quick", "repeats", "depths", "decode-tokens", "json", "csv", "svg", "html");
+    known(f, "url", "tiers", "quick", "repeats", "depths", "decode-tokens", "json", "csv", "svg", "html", "publish");
     String url = required(f, "url");
     List<String> tiers = f.containsKey("tiers") ? Arrays.stream(f.get("tiers").split(",")).map(String::trim)
         .filter(s -> !s.isEmpty()).toList() : List.of();
@@ -119,14 +121,23 @@ public final class BenchCli {
       TierBench.Report report = bench.run(tiers);
       bench.close();
       out.print(TierReport.table(report));
-      write(f.get("json"), TierReport.json(report).encodePrettily());
-      write(f.get("csv"), TierReport.csv(report));
       String caption = caption(url, plan, Instant.now());
+      String json = TierReport.json(report).put("caption", caption).encodePrettily();
+      write(f.get("json"), json);
+      write(f.get("csv"), TierReport.csv(report));
       write(f.get("svg"), TierChart.svg(report, caption));
       write(f.get("html"), TierPage.html(report, caption));
       // A requested tier that measured nothing is a failed run even when the others went fine: a script
       // comparing tiers must not read a half-empty report as a result.
-      List<String> failures = TierReport.failures(report);
+      List<String> failures = new ArrayList<>(TierReport.failures(report));
+      if (f.containsKey("publish")) {
+        String problem = publish(f.get("publish"), json, System.getenv("TIERGATE_ADMIN_KEY"));
+        if (problem == null) {
+          err.println("report published to " + f.get("publish"));
+        } else {
+          failures.add(problem);
+        }
+      }
       failures.forEach(err::println);
       return failures.isEmpty() ? 0 : 1;
     } finally {
@@ -284,6 +295,35 @@ public final class BenchCli {
       return i;
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("bench: --" + name + " expects a non-negative integer, got '" + v + "'");
+    }
+  }
+
+  /**
+   * POSTs the report to {@code <gateway>/tiergate/report}; the key (admin) comes from the environment so it never shows in
+   * {@code ps}. Returns null on success, else what went wrong.
+   */
+  static String publish(String gateway, String json, String key) {
+    String base = gateway.endsWith("/") ? gateway.substring(0, gateway.length() - 1) : gateway;
+    java.net.http.HttpRequest.Builder req;
+    try {
+      req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/tiergate/report"))
+          .timeout(java.time.Duration.ofSeconds(30)).header("Content-Type", "application/json")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json));
+    } catch (IllegalArgumentException e) {
+      return "publish: '" + gateway + "' is not a URL: " + e.getMessage();
+    }
+    if (key != null && !key.isBlank()) {
+      req.header("Authorization", "Bearer " + key.trim());
+    }
+    try {
+      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(req.build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? null : "publish: " + base + "/tiergate/report answered " + r.statusCode() + ": " + r.body();
+    } catch (IOException e) {
+      return "publish: cannot reach " + base + ": " + e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "publish: interrupted";
     }
   }
 

@@ -3,7 +3,9 @@ package dev.tiergate.bench;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Renders a {@link TierBench.Report} as a table (stdout), JSON and CSV. */
 public final class TierReport {
@@ -57,7 +59,94 @@ public final class TierReport {
           .put("wins", new JsonArray(report.wins().getOrDefault(r.tier(), List.of())))
           .put("notes", new JsonArray(r.notes())));
     }
-    return new JsonObject().put("tiers", tiers).put("verdict", new JsonArray(Verdict.lines(report.wins())));
+    JsonArray axes = new JsonArray();
+    report.axes().forEach(a -> axes.add(new JsonObject().put("name", a.name()).put("higherIsBetter", a.higherIsBetter())
+        .put("judged", a.judged())));
+    return new JsonObject().put("tiers", tiers).put("axes", axes).put("verdict", new JsonArray(Verdict.lines(report.wins())));
+  }
+
+  /**
+   * The report {@link #json} wrote, read back (for the gateway's console, which draws it). Reports
+   * written before {@code axes} was part of the JSON get their axes from the names: {@code t/s} is
+   * better higher, {@code ms} lower, and TTFT at a long prompt is shown but not judged.
+   *
+   * @throws IllegalArgumentException naming what is missing or malformed
+   */
+  public static TierBench.Report fromJson(JsonObject json) {
+    JsonArray tiers = array(json, "tiers", "the report");
+    if (tiers.isEmpty()) {
+      throw new IllegalArgumentException("tiers: empty");
+    }
+    List<TierBench.TierResult> results = new ArrayList<>();
+    Map<String, List<String>> wins = new LinkedHashMap<>();
+    Map<String, Verdict.Axis> axes = new LinkedHashMap<>();
+    JsonArray declared = json.getValue("axes") instanceof JsonArray a ? a : new JsonArray();
+    for (int i = 0; i < declared.size(); i++) {
+      JsonObject a = object(declared.getValue(i), "axes[" + i + "]");
+      String name = text(a, "name", "axes[" + i + "]");
+      axes.put(name, new Verdict.Axis(name, Boolean.TRUE.equals(a.getValue("higherIsBetter")), !Boolean.FALSE.equals(a.getValue("judged"))));
+    }
+    for (int i = 0; i < tiers.size(); i++) {
+      String at = "tiers[" + i + "]";
+      JsonObject t = object(tiers.getValue(i), at);
+      String tier = text(t, "tier", at);
+      JsonObject ax = t.getValue("axes") instanceof JsonObject o ? o : new JsonObject();
+      Map<String, Stats.Summary> values = new LinkedHashMap<>();
+      for (String name : ax.fieldNames()) {
+        JsonObject c = object(ax.getValue(name), at + ".axes." + name);
+        values.put(name, new Stats.Summary(number(c, "median"), number(c, "min"), number(c, "max"),
+            c.getValue("n") instanceof Number n ? n.intValue() : 0));
+        axes.computeIfAbsent(name, n -> new Verdict.Axis(n, n.endsWith("t/s"), !n.matches("TTFT@\\d+K ms")));
+      }
+      Map<String, Integer> depths = new LinkedHashMap<>();
+      if (t.getValue("promptTokens") instanceof JsonObject d) {
+        d.forEach(e -> depths.put(e.getKey(), e.getValue() instanceof Number n ? n.intValue() : 0));
+      }
+      List<String> notes = new ArrayList<>();
+      List<String> won = new ArrayList<>();
+      strings(t, "notes", notes);
+      strings(t, "wins", won);
+      wins.put(tier, won);
+      results.add(new TierBench.TierResult(tier, values, depths, notes));
+    }
+    return new TierBench.Report(results, List.copyOf(axes.values()), wins);
+  }
+
+  /** The chart {@code bench tiers --svg} draws, from the JSON report (its {@code caption} when it has one). */
+  public static String svg(JsonObject json) {
+    Object caption = json.getValue("caption");
+    return TierChart.svg(fromJson(json), caption instanceof String c ? c : null);
+  }
+
+  private static JsonArray array(JsonObject o, String key, String at) {
+    if (!(o.getValue(key) instanceof JsonArray a)) {
+      throw new IllegalArgumentException(at + ": '" + key + "' must be an array");
+    }
+    return a;
+  }
+
+  private static JsonObject object(Object v, String at) {
+    if (!(v instanceof JsonObject o)) {
+      throw new IllegalArgumentException(at + ": must be an object");
+    }
+    return o;
+  }
+
+  private static String text(JsonObject o, String key, String at) {
+    if (!(o.getValue(key) instanceof String s) || s.isBlank()) {
+      throw new IllegalArgumentException(at + "." + key + ": required (a name)");
+    }
+    return s;
+  }
+
+  private static double number(JsonObject o, String key) {
+    return o.getValue(key) instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+
+  private static void strings(JsonObject o, String key, List<String> into) {
+    if (o.getValue(key) instanceof JsonArray a) {
+      a.forEach(v -> into.add(String.valueOf(v)));
+    }
   }
 
   public static String csv(TierBench.Report report) {

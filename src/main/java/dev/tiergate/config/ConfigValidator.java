@@ -32,6 +32,7 @@ final class ConfigValidator {
     metrics(config.metrics(), config.server());
     groups();
     auth(config.auth(), config.server());
+    console(config.console());
     return problems;
   }
 
@@ -160,6 +161,21 @@ final class ConfigValidator {
     if (s.maxBufferedBytes() < s.maxBodyBytes()) {
       problems.add("server.maxBufferedBytes: " + s.maxBufferedBytes() + " is less than server.maxBodyBytes (" + s.maxBodyBytes()
           + "): no body of the largest allowed size could ever be read");
+    }
+  }
+
+  private void console(ConsoleConfig c) {
+    if (c.maxViewers() < 1 || c.maxViewers() > 1000) {
+      problems.add("console.maxViewers: must be 1..1000, got " + c.maxViewers());
+    }
+    if (c.recentRequests() < 1024 || c.recentRequests() > 4 * 1024 * 1024) {
+      problems.add("console.recentRequests: must be 1024..4194304, got " + c.recentRequests());
+    }
+    if (c.pushMs() < 100 || c.pushMs() > 60_000) {
+      problems.add("console.pushMs: must be 100..60000, got " + c.pushMs());
+    }
+    if (c.report() != null && c.report().isBlank()) {
+      problems.add("console.report: must be a path to a bench tiers --json file, got an empty string");
     }
   }
 

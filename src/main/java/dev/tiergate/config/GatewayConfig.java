@@ -14,7 +14,8 @@ public record GatewayConfig(
     MetricsConfig metrics,
     List<GroupConfig> groups,
     LifecycleSettings lifecycle,
-    AuthConfig auth) {
+    AuthConfig auth,
+    ConsoleConfig console) {
 
   @JsonCreator
   public GatewayConfig {
@@ -26,6 +27,14 @@ public record GatewayConfig(
     groups = groups == null ? List.of() : List.copyOf(groups);
     lifecycle = lifecycle == null ? LifecycleSettings.defaults() : lifecycle;
     auth = auth == null ? AuthConfig.defaults() : auth;
+    console = console == null ? ConsoleConfig.defaults() : console;
+  }
+
+  /** The shape before the console existed. */
+  public GatewayConfig(
+      ServerConfig server, RoutingConfig routing, TimeoutConfig timeouts, HealthConfig health, List<TierConfig> tiers,
+      MetricsConfig metrics, List<GroupConfig> groups, LifecycleSettings lifecycle, AuthConfig auth) {
+    this(server, routing, timeouts, health, tiers, metrics, groups, lifecycle, auth, null);
   }
 
   /** The shape before gateway keys existed. */
@@ -57,11 +66,15 @@ public record GatewayConfig(
   }
 
   public GatewayConfig withServer(ServerConfig s) {
-    return new GatewayConfig(s, routing, timeouts, health, tiers, metrics, groups, lifecycle, auth);
+    return new GatewayConfig(s, routing, timeouts, health, tiers, metrics, groups, lifecycle, auth, console);
   }
 
   public GatewayConfig withTiers(List<TierConfig> t) {
-    return new GatewayConfig(server, routing, timeouts, health, t, metrics, groups, lifecycle);
+    return new GatewayConfig(server, routing, timeouts, health, t, metrics, groups, lifecycle, auth, console);
+  }
+
+  public GatewayConfig withConsole(ConsoleConfig c) {
+    return new GatewayConfig(server, routing, timeouts, health, tiers, metrics, groups, lifecycle, auth, c);
   }
 
   /** The group a tier belongs to, if any. */

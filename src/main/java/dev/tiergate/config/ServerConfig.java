@@ -21,7 +21,8 @@ public record ServerConfig(
     Long headerTimeoutMs,
     Long bodyTimeoutMs,
     Long keepAliveTimeoutMs,
-    Long maxEventBytes) {
+    Long maxEventBytes,
+    AccessLogFormat accessLog) {
 
   @JsonCreator
   public ServerConfig {
@@ -39,17 +40,18 @@ public record ServerConfig(
     bodyTimeoutMs = bodyTimeoutMs == null ? 60_000L : bodyTimeoutMs;
     keepAliveTimeoutMs = keepAliveTimeoutMs == null ? 60_000L : keepAliveTimeoutMs;
     maxEventBytes = maxEventBytes == null ? 1024L * 1024 : maxEventBytes;
+    accessLog = accessLog == null ? AccessLogFormat.OFF : accessLog;
   }
 
   public ServerConfig(String host, Integer port, Long maxBodyBytes, Long maxResponseBytes, Integer instances, Long drainMs,
       ReasoningField reasoningField, Boolean nativeTransport) {
     this(host, port, maxBodyBytes, maxResponseBytes, instances, drainMs, reasoningField, nativeTransport,
-        null, null, null, null, null, null);
+        null, null, null, null, null, null, null);
   }
 
   public ServerConfig withPort(int p) {
     return new ServerConfig(host, p, maxBodyBytes, maxResponseBytes, instances, drainMs, reasoningField, nativeTransport,
-        maxBufferedBytes, maxConnections, headerTimeoutMs, bodyTimeoutMs, keepAliveTimeoutMs, maxEventBytes);
+        maxBufferedBytes, maxConnections, headerTimeoutMs, bodyTimeoutMs, keepAliveTimeoutMs, maxEventBytes, accessLog);
   }
 
   public static ServerConfig defaults() {

@@ -48,10 +48,7 @@ public final class Fleet implements FleetView, BackendTracker {
   }
 
   public Fleet(GatewayConfig config, LongSupplier nanoClock) {
-    this.health = config.health();
-    this.clock = nanoClock;
-    this.charsPerToken = config.routing() == null ? 4.0 : config.routing().charsPerToken();
-    this.learnEstimate = config.routing() == null || config.routing().learnPromptEstimate();
+    this(config, nanoClock, true);
     for (TierConfig t : config.tiers()) {
       for (BackendConfig b : t.backends()) {
         ratios.put(b.name(), new TokenRatios(charsPerToken));
@@ -66,6 +63,54 @@ public final class Fleet implements FleetView, BackendTracker {
         backends.put(b.name(), s);
       }
     }
+  }
+
+  /**
+   * The fleet of a reloaded config. A backend whose tier and entry are unchanged keeps its state
+   * (in-flight requests, circuit, probes' verdict, learned rates), shared with this fleet, so the
+   * requests that started before the reload and those after count in one place. A new or changed
+   * backend starts down: it is routed only once a probe found it ready.
+   */
+  public Fleet next(GatewayConfig config) {
+    Fleet f = new Fleet(config, clock, true);
+    for (TierConfig t : config.tiers()) {
+      for (BackendConfig b : t.backends()) {
+        BackendState kept = backends.get(b.name());
+        boolean same = kept != null && kept.tier().equals(t.name()) && kept.config().equals(b);
+        TokenRatios r = ratios.get(b.name());
+        f.ratios.put(b.name(), same && r != null && f.charsPerToken == charsPerToken ? r : new TokenRatios(f.charsPerToken));
+        if (same) {
+          f.backends.put(b.name(), kept);
+        } else {
+          BackendState s = new BackendState(t.name(), b, t.profile());
+          s.live(config.groupOf(t.name()).isEmpty());
+          s.health(BackendState.Health.DOWN, "not probed yet: added by a config reload");
+          f.backends.put(b.name(), s);
+        }
+      }
+    }
+    return f;
+  }
+
+  /** An empty fleet with the config's settings. */
+  private Fleet(GatewayConfig config, LongSupplier nanoClock, boolean empty) {
+    this.health = config.health();
+    this.clock = nanoClock;
+    this.charsPerToken = config.routing() == null ? 4.0 : config.routing().charsPerToken();
+    this.learnEstimate = config.routing() == null || config.routing().learnPromptEstimate();
+  }
+
+  /** The states of this fleet that {@code next} no longer has: removed or replaced backends. */
+  public List<BackendState> leaving(Fleet next) {
+    return backends.values().stream().filter(s -> next.backends.get(s.config().name()) != s).toList();
+  }
+
+  /**
+   * A removed or replaced backend takes no new request from any config generation (a request that
+   * parsed before the reload may still route by the old one); those in flight finish there.
+   */
+  public static void retire(BackendState s) {
+    s.live(false);
   }
 
   public Collection<BackendState> all() {

@@ -21,7 +21,10 @@ final class OwnedProcess implements EngineControl {
   private final LogTail log;
   /** Volatile: the shutdown hook reads it from its own thread. */
   private volatile Process process;
-  private boolean stopping;
+  /** Volatile: set by stopNow on the shutdown thread, read when the process exits on the context. */
+  private volatile boolean stopping;
+  /** A start in flight: a second start while one runs joins it instead of spawning a second engine. */
+  private Future<Void> starting;
   /** The gateway is going away: a process that finishes starting now is stopped at once, not left behind. */
   private volatile boolean shutDown;
   private volatile String exited;
@@ -37,34 +40,49 @@ final class OwnedProcess implements EngineControl {
 
   @Override
   public Future<Void> start() {
+    if (shutDown) {
+      return Future.failedFuture("the gateway is shutting down");
+    }
     if (process != null && process.isAlive()) {
       return Future.succeededFuture();
+    }
+    if (starting != null) {
+      return starting;
     }
     stopping = false;
     exited = null;
     log.add("[tiergate] starting: " + String.join(" ", spec.command()));
-    return vertx.executeBlocking(() -> {
+    Future<Void> started = vertx.executeBlocking(() -> {
       ProcessBuilder pb = new ProcessBuilder(spec.command()).redirectErrorStream(true);
       pb.environment().putAll(spec.env());
       if (spec.workingDir() != null) {
         pb.directory(new File(spec.workingDir()));
       }
-      return pb.start();
-    }, false).recover(t -> Future.failedFuture("cannot start " + spec.command().get(0) + ": " + t.getMessage()))
+      Process p = pb.start();
+      // Published before shutDown is read, while stopNow sets shutDown before it reads process: one of
+      // the two always sees the other, so a process spawned as the gateway stops is killed by one of them,
+      // even when Vert.x is already closing and no callback of this start will ever run.
+      process = p;
+      if (shutDown) {
+        kill(p);
+        throw new IllegalStateException("the gateway is shutting down");
+      }
+      return p;
+    }, false).recover(t -> Future.failedFuture(t instanceof IllegalStateException ? t.getMessage()
+        : "cannot start " + spec.command().get(0) + ": " + t.getMessage()))
         .map(p -> {
-          if (shutDown) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            throw new IllegalStateException("the gateway is shutting down");
-          }
-          process = p;
           OutputPump.start(p, log, "tiergate-engine-log-" + tier);
           p.onExit().thenAccept(done -> context.runOnContext(v -> exitedOnItsOwn(done)));
-          return null;
+          return (Void) null;
         });
+    starting = started;
+    return started.onComplete(ar -> starting = null);
   }
 
-
+  private static void kill(Process p) {
+    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    p.destroyForcibly();
+  }
 
   private void exitedOnItsOwn(Process p) {
     if (p != process || stopping) {

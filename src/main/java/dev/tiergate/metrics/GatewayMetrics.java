@@ -4,16 +4,22 @@ import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.Engine;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.TierConfig;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.core.metrics.Info;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.ToIntFunction;
 
 /**
  * Meters of the gateway. Labels only ever carry configured names (tier, backend, engine, scheme,
@@ -26,16 +32,23 @@ public final class GatewayMetrics implements AutoCloseable {
   static final String OTHER = "other";
 
   private final MeterRegistry registry;
-  private final GatewayConfig config;
-  private final Map<String, BackendMeters> backends = new HashMap<>();
+  private volatile GatewayConfig config;
+  /** By backend name; a reload adds entries, and removes those of backends that drained. */
+  private final Map<String, BackendMeters> backends = new ConcurrentHashMap<>();
   private final RequestCounters unrouted;
-  private final RoutingCounters routing;
+  private volatile RoutingCounters routing;
   private final LimitMeters limits;
   private final SwapMeters swaps;
   private final KeyMeters keys;
   private final java.util.concurrent.atomic.AtomicInteger limitStoreUp = new java.util.concurrent.atomic.AtomicInteger(-1);
-  private final TierMeters perTier;
+  private volatile TierMeters perTier;
+  /** The native info metric of tiers and the (tier, scheme) pairs it holds. */
+  private Info info;
+  private final Set<List<String>> infoLabels = ConcurrentHashMap.newKeySet();
+  private final Map<String, Counter> reloads = new ConcurrentHashMap<>();
+  private ToIntFunction<String> queueLength = b -> 0;
   private final List<Consumer<Sample>> observers = new CopyOnWriteArrayList<>();
+  private final BackendGauges gauges;
   private ProcessMeters process;
 
   public GatewayMetrics(MeterRegistry registry, GatewayConfig config) {
@@ -45,6 +58,7 @@ public final class GatewayMetrics implements AutoCloseable {
   public GatewayMetrics(MeterRegistry registry, GatewayConfig config, BackendGauges gauges) {
     this.registry = registry;
     this.config = config;
+    this.gauges = gauges;
     this.unrouted = new RequestCounters(registry, NONE, NONE);
     for (TierConfig t : config.tiers()) {
       for (BackendConfig b : t.backends()) {
@@ -53,6 +67,11 @@ public final class GatewayMetrics implements AutoCloseable {
       }
     }
     tierInfo(config.tiers());
+    for (String result : new String[] {"ok", "rejected"}) {
+      reloads.put(result, Counter.builder("tiergate_config_reloads").description(
+          "Config reloads (SIGHUP or POST /tiergate/reload): put in force (ok), or refused with nothing changed (rejected)")
+          .tags("result", result).register(registry));
+    }
     routing = new RoutingCounters(registry, config);
     limits = new LimitMeters(registry);
     swaps = new SwapMeters(registry, config);
@@ -106,9 +125,102 @@ public final class GatewayMetrics implements AutoCloseable {
     perTier.waited(tier, batch, nanos);
   }
 
-  /** Gauges of each backend's admission queue. */
-  public void bindQueueLengths(Iterable<String> backends, java.util.function.ToIntFunction<String> length) {
+  /** Gauges of each backend's admission queue (and of those a reload adds). */
+  public synchronized void bindQueueLengths(Iterable<String> backends, ToIntFunction<String> length) {
+    this.queueLength = length;
     perTier.queueLengths(backends, length);
+  }
+
+  /**
+   * A reload put {@code next} in force: series for its new tiers, backends, rules and objectives
+   * exist from now on (at zero). The series of what it removed stay until {@link #forget} (a
+   * removed backend's streams may still be running).
+   */
+  public synchronized void reconfigure(GatewayConfig next, Iterable<String> queuedBackends) {
+    for (TierConfig t : next.tiers()) {
+      for (BackendConfig b : t.backends()) {
+        // Registering again returns the meters already there: counts carry over for a kept backend.
+        backends.put(b.name(), new BackendMeters(registry, t.name(), b.name(), reportsTimings(b.engine())));
+        backendGauges(t.name(), b, gauges);
+      }
+    }
+    routing = new RoutingCounters(registry, next);
+    TierMeters tiers = new TierMeters(registry, next);
+    tiers.queueLengths(queuedBackends, queueLength);
+    perTier = tiers;
+    tierInfo(next.tiers());
+    config = next;
+  }
+
+  /**
+   * Removes the series of tiers, backends and rules the config in force no longer has, except those
+   * of backends still draining ({@code draining}: backend name to its tier).
+   */
+  public synchronized void forget(Map<String, String> draining) {
+    GatewayConfig c = config;
+    Map<String, String> tierOf = new HashMap<>(draining);
+    Map<String, String> engineOf = new HashMap<>();
+    Set<String> tiers = new HashSet<>(draining.values());
+    for (TierConfig t : c.tiers()) {
+      tiers.add(t.name());
+      for (BackendConfig b : t.backends()) {
+        tierOf.put(b.name(), t.name());
+        engineOf.put(b.name(), b.engine() == null ? NONE : b.engine().id());
+      }
+    }
+    tiers.add(NONE);
+    RoutingCounters r = routing;
+    Set<String> withSlo = new HashSet<>();
+    Set<String> queued = new HashSet<>(draining.keySet());
+    for (TierConfig t : c.tiers()) {
+      if (t.slo() != null) {
+        withSlo.add(t.name());
+      }
+      if (t.admission() != null) {
+        t.backends().forEach(b -> queued.add(b.name()));
+      }
+    }
+    for (Meter m : List.copyOf(registry.getMeters())) {
+      Meter.Id id = m.getId();
+      boolean dropped = "tiergate_slo_requests".equals(id.getName()) && !withSlo.contains(id.getTag("tier"))
+          || "tiergate_queue_length".equals(id.getName()) && !queued.contains(id.getTag("backend"));
+      if (dropped || stale(id, tierOf, engineOf, tiers, r)) {
+        registry.remove(m);
+      }
+    }
+    backends.keySet().removeIf(b -> !tierOf.containsKey(b));
+    Set<List<String>> current = new HashSet<>();
+    c.tiers().forEach(t -> current.add(List.of(t.name(), scheme(t))));
+    for (List<String> labels : List.copyOf(infoLabels)) {
+      boolean drainingOnly = draining.containsValue(labels.get(0)) && c.tier(labels.get(0)).isEmpty();
+      if (!current.contains(labels) && !drainingOnly) {
+        info.remove(labels.get(0), labels.get(1));
+        infoLabels.remove(labels);
+      }
+    }
+  }
+
+  private static boolean stale(Meter.Id id, Map<String, String> tierOf, Map<String, String> engineOf, Set<String> tiers,
+      RoutingCounters routing) {
+    String backend = id.getTag("backend");
+    String tier = id.getTag("tier");
+    if (backend != null && !NONE.equals(backend)) {
+      String engine = id.getTag("engine");
+      return !tierOf.containsKey(backend) || tier != null && !tier.equals(tierOf.get(backend))
+          || engine != null && engineOf.containsKey(backend) && !engine.equals(engineOf.get(backend));
+    }
+    for (String key : new String[] {"tier", "from_tier", "to_tier"}) {
+      String t = id.getTag(key);
+      if (t != null && !tiers.contains(t)) {
+        return true;
+      }
+    }
+    return "tiergate_route_decisions".equals(id.getName()) && !routing.produces(id.getTag("reason"));
+  }
+
+  /** One reload attempt: put in force, or refused with nothing changed. */
+  public void reloaded(boolean ok) {
+    reloads.get(ok ? "ok" : "rejected").increment();
   }
 
   /** A swap ended ({@code to} null for a stop); phases are named drain, stop, boot (sleep, wake, canary for warm swaps). */
@@ -251,14 +363,15 @@ public final class GatewayMetrics implements AutoCloseable {
    */
   private void tierInfo(List<TierConfig> all) {
     String help = "1 per configured tier; scheme is the tier's configured quantization scheme";
-    Info info = registry instanceof PrometheusMeterRegistry p
-        ? Info.builder().name("tiergate_tier_info").help(help).labelNames("tier", "scheme")
-            .register(p.getPrometheusRegistry())
-        : null;
+    if (info == null && registry instanceof PrometheusMeterRegistry p) {
+      info = Info.builder().name("tiergate_tier_info").help(help).labelNames("tier", "scheme").register(p.getPrometheusRegistry());
+    }
     for (TierConfig t : all) {
-      String scheme = t.scheme() == null || t.scheme().isBlank() ? NONE : t.scheme();
+      String scheme = scheme(t);
       if (info != null) {
-        info.addLabelValues(t.name(), scheme);
+        if (infoLabels.add(List.of(t.name(), scheme))) {
+          info.addLabelValues(t.name(), scheme);
+        }
       } else {
         Gauge.builder("tiergate_tier_info", () -> 1).description(help).tags("tier", t.name(), "scheme", scheme)
             .register(registry);
@@ -266,14 +379,24 @@ public final class GatewayMetrics implements AutoCloseable {
     }
   }
 
+  private static String scheme(TierConfig t) {
+    return t.scheme() == null || t.scheme().isBlank() ? NONE : t.scheme();
+  }
+
   private void backendGauges(String tier, BackendConfig b, BackendGauges gauges) {
     String name = b.name();
-    Gauge.builder("tiergate_inflight_requests", gauges, g -> g.inflight(name))
-        .description("Requests open against the backend now").tags("tier", tier, "backend", name)
-        .strongReference(true).register(registry);
-    Gauge.builder("tiergate_backend_up", gauges, g -> g.up(name) ? 1 : 0)
-        .description("1 when the gateway would route to the backend (probe not down or loading, circuit closed)")
-        .tags("tier", tier, "backend", name, "engine", b.engine() == null ? NONE : b.engine().id())
-        .strongReference(true).register(registry);
+    String engine = b.engine() == null ? NONE : b.engine().id();
+    // A reload registers the kept backends' gauges again: Micrometer would warn about each one.
+    if (registry.find("tiergate_inflight_requests").tags("tier", tier, "backend", name).gauge() == null) {
+      Gauge.builder("tiergate_inflight_requests", gauges, g -> g.inflight(name))
+          .description("Requests open against the backend now").tags("tier", tier, "backend", name)
+          .strongReference(true).register(registry);
+    }
+    if (registry.find("tiergate_backend_up").tags("tier", tier, "backend", name, "engine", engine).gauge() == null) {
+      Gauge.builder("tiergate_backend_up", gauges, g -> g.up(name) ? 1 : 0)
+          .description("1 when the gateway would route to the backend (probe not down or loading, circuit closed)")
+          .tags("tier", tier, "backend", name, "engine", engine)
+          .strongReference(true).register(registry);
+    }
   }
 }

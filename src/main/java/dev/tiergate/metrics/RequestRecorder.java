@@ -40,6 +40,8 @@ public final class RequestRecorder implements StreamListener {
   private boolean batch;
   private long promptEstimate = -1;
   private ObjLongConsumer<String> promptObserver;
+  private java.util.function.ObjIntConsumer<Sample> finished;
+  private int status;
 
   RequestRecorder(GatewayMetrics metrics, String endpoint, long receivedNanos) {
     this.metrics = metrics;
@@ -62,6 +64,11 @@ public final class RequestRecorder implements StreamListener {
   /** Told what the request used once it is recorded (the rate limits' reconciliation). */
   public void onFinish(UsageListener listener) {
     this.usageListener = listener;
+  }
+
+  /** Told each request's sample and the HTTP status it was answered with, once, after the meters (the access log). */
+  public void onRecorded(java.util.function.ObjIntConsumer<Sample> listener) {
+    this.finished = listener;
   }
 
   /** What was already on the backend when the request was sent to it (for learning its rates). */
@@ -142,11 +149,13 @@ public final class RequestRecorder implements StreamListener {
 
   @Override
   public void onEnd(StreamOutcome outcome, long nanos) {
+    status = 200;
     finish(Outcome.of(outcome), nanos);
   }
 
   /** A whole non-streamed response was relayed. */
   public void body(int status, Buffer body, long nanos) {
+    this.status = status;
     Outcome outcome = Outcome.ofStatus(status);
     if (outcome == Outcome.OK && body != null) {
       UsageReader.read(body, usage);
@@ -156,6 +165,12 @@ public final class RequestRecorder implements StreamListener {
 
   /** The request ended with an error before any response was relayed. */
   public void failed(String outcome) {
+    failed(outcome, 0);
+  }
+
+  /** The same, with the status the client was answered with (200 for a stream cut after it began). */
+  public void failed(String outcome, int status) {
+    this.status = status;
     finish(Outcome.of(outcome), System.nanoTime());
   }
 
@@ -174,6 +189,9 @@ public final class RequestRecorder implements StreamListener {
     }
     if (promptObserver != null && meters != null && outcome == Outcome.OK && s.promptTokens() > 0) {
       promptObserver.accept(backend, s.promptTokens());
+    }
+    if (finished != null) {
+      finished.accept(s, status);
     }
   }
 

@@ -51,6 +51,11 @@ final class RoutingCounters {
     precreate(config);
   }
 
+  /** Whether routing by this config can give the reason (else it is counted as {@code other}). */
+  boolean produces(String reason) {
+    return reasons.contains(reason) || GatewayMetrics.OTHER.equals(reason);
+  }
+
   void decision(String tier, String reason) {
     String t = tiers.contains(tier) ? tier : GatewayMetrics.NONE;
     String r = reasons.contains(reason) ? reason : GatewayMetrics.OTHER;

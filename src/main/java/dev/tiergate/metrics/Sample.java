@@ -45,6 +45,11 @@ public record Sample(
     return api != null && api.generates();
   }
 
+  /** The outcome label as the meters show it ({@code ok}, {@code client_error}, …). */
+  public String result() {
+    return outcome.label;
+  }
+
   /** The request was answered in full. */
   public boolean ok() {
     return outcome == Outcome.OK;

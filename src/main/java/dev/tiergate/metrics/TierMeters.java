@@ -98,6 +98,9 @@ final class TierMeters {
 
   void queueLengths(Iterable<String> backends, ToIntFunction<String> length) {
     for (String b : backends) {
+      if (registry.find("tiergate_queue_length").tags("backend", b).gauge() != null) {
+        continue; // a kept backend, registered again by a reload
+      }
       Gauge.builder("tiergate_queue_length", () -> length.applyAsInt(b)).description("Requests waiting for admission to the backend")
           .tags("backend", b).strongReference(true).register(registry);
     }

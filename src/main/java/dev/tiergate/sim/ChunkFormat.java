@@ -35,9 +35,8 @@ final class ChunkFormat {
   private final String mid;
   /** llama.cpp's completions events carry their id after the usage (capture 07b); empty elsewhere. */
   private final String idAfterUsage;
-  private final String toolStartCall;
 
-  ChunkFormat(Engine engine, boolean chat, String id, long created, String model, boolean stamp, Plan plan) {
+  ChunkFormat(Engine engine, boolean chat, String id, long created, String model, boolean stamp) {
     this.engine = engine;
     this.chat = chat;
     this.stamp = stamp;
@@ -57,26 +56,23 @@ final class ChunkFormat {
       mid = "]";
       idAfterUsage = "";
     }
-    toolStartCall = plan.tool
-        ? "{\"index\":0,\"id\":\"" + plan.toolCallId + "\",\"type\":\"function\",\"function\":{\"name\":"
-            + Json.encode(plan.toolName) + ",\"arguments\":\"\"}}"
-        : null;
   }
 
-  Buffer role() {
+  /** @param choice the choice's index ({@code n} > 1), 0 otherwise */
+  Buffer role(int choice) {
     String delta = switch (engine) {
       case VLLM -> "{\"role\":\"assistant\",\"content\":\"\"}";
       case SGLANG -> "{\"role\":\"assistant\",\"content\":\"\",\"reasoning_content\":null,\"tool_calls\":null}";
       case LLAMACPP, IKLLAMA -> "{\"role\":\"assistant\",\"content\":null}";
     };
-    return event(chatChoice(delta, null), null, null);
+    return event(chatChoice(choice, delta, null), null, null);
   }
 
   /** @param finish only vLLM puts the finish reason on a token event; everyone else passes null */
-  Buffer token(Plan plan, int i, String finish) {
+  Buffer token(Plan plan, int choice, int i, String finish) {
     String text = plan.escapedAt(i);
     if (!chat) {
-      return event(completionChoice(text, finish), null, null);
+      return event(completionChoice(choice, text, finish), null, null);
     }
     String delta = switch (plan.kindAt(i)) {
       case CONTENT -> engine == Engine.SGLANG ? sglangDelta("\"" + text + "\"", "null", "null")
@@ -86,19 +82,20 @@ final class ChunkFormat {
         case SGLANG -> sglangDelta("null", "\"" + text + "\"", "null");
         case LLAMACPP, IKLLAMA -> "{\"reasoning_content\":\"" + text + "\"}";
       };
-      case TOOL_START -> toolDelta(toolStartCall);
+      case TOOL_START -> toolDelta("{\"index\":0,\"id\":\"" + plan.toolCallId
+          + "\",\"type\":\"function\",\"function\":{\"name\":" + Json.encode(plan.toolName) + ",\"arguments\":\"\"}}");
       case TOOL_ARGS -> toolDelta("{\"index\":0,\"function\":{\"arguments\":\"" + text + "\"}}");
     };
-    return event(chatChoice(delta, finish), null, null);
+    return event(chatChoice(choice, delta, finish), null, null);
   }
 
   /** The separate finishing event of SGLang and the llama.cpp family. */
-  Buffer finish(String finishReason, String usage, String timings) {
+  Buffer finish(int choice, String finishReason, String usage, String timings) {
     if (!chat) {
-      return event(completionChoice("", finishReason), usage, timings);
+      return event(completionChoice(choice, "", finishReason), usage, timings);
     }
     String delta = engine == Engine.SGLANG ? sglangDelta("null", "null", "null") : "{}";
-    return event(chatChoice(delta, finishReason), usage, timings);
+    return event(chatChoice(choice, delta, finishReason), usage, timings);
   }
 
   Buffer usage(String usage, String timings) {
@@ -113,26 +110,26 @@ final class ChunkFormat {
     return Buffer.buffer("data: " + json + "\n\n");
   }
 
-  private String chatChoice(String delta, String finish) {
+  private String chatChoice(int choice, String delta, String finish) {
     String f = finish == null ? "null" : "\"" + finish + "\"";
     return switch (engine) {
-      case VLLM -> "{\"index\":0,\"delta\":" + delta + ",\"logprobs\":null,\"finish_reason\":" + f
+      case VLLM -> "{\"index\":" + choice + ",\"delta\":" + delta + ",\"logprobs\":null,\"finish_reason\":" + f
           + (finish == null ? "}" : ",\"stop_reason\":null}");
-      case SGLANG -> "{\"index\":0,\"delta\":" + delta + ",\"logprobs\":null,\"finish_reason\":" + f
+      case SGLANG -> "{\"index\":" + choice + ",\"delta\":" + delta + ",\"logprobs\":null,\"finish_reason\":" + f
           + ",\"matched_stop\":" + matchedStop(finish) + "}";
-      case LLAMACPP, IKLLAMA -> "{\"finish_reason\":" + f + ",\"index\":0,\"delta\":" + delta + "}";
+      case LLAMACPP, IKLLAMA -> "{\"finish_reason\":" + f + ",\"index\":" + choice + ",\"delta\":" + delta + "}";
     };
   }
 
-  private String completionChoice(String text, String finish) {
+  private String completionChoice(int choice, String text, String finish) {
     String f = finish == null ? "null" : "\"" + finish + "\"";
     return switch (engine) {
-      case VLLM -> "{\"index\":0,\"text\":\"" + text + "\",\"logprobs\":null,\"finish_reason\":" + f
+      case VLLM -> "{\"index\":" + choice + ",\"text\":\"" + text + "\",\"logprobs\":null,\"finish_reason\":" + f
           + ",\"stop_reason\":null}";
-      case SGLANG -> "{\"index\":0,\"text\":\"" + text + "\",\"logprobs\":null,\"finish_reason\":" + f
+      case SGLANG -> "{\"index\":" + choice + ",\"text\":\"" + text + "\",\"logprobs\":null,\"finish_reason\":" + f
           + ",\"matched_stop\":" + matchedStop(finish) + "}";
-      case LLAMACPP, IKLLAMA -> "{\"text\":\"" + text + "\",\"index\":0,\"logprobs\":null,\"finish_reason\":" + f
-          + "}";
+      case LLAMACPP, IKLLAMA -> "{\"text\":\"" + text + "\",\"index\":" + choice + ",\"logprobs\":null,\"finish_reason\":"
+          + f + "}";
     };
   }
 

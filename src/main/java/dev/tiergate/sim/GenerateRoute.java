@@ -17,6 +17,10 @@ final class GenerateRoute {
   static final String H_OUTPUT_TOKENS = "x-sim-output-tokens";
   static final String H_ROLE_DELAY_MS = "x-sim-role-delay-ms";
   private static final int DEFAULT_FAULT_AFTER = 3;
+  /** How far each further choice moves the words along, so the {@code n} answers differ as sampled ones would. */
+  private static final int CHOICE_SHIFT = 17;
+  /** The sim's own bound on n (no engine has one this low): each choice is a sequence with its own state. */
+  static final int MAX_CHOICES = 1024;
 
   private final SimCore core;
   private final Engine engine;
@@ -81,7 +85,7 @@ final class GenerateRoute {
         // nlohmann::json throws out of the handler, which llama.cpp turns into a 500
         SimServer.error(engine, resp, 500, "[json.exception.parse_error.101] parse error: " + e.getMessage());
       } else {
-        error(api, resp, 400, (e.badJson ? "JSON decode error: " : "") + e.getMessage());
+        error(api, resp, e.status, (e.badJson ? "JSON decode error: " : "") + e.getMessage());
       }
       return;
     }
@@ -95,6 +99,15 @@ final class GenerateRoute {
           "\"param\":\"model\""));
       return;
     }
+    if (r.n > MAX_CHOICES) {
+      error(api, resp, 400, "the simulator runs at most " + MAX_CHOICES + " choices (n)");
+      return;
+    }
+    if (engine.llamaFamily() && r.n > options.maxRunning()) {
+      // llama.cpp runs each choice in a slot of its own (server-task.cpp params_from_json_cmpl, b10587 era)
+      SimServer.error(engine, resp, 400, "n_cmpl cannot be greater than the number of slots, please increase -np");
+      return;
+    }
     Budget b = budget(r);
     if (b == null) {
       tooLong(r, resp);
@@ -102,14 +115,17 @@ final class GenerateRoute {
     }
     boolean toolCall = chat && ("true".equalsIgnoreCase(h.get(H_TOOL_CALL))
         || (r.firstToolName != null && r.mentionsWeather));
-    Plan plan = toolCall
-        ? Plan.toolCall(options.reasoningTokens(), b.maxTokens, r.firstToolName)
-        : Plan.text(b.maxTokens, chat ? options.reasoningTokens() : 0, naturalTokens);
-    plan.shift = core.wordShift;
-    Output out = output(r, resp, plan, b.promptTokens);
+    Plan[] plans = new Plan[r.n];
+    for (int c = 0; c < plans.length; c++) {
+      plans[c] = toolCall
+          ? Plan.toolCall(options.reasoningTokens(), b.maxTokens, r.firstToolName)
+          : Plan.text(b.maxTokens, chat ? options.reasoningTokens() : 0, naturalTokens);
+      plans[c].shift = core.wordShift + c * CHOICE_SHIFT;
+    }
+    Output out = output(r, resp, plans, b.promptTokens);
     long hold = engine == Engine.IKLLAMA ? core.loadingRemainingMs() : 0;
     Integer asked = r.requestedMaxTokens(engine);
-    new Generation(core, plan, out, resp, b.promptTokens, fault, faultAfter, decodeTps, asked == null ? -1 : asked,
+    new Generation(core, plans, out, resp, b.promptTokens, fault, faultAfter, decodeTps, asked == null ? -1 : asked,
         r.stream, roleDelayMs).start(hold);
   }
 
@@ -176,7 +192,8 @@ final class GenerateRoute {
     SimServer.json(engine, resp, 400, Errors.contextTooLong(engine, window, r.promptTokens, max));
   }
 
-  private Output output(SimRequest r, HttpServerResponse resp, Plan plan, int promptTokens) {
+  private Output output(SimRequest r, HttpServerResponse resp, Plan[] plans, int promptTokens) {
+    Plan plan = plans[0]; // Messages and Responses have no n
     boolean idChat = r.chat || engine.llamaFamily(); // llama.cpp uses chatcmpl- ids on /v1/completions too
     String id = (idChat ? "chatcmpl-" : "cmpl-") + Plan.randomId(32);
     long created = System.currentTimeMillis() / 1000;
@@ -191,10 +208,10 @@ final class GenerateRoute {
       return new ResponsesOutput(engine, resp, plan, r.stream, "resp_" + Plan.randomId(32), model);
     }
     if (!r.stream) {
-      return new JsonOutput(engine, resp, plan, r.chat, id, created, model);
+      return new JsonOutput(engine, resp, plans, r.chat, id, created, model);
     }
-    ChunkFormat format = new ChunkFormat(engine, r.chat, id, created, model, options.stampEvents(), plan);
-    return new StreamOutput(engine, resp, format, plan, r.chat, r.includeUsage);
+    ChunkFormat format = new ChunkFormat(engine, r.chat, id, created, model, options.stampEvents());
+    return new StreamOutput(engine, resp, format, plans, r.chat, r.includeUsage);
   }
 
   private static int intHeader(MultiMap h, String name, int dflt) {

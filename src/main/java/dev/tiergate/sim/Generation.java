@@ -5,46 +5,74 @@ import io.vertx.core.http.HttpServerResponse;
 /**
  * One request's life on the simulated engine: optional loading hold, the fixed front part of the time to first
  * token, then the engine's {@link Scheduler} hands it its first token and the rest, step by step, until the plan
- * is spent, a fault fires, or the peer goes away. Runs on the sim's event loop only; at most one timer of its own
+ * is spent, a fault fires, or the peer goes away. A request for {@code n} choices runs {@code n} sequences, each
+ * with its own slot and share of every decode step, as the engines run them. Runs on the sim's event loop only; at most one timer of its own
  * is pending (hold or front delay), so cancelling it and leaving the scheduler is all a teardown needs.
  */
-final class Generation implements Seq.Sink {
+final class Generation {
   private enum Phase { HOLD, FRONT, ENGINE, DECODE, STALLED, DONE }
 
   private final SimCore core;
-  private final Plan plan;
   private final Output out;
   private final HttpServerResponse response;
   private final int promptTokens;
   private final Fault fault;
   private final int faultAfter;
   private final double roleDelayMs;
-  private final Seq seq;
+  /** The request's {@code n} choices, each its own sequence on the engine; one for almost every request. */
+  private final Choice[] choices;
 
   private Phase phase = Phase.HOLD;
   private long timerId = -1;
-  private int emitted;
+  /** Choices still generating. */
+  private int unfinished;
   private long prefillStartNanos;
   private long firstTokenNanos;
-  private boolean begun;
   private boolean paused;
 
+  /** One of the request's choices: its own plan, sequence (slot, decode share) and count. */
+  private final class Choice implements Seq.Sink {
+    final int index;
+    final Plan plan;
+    final Seq seq;
+    int emitted;
+    boolean begun;
+    long firstTokenNanos;
+    Outcome outcome;
+
+    Choice(int index, Plan plan, Seq parent, double ratio, int maxTokens, boolean stream) {
+      this.index = index;
+      this.plan = plan;
+      this.seq = new Seq(core.nextTaskId(), promptTokens, ratio, maxTokens, stream, this, parent);
+    }
+
+    @Override
+    public boolean token() {
+      return Generation.this.token(this);
+    }
+  }
+
   /**
+   * @param plans one per choice ({@code n}); the first choice's sequence prefills the prompt, the others start
+   *     from it
    * @param maxTokens the limit the request set, -1 for none (only reported, the plan already honours it)
    * @param roleDelayMs send the role chunk at once and the first token no sooner than this later
    */
-  Generation(SimCore core, Plan plan, Output out, HttpServerResponse response, int promptTokens, Fault fault,
+  Generation(SimCore core, Plan[] plans, Output out, HttpServerResponse response, int promptTokens, Fault fault,
       int faultAfter, double decodeTps, int maxTokens, boolean stream, double roleDelayMs) {
     this.core = core;
-    this.plan = plan;
     this.out = out;
     this.response = response;
     this.promptTokens = promptTokens;
     this.fault = fault;
     this.faultAfter = Math.max(0, faultAfter);
     this.roleDelayMs = roleDelayMs;
-    this.seq = new Seq(core.nextTaskId(), promptTokens, decodeTps / core.options.decodeTps(), maxTokens, stream,
-        this);
+    this.choices = new Choice[plans.length];
+    double ratio = decodeTps / core.options.decodeTps();
+    for (int c = 0; c < plans.length; c++) {
+      choices[c] = new Choice(c, plans[c], c == 0 ? null : choices[0].seq, ratio, maxTokens, stream);
+    }
+    this.unfinished = plans.length;
   }
 
   /** @param holdMs time the engine keeps the request unanswered before it starts (ik_llama while loading) */
@@ -72,8 +100,10 @@ final class Generation implements Seq.Sink {
     prefillStartNanos = System.nanoTime();
     out.open();
     if (roleDelayMs > 0) {
-      out.begin();
-      begun = true;
+      for (Choice c : choices) {
+        c.begun = true;
+        out.begin(c.index);
+      }
     }
     // the fixed part of TTFT (tokenizing, scheduling) happens outside the engine's steps and slows nobody
     long ms = Math.round(core.options.ttftBaseMs() + roleDelayMs);
@@ -90,31 +120,39 @@ final class Generation implements Seq.Sink {
       return;
     }
     phase = Phase.ENGINE;
-    core.scheduler.submit(seq);
+    for (Choice c : choices) {
+      core.scheduler.submit(c.seq); // in index order: the parent is admitted first
+    }
     core.kick();
   }
 
-  @Override
-  public boolean token() {
+  private boolean token(Choice c) {
     if (phase == Phase.ENGINE) {
       firstToken();
     }
-    if (phase != Phase.DECODE) {
+    if (phase != Phase.DECODE || c.outcome != null) {
       return false;
     }
-    int total = plan.total();
-    if (fault.mid && emitted == faultAfter) {
+    if (!c.begun) {
+      c.begun = true;
+      out.begin(c.index);
+    }
+    if (c.emitted == 0) {
+      c.firstTokenNanos = System.nanoTime();
+    }
+    int total = c.plan.total();
+    if (fault.mid && c.emitted == faultAfter) {
       midFault();
       return false;
     }
-    out.token(emitted, emitted == total - 1);
-    emitted++;
+    out.token(c.index, c.emitted, c.emitted == total - 1);
+    c.emitted++;
     core.generationTokensTotal++;
-    if (emitted == total) {
+    if (c.emitted == total) {
       if (fault.mid) {
         midFault(); // asked to fail after more tokens than the plan has: fail instead of finishing
       } else {
-        complete();
+        finish(c);
       }
       return false;
     }
@@ -122,13 +160,16 @@ final class Generation implements Seq.Sink {
       // a slow reader holds the engine back instead of letting the sim buffer without bound
       paused = true;
       core.stats.streamPaused();
-      core.scheduler.hold(seq);
+      for (Choice h : choices) {
+        core.scheduler.hold(h.seq);
+      }
       out.onDrain(this::resume);
       return false;
     }
     return true;
   }
 
+  /** The request's first token (of any choice): the end of its time to first token. */
   private void firstToken() {
     phase = Phase.DECODE;
     firstTokenNanos = System.nanoTime();
@@ -137,17 +178,15 @@ final class Generation implements Seq.Sink {
     core.prefillSecondsSum += ttft;
     core.ttftCount++;
     core.promptTokensTotal += promptTokens;
-    if (!begun) {
-      out.begin();
-      begun = true;
-    }
   }
 
   private void resume() {
     if (phase == Phase.DECODE && paused) {
       paused = false;
       core.stats.streamResumed();
-      core.scheduler.release(seq);
+      for (Choice c : choices) {
+        core.scheduler.release(c.seq);
+      }
       core.kick();
     }
   }
@@ -170,18 +209,34 @@ final class Generation implements Seq.Sink {
     }
   }
 
-  private void complete() {
+  /** One choice is spent: its slot is free at once; the last one completes the request. */
+  private void finish(Choice c) {
     long now = System.nanoTime();
-    double promptMs = (firstTokenNanos - prefillStartNanos) / 1e6;
-    double predictedMs = (now - firstTokenNanos) / 1e6;
-    core.decodeSecondsSum += predictedMs / 1000.0;
+    c.outcome = new Outcome(core.engine, promptTokens, c.emitted, c.plan.finishReason(core.engine),
+        (firstTokenNanos - prefillStartNanos) / 1e6, (now - c.firstTokenNanos) / 1e6, core.options.contextWindow());
+    if (--unfinished == 0) {
+      complete(now, c);
+      return;
+    }
+    core.scheduler.remove(c.seq);
+    core.kick();
+    out.finishChoice(c.index, c.outcome);
+  }
+
+  private void complete(long now, Choice last) {
+    core.decodeSecondsSum += (now - firstTokenNanos) / 1e9;
     core.successTotal++;
-    core.noteSequenceLength(promptTokens + emitted);
-    Outcome o = new Outcome(core.engine, promptTokens, emitted, plan.finishReason(core.engine), promptMs,
-        predictedMs, core.options.contextWindow());
+    int longest = 0;
+    Outcome[] outcomes = new Outcome[choices.length];
+    for (Choice c : choices) {
+      longest = Math.max(longest, c.emitted);
+      outcomes[c.index] = c.outcome;
+    }
+    core.noteSequenceLength(promptTokens + longest);
     end(); // counters first: a test that sees the response end must also see them settled
     core.stats.onCompleted();
-    out.finish(o, fault == Fault.NO_DONE);
+    out.finishChoice(last.index, last.outcome);
+    out.finish(outcomes, fault == Fault.NO_DONE);
   }
 
   private void onPeerClosed() {
@@ -213,10 +268,16 @@ final class Generation implements Seq.Sink {
     core.stats.streamEnded();
   }
 
-  /** Frees the slot at once, so the next request in line starts without waiting for a timer. */
+  /** Frees the slots at once, so the next request in line starts without waiting for a timer. */
   private void leaveEngine() {
-    if (seq.state != Seq.State.GONE) {
-      core.scheduler.remove(seq);
+    boolean left = false;
+    for (Choice c : choices) {
+      if (c.seq.state != Seq.State.GONE) {
+        core.scheduler.remove(c.seq);
+        left = true;
+      }
+    }
+    if (left) {
       core.kick();
     }
   }

@@ -8,6 +8,27 @@ record Outcome(Engine engine, int promptTokens, int completionTokens, String fin
 
   static final String FINGERPRINT = "b10587-3f545bec";
 
+  /**
+   * The whole request's count over its {@code n} choices, as vLLM and SGLang report it: the prompt once, the
+   * completion tokens summed (vLLM {@code serving_chat.py} 0.10.x: {@code sum(previous_num_tokens)} streamed,
+   * {@code sum(len(output.token_ids))} whole; SGLang {@code usage_processor.py}). Finish reason and prompt time
+   * are the first choice's, the decode time the longest.
+   */
+  static Outcome summed(Outcome[] choices) {
+    Outcome first = choices[0];
+    if (choices.length == 1) {
+      return first;
+    }
+    int completion = 0;
+    double predictedMs = 0;
+    for (Outcome o : choices) {
+      completion += o.completionTokens;
+      predictedMs = Math.max(predictedMs, o.predictedMs);
+    }
+    return new Outcome(first.engine, first.promptTokens, completion, first.finishReason, first.promptMs, predictedMs,
+        first.contextWindow);
+  }
+
   JsonObject usage() {
     JsonObject details = new JsonObject().put("cached_tokens", 0);
     int total = promptTokens + completionTokens;

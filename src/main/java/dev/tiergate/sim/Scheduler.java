@@ -191,7 +191,12 @@ final class Scheduler {
       lastInSlot.set(s.slot, s);
       running.add(s);
       admitted++;
-      if (stepTokens == 0) {
+      if (s.parent != null) {
+        if (s.parent.prompted()) {
+          startFromParent(s); // the parent's prompt is already there: decode from the next step on
+        }
+        // else it waits, started or not, until the parent's prompt is done (promoteChildren)
+      } else if (stepTokens == 0) {
         s.started = true;
         s.prefillDoneAt = at + nanos(s.promptTokens / RateModel.prefillTps(options, s.promptTokens));
         alone.add(s);
@@ -229,7 +234,7 @@ final class Scheduler {
         if (budget == 0) {
           break;
         }
-        if (s.state == Seq.State.PREFILL) {
+        if (s.state == Seq.State.PREFILL && s.parent == null) {
           s.chunk = Math.min(s.promptTokens - s.prefilled, budget);
           s.started = true;
           budget -= s.chunk;
@@ -256,6 +261,7 @@ final class Scheduler {
         if (s.prefilled >= s.promptTokens) {
           s.state = Seq.State.DECODE;
           tokens += emit(s, 1);
+          tokens += promoteChildren(s);
         }
       } else if (s.state == Seq.State.DECODE && !s.held) {
         s.credit += s.ratio;
@@ -273,7 +279,29 @@ final class Scheduler {
     Seq s = alone.poll();
     s.prefilled = s.promptTokens;
     s.state = Seq.State.DECODE;
-    return emit(s, 1);
+    return emit(s, 1) + promoteChildren(s);
+  }
+
+  /**
+   * The parent's prompt is done: every child already holding a slot starts from it and samples its first token
+   * in the same pass, as llama.cpp's child slots do. Cheap: only a request with {@code n > 1} has children.
+   */
+  private int promoteChildren(Seq parent) {
+    int tokens = 0;
+    for (int i = 0, n = running.size(); i < n; i++) { // by index: a sink may admit a waiting sequence (append)
+      Seq c = running.get(i);
+      if (c.parent == parent && c.state == Seq.State.PREFILL) {
+        startFromParent(c);
+        tokens += emit(c, 1);
+      }
+    }
+    return tokens;
+  }
+
+  private static void startFromParent(Seq s) {
+    s.started = true;
+    s.prefilled = s.promptTokens;
+    s.state = Seq.State.DECODE;
   }
 
   private static int emit(Seq s, int n) {

@@ -21,6 +21,13 @@ final class Seq {
   final int maxTokens;
   final boolean stream;
   final Sink sink;
+  /**
+   * The sequence whose prompt this one shares (another of the request's {@code n} choices), null for the first.
+   * It never prefills: it waits until the parent's prompt is done and starts decoding from its state, as
+   * llama.cpp's child slots do (SLOT_STATE_WAIT_OTHER, then copy_state_to) and vLLM's prefix cache makes the
+   * children's prompt nearly free.
+   */
+  final Seq parent;
 
   State state = State.NEW;
   int slot = -1;
@@ -36,7 +43,12 @@ final class Seq {
   long prefillDoneAt;
 
   Seq(long taskId, int promptTokens, double ratio, int maxTokens, boolean stream, Sink sink) {
+    this(taskId, promptTokens, ratio, maxTokens, stream, sink, null);
+  }
+
+  Seq(long taskId, int promptTokens, double ratio, int maxTokens, boolean stream, Sink sink, Seq parent) {
     this.taskId = taskId;
+    this.parent = parent;
     this.promptTokens = Math.max(1, promptTokens);
     this.ratio = ratio;
     this.maxTokens = maxTokens;
@@ -46,6 +58,11 @@ final class Seq {
 
   boolean admitted() {
     return state == State.PREFILL || state == State.DECODE;
+  }
+
+  /** True once the prompt is in the KV cache: a child may start from it. */
+  boolean prompted() {
+    return prefilled >= promptTokens;
   }
 
   /** Tokens this sequence holds in the KV cache. */

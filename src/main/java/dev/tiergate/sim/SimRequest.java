@@ -13,10 +13,17 @@ final class SimRequest {
   /** Why a body was refused before any generation; the server turns it into the engine's envelope. */
   static final class Invalid extends Exception {
     final boolean badJson;
+    /** The engine's status for this refusal. */
+    final int status;
 
     Invalid(boolean badJson, String message) {
+      this(badJson, 400, message);
+    }
+
+    Invalid(boolean badJson, int status, String message) {
       super(message, null, false, false);
       this.badJson = badJson;
+      this.status = status;
     }
   }
 
@@ -30,8 +37,10 @@ final class SimRequest {
   final int promptTokens;
   final String firstToolName;
   final boolean mentionsWeather;
+  /** Choices asked for ({@code n}); 1 for the APIs that have none. */
+  final int n;
 
-  private SimRequest(SimApi api, JsonObject json, Engine engine, int promptTokens) {
+  private SimRequest(SimApi api, JsonObject json, Engine engine, int promptTokens, int n) {
     this.chat = api.chatLike();
     this.api = api;
     this.json = json;
@@ -44,6 +53,7 @@ final class SimRequest {
     }
     this.model = json.getValue("model") instanceof String s ? s : null;
     this.promptTokens = promptTokens;
+    this.n = n;
     this.firstToolName = firstToolName(json);
     this.mentionsWeather = chat && lastUserText(json).toLowerCase(Locale.ROOT).contains("weather");
   }
@@ -74,6 +84,7 @@ final class SimRequest {
       if (!(json.getValue("messages") instanceof JsonArray messages)) {
         throw new Invalid(false, engine.llamaFamily() ? "'messages' is required" : "Field required: messages");
       }
+      checkMessageTypes(messages, engine);
       chars = messageChars(messages);
       if (json.getValue("tools") instanceof JsonArray tools) {
         chars += tools.encode().length();
@@ -85,8 +96,65 @@ final class SimRequest {
       }
       chars = promptChars(prompt, charsPerToken);
     }
+    int n = 1;
+    if (generate && api != SimApi.MESSAGES && api != SimApi.RESPONSES) {
+      for (String key : new String[] {"max_tokens", "max_completion_tokens", "n_predict"}) {
+        Object v = json.getValue(key);
+        // pydantic's lax mode takes an integer in a string; llama.cpp's reader takes numbers only
+        boolean lax = !engine.llamaFamily() && v instanceof String str && str.strip().matches("-?\\d+");
+        if (v != null && !(v instanceof Number) && !lax) {
+          throw new Invalid(false, 400, engine.llamaFamily()
+              ? "Field '" + key + "': [json.exception.type_error.302] type must be number, but is " + jsonKind(v)
+              : key + ": Input should be a valid integer");
+        }
+      }
+      n = choices(json, engine); // llama.cpp reads max_tokens before n_cmpl: its type error comes first
+    }
     int tokens = (int) Math.min(Integer.MAX_VALUE, (long) Math.ceil(chars / charsPerToken));
-    return new SimRequest(api, json, engine, Math.max(1, tokens));
+    return new SimRequest(api, json, engine, Math.max(1, tokens), n);
+  }
+
+  /**
+   * The {@code n} the engine would run, or its refusal. vLLM (0.10.x {@code protocol.py} {@code n: Optional[int] = 1},
+   * {@code sampling_params.py} {@code _verify_args} / {@code _verify_greedy_sampling}): null is 1, pydantic's lax
+   * integer (a whole number, or one in a string), "n must be at least 1", and no n > 1 at temperature 0. SGLang
+   * ({@code protocol.py} {@code n: int = 1}): the same integer check, null refused; it has no lower bound in
+   * {@code sampling_params.py}, so what n < 1 does there was not read: the sim refuses it like vLLM. llama.cpp
+   * (b10587-era {@code server-task.cpp} {@code params_from_json_cmpl}: {@code json_value(data, "n_cmpl",
+   * json_value(data, "n", 1))}): null is 1, a non-number is a 400 like max_tokens' (capture 15e), a fraction is
+   * truncated (nlohmann's get&lt;int&gt;); it has no lower bound either, and n < 1 was not captured: the sim
+   * refuses it. ik_llama.cpp: assumed the same as llama.cpp.
+   */
+  private static int choices(JsonObject json, Engine engine) throws Invalid {
+    Object v = json.getValue("n");
+    if (v == null) {
+      if (engine == Engine.SGLANG && json.containsKey("n")) {
+        throw new Invalid(false, "n: Input should be a valid integer");
+      }
+      return 1;
+    }
+    long n;
+    if (engine.llamaFamily()) {
+      if (!(v instanceof Number num)) {
+        throw new Invalid(false, 400, "Field 'n': [json.exception.type_error.302] type must be number, but is "
+            + jsonKind(v));
+      }
+      n = num.longValue();
+    } else if (v instanceof Number num && num.doubleValue() == Math.rint(num.doubleValue())) {
+      n = num.longValue();
+    } else if (v instanceof String str && str.strip().matches("-?\\d{1,18}")) {
+      n = Long.parseLong(str.strip());
+    } else {
+      throw new Invalid(false, v instanceof Number ? "n: Input should be a valid integer, got a number with a fractional part"
+          : "n: Input should be a valid integer");
+    }
+    if (n < 1) {
+      throw new Invalid(false, "n must be at least 1, got " + n + ".");
+    }
+    if (engine == Engine.VLLM && n > 1 && json.getValue("temperature") instanceof Number t && t.doubleValue() < 1e-5) {
+      throw new Invalid(false, "n must be 1 when using greedy sampling, got " + n + ".");
+    }
+    return (int) Math.min(Integer.MAX_VALUE, n);
   }
 
   /**
@@ -159,6 +227,59 @@ final class SimRequest {
       }
     }
     return null;
+  }
+
+  /**
+   * The engines read each message's role, each text part and a tool message's tool_call_id as strings.
+   * llama.cpp's template code throws on another type and answers 500 "Failed to parse messages" (captures
+   * 15a-c); vLLM and SGLang validate the body first and answer 400. An unknown role string is accepted (15d).
+   */
+  private static void checkMessageTypes(JsonArray messages, Engine engine) throws Invalid {
+    for (int i = 0; i < messages.size(); i++) {
+      if (!(messages.getValue(i) instanceof JsonObject msg)) {
+        continue;
+      }
+      mustBeString(msg, "role", "messages." + i + ".role", engine);
+      if (msg.containsKey("tool_call_id")) {
+        mustBeString(msg, "tool_call_id", "messages." + i + ".tool_call_id", engine);
+      }
+      if (msg.getValue("content") instanceof JsonArray parts) {
+        for (int j = 0; j < parts.size(); j++) {
+          if (parts.getValue(j) instanceof JsonObject part && part.containsKey("text")) {
+            mustBeString(part, "text", "messages." + i + ".content." + j + ".text", engine);
+          }
+        }
+      }
+    }
+  }
+
+  private static void mustBeString(JsonObject o, String key, String path, Engine engine) throws Invalid {
+    Object v = o.getValue(key);
+    if (v instanceof String) {
+      return;
+    }
+    if (engine.llamaFamily()) {
+      throw new Invalid(false, 500, "Failed to parse messages: [json.exception.type_error.302] type must be string, but is "
+          + jsonKind(v));
+    }
+    throw new Invalid(false, 400, path + ": Input should be a valid string");
+  }
+
+  /** nlohmann::json's name for a value's type, as llama.cpp's messages quote it. */
+  private static String jsonKind(Object v) {
+    if (v == null) {
+      return "null";
+    }
+    if (v instanceof Boolean) {
+      return "boolean";
+    }
+    if (v instanceof Number) {
+      return "number";
+    }
+    if (v instanceof String) {
+      return "string";
+    }
+    return v instanceof JsonArray ? "array" : "object";
   }
 
   private static long messageChars(JsonArray messages) {

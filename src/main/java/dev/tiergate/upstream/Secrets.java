@@ -17,10 +17,21 @@ public final class Secrets {
   /** Shorter values would match ordinary words in messages; nobody configures such a key. */
   private static final int MIN_LENGTH = 6;
 
-  private final List<String> values;
+  /** Only grows: a key a reload removed may still sit in an engine's memory or logs. */
+  private volatile List<String> values;
 
   private Secrets(List<String> values) {
     this.values = List.copyOf(values);
+  }
+
+  /** Adds the apiKeys of a reloaded config; the ones already known stay redacted too. */
+  public synchronized void remember(GatewayConfig config) {
+    if (this == NONE) {
+      throw new IllegalStateException("Secrets.NONE is shared and stays empty");
+    }
+    List<String> v = new ArrayList<>(values);
+    of(config).values.stream().filter(k -> !v.contains(k)).forEach(v::add);
+    values = List.copyOf(v);
   }
 
   public static Secrets of(GatewayConfig config) {
@@ -36,11 +47,12 @@ public final class Secrets {
   }
 
   public String redact(String text) {
-    if (text == null || values.isEmpty()) {
+    List<String> known = values;
+    if (text == null || known.isEmpty()) {
       return text;
     }
     String out = text;
-    for (String s : values) {
+    for (String s : known) {
       if (out.contains(s)) {
         out = out.replace(s, MASK);
       }

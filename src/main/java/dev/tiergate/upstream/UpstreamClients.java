@@ -13,7 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One pooled HTTP/1.1 client per backend. Streams hold a connection for minutes, so the pool is
- * sized for many concurrent streams rather than for short requests.
+ * sized for many concurrent streams rather than for short requests. A backend is known by name and
+ * URL: after a reload moved a name to another URL, the old client serves the streams that started
+ * on it until {@link #retire} closes it.
  */
 public final class UpstreamClients {
   private final Vertx vertx;
@@ -34,7 +36,17 @@ public final class UpstreamClients {
   }
 
   public HttpClient of(BackendConfig backend) {
-    return clients.computeIfAbsent(backend.name(), n -> create());
+    return clients.computeIfAbsent(key(backend), n -> create());
+  }
+
+  /** A reload removed or replaced the backend and its last request ended: its pooled connections go. */
+  public Future<Void> retire(BackendConfig backend) {
+    HttpClient c = clients.remove(key(backend));
+    return c == null ? Future.succeededFuture() : c.close();
+  }
+
+  private static String key(BackendConfig backend) {
+    return backend.name() + ' ' + backend.url();
   }
 
   Origin origin(BackendConfig backend) {

@@ -21,7 +21,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code tiergate serve} as its own process: SIGHUP re-reads the keys file; a bad file keeps the old keys and says why. */
+/**
+ * {@code tiergate serve} as its own process: SIGHUP re-reads the config and keys files; a bad file
+ * changes nothing and says why.
+ */
 class SighupTest {
   static final String OLD = "old-key-0123456789abcdef0123";
   static final String NEW = "new-key-0123456789abcdef0123";
@@ -99,6 +102,54 @@ class SighupTest {
     assertEquals(200, status(port, NEW));
     assertEquals(401, status(port, OLD));
     assertTrue(!output().contains(OLD) && !output().contains(NEW), "no key in the gateway's output");
+    assertTrue(gateway.isAlive());
+  }
+
+  static HttpResponse<String> chat(int port) throws Exception {
+    HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+        .header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+        .build();
+    return HttpClient.newHttpClient().send(r, HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void sighupReloadsTheConfigFile() throws Exception {
+    vertx = Vertx.vertx();
+    SimServer sim = TestGateway.await(SimServer.start(vertx, SimOptions.defaults("vllm").withModel("m").withTtftBaseMs(1)));
+    String yaml = """
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        routing: { defaultTier: one }
+        tiers:
+          - name: one
+            backends: [{ name: one-1, url: "http://127.0.0.1:%d", engine: vllm, model: m }]
+          - name: two
+            backends: [{ name: two-1, url: "http://127.0.0.1:%d", engine: vllm, model: m }]
+        """.formatted(sim.port(), sim.port());
+    Path config = dir.resolve("tiergate.yaml");
+    Files.writeString(config, yaml);
+    log = dir.resolve("gateway.log");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    gateway = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        "dev.tiergate.app.Main", "serve", "--config", config.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Wire.await("the child gateway is listening; it said:\n" + output(), 30_000, () -> SigtermTest.LISTENING.matcher(output()).find());
+    Matcher m = SigtermTest.LISTENING.matcher(output());
+    assertTrue(m.find());
+    int port = Integer.parseInt(m.group(1));
+    assertEquals("one", chat(port).headers().firstValue("x-tiergate-tier").orElse(null));
+
+    Files.writeString(config, yaml.replace("defaultTier: one", "defaultTier: two"));
+    hangup();
+    Wire.await("the new config is in force; output:\n" + output(), 10_000, () -> output().contains("config reloaded"));
+    assertEquals("two", chat(port).headers().firstValue("x-tiergate-tier").orElse(null));
+
+    Files.writeString(config, yaml.replace("port: 0", "port: 1"));
+    hangup();
+    Wire.await("the refused file is reported; output:\n" + output(), 10_000,
+        () -> output().contains("WARNING dev.tiergate.reload: SIGHUP: config not reloaded, nothing changed: server.port cannot"
+            + " change on reload; restart"));
+    assertEquals("two", chat(port).headers().firstValue("x-tiergate-tier").orElse(null), "nothing changed");
     assertTrue(gateway.isAlive());
   }
 }

@@ -104,6 +104,13 @@ class TierBenchEndToEndTest {
     assertTrue(TierReport.csv(report).startsWith("tier,axis,median,min,max,n,wins\n"));
     assertTrue(progress.toString(StandardCharsets.UTF_8).contains("prefill decode code"), "progress bar drawn");
     chartOf(report);
+    // --publish: the gateway takes the report for its status page, and draws the same chart
+    assertEquals(null, BenchCli.publish(gw.baseUrl() + "/", json.copy().put("caption", "e2e").encode(), null));
+    JsonObject shown = new JsonObject(gw.get("/tiergate/report").body());
+    assertEquals(List.of("fast", "max", "prefill"), shown.getJsonArray("tiers").getList());
+    assertEquals(TierChart.svg(report, "e2e"), shown.getString("svg"));
+    String refused = BenchCli.publish(gw.baseUrl(), "{\"tiers\":[]}", null);
+    assertTrue(refused != null && refused.contains("400") && refused.contains("tiers: empty"), refused);
   }
 
   /** The chart of a real run: every cell drawn, each axis' winner marked, the clipped prompt flagged. */

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -182,26 +181,49 @@ class SimMatchesLlamaCppCapturesTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"15a_bad_role_type", "15b_bad_content_part_text", "15c_null_tool_call_id", "15e_max_tokens_string"})
-  @Disabled("KNOWN SIM DIFFERENCE: the sim answers these bodies 200 with generated text; llama.cpp answers 500 "
-      + "'Failed to parse messages' (15a-c) and 400 for a string max_tokens (15e). The fix is in SimRequest's validation, "
-      + "outside the sim's format files; enable this when it is made")
   void aBodyWithWrongNestedTypesIsRefusedAsTheEngineRefusesIt(String capture) {
     anErrorHasTheEnginesStatusAndEnvelope(capture);
   }
 
-  static final String SIM_IGNORES_N = "KNOWN SIM DIFFERENCE: the sim ignores n and answers one choice; llama.cpp (b10587) "
-      + "answers n choices, streamed interleaved with one usage event per choice (06d). Enable when the sim generates n choices";
-
+  /** llama.cpp (b10587) answers n choices: one choices[] entry per index, usage of one choice (05g). */
   @Test
-  @Disabled(SIM_IGNORES_N)
   void nChoicesAreAnsweredAsTheEngineAnswersThem() {
     aWholeAnswerHasTheEnginesShape("05g_chat_n2");
+    JsonObject simulated = new JsonObject(send(Transcript.llamacpp("05g_chat_n2")).body());
+    JsonArray choices = simulated.getJsonArray("choices");
+    assertEquals(0, choices.getJsonObject(0).getInteger("index"));
+    assertEquals(1, choices.getJsonObject(1).getInteger("index"));
+    JsonObject real = new JsonObject(Transcript.llamacpp("05g_chat_n2").bodyText());
+    assertEquals(real.getJsonObject("usage").getInteger("completion_tokens"),
+        simulated.getJsonObject("usage").getInteger("completion_tokens"), "one choice's tokens, not the sum");
+    assertEquals(simulated.getJsonObject("usage").getInteger("completion_tokens"),
+        simulated.getJsonObject("timings").getInteger("predicted_n"));
   }
 
+  /** Interleaved choices, each ended by its own finish chunk and usage + timings event, then one [DONE] (06d). */
   @Test
-  @Disabled(SIM_IGNORES_N)
   void nChoicesAreStreamedAsTheEngineStreamsThem() {
     aStreamHasTheEnginesEventsInTheEnginesOrder("06d_chat_stream_n2");
+    Transcript t = Transcript.llamacpp("06d_chat_stream_n2");
+    assertEquals(usageEvents(t.events()), usageEvents(events(send(t).body())));
+  }
+
+  /** Per event: the choice index it carries, or "usage:N" for a usage event with its completion tokens. */
+  static List<String> usageEvents(List<SseEvent> events) {
+    List<String> out = new ArrayList<>();
+    for (SseEvent e : events) {
+      if (e.is(SseEvent.DONE)) {
+        continue;
+      }
+      JsonObject o = new JsonObject(e.data());
+      JsonArray choices = o.getJsonArray("choices");
+      if (choices.isEmpty()) {
+        out.add("usage:" + o.getJsonObject("usage").getInteger("completion_tokens"));
+      } else if (choices.getJsonObject(0).getValue("finish_reason") != null) {
+        out.add("finish");
+      }
+    }
+    return out;
   }
 
   @Test

@@ -63,32 +63,11 @@ class SimRateTest {
   }
 
   @Test
-  void denseBatchingSlowsConcurrentStreams(Vertx vertx, VertxTestContext ctx) {
-    SimOptions dense = fast("vllm").withDecodeTps(800);
-    SimTesting.run(vertx, ctx, dense, (sim, http) -> timeConcurrent(http, 8, 40).compose(denseSecs ->
-        SimServer.start(vertx, dense.withDenseBatching(false)).compose(flat ->
-            timeConcurrent(new SimTesting.Http(vertx, http.client(), flat.port()), 8, 40).map(flatSecs -> {
-              // dense: ~74 tok/s each, 40 tokens ≈ 0.54 s; flat: 800 tok/s each ≈ 0.05 s
-              assertTrue(denseSecs > 0.3, "dense took " + denseSecs);
-              assertTrue(flatSecs < denseSecs / 2, "flat " + flatSecs + " vs dense " + denseSecs);
-              return flatSecs;
-            }).eventually(flat::close))));
-  }
-
-  private static Future<Double> timeConcurrent(SimTesting.Http http, int n, int tokens) {
-    long t0 = System.nanoTime();
-    List<Future<SimTesting.Reply>> all = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      all.add(http.post("/v1/chat/completions", chat("go", tokens, true, null)));
-    }
-    return Future.all(all).map(cf -> (System.nanoTime() - t0) / 1e9);
-  }
-
-  @Test
   void thousandConcurrentStreams(Vertx vertx, VertxTestContext ctx) {
     int n = 1000;
     // a server started with -np 1000: every stream gets a slot, so the test measures the sim's own cost
     SimOptions o = fast("llamacpp").withDecodeTps(50).withDenseBatching(false).withMaxRunning(n);
+    // How fast is not asserted (the class's @Timeout bounds it): on a loaded box that would test the box.
     SimTesting.run(vertx, ctx, o, (sim, http) -> {
       long t0 = System.nanoTime();
       List<Future<SimTesting.Reply>> all = new ArrayList<>();
@@ -104,7 +83,6 @@ class SimRateTest {
         }
         assertEquals(n, sim.stats().completed());
         assertEquals(0, sim.stats().activeStreams());
-        assertTrue(s < 10, n + " streams of 20 tokens at 50 tok/s took " + s + " s");
         return s;
       });
     });

@@ -41,10 +41,22 @@ class SimSchedulerTest {
     }
 
     Probe submit(int promptTokens, int tokens, double ratio) {
-      Probe p = new Probe(this, promptTokens, tokens, ratio);
+      Probe p = new Probe(this, promptTokens, tokens, ratio, null);
       probes.add(p);
       scheduler.submit(p.seq);
       return p;
+    }
+
+    /** One request for {@code n} choices: the first sequence prefills, the others start from its prompt. */
+    List<Probe> submitChoices(int n, int promptTokens, int tokens) {
+      List<Probe> out = new ArrayList<>();
+      for (int c = 0; c < n; c++) {
+        Probe p = new Probe(this, promptTokens, tokens, 1.0, c == 0 ? null : out.get(0).seq);
+        probes.add(p);
+        out.add(p);
+        scheduler.submit(p.seq);
+      }
+      return out;
     }
 
     /** Runs the engine until {@code until}, as the sim's timer would, noting the order requests got a slot. */
@@ -77,10 +89,10 @@ class SimSchedulerTest {
     final List<Long> times = new ArrayList<>();
     long stepOfFirstToken = -1;
 
-    Probe(Rig rig, int promptTokens, int want, double ratio) {
+    Probe(Rig rig, int promptTokens, int want, double ratio, Seq parent) {
       this.rig = rig;
       this.want = want;
-      this.seq = new Seq(rig.probes.size(), promptTokens, ratio, want, true, this);
+      this.seq = new Seq(rig.probes.size(), promptTokens, ratio, want, true, this, parent);
     }
 
     @Override
@@ -269,5 +281,66 @@ class SimSchedulerTest {
     assertEquals(2, load.started(), "the decode and the prompt being chunked");
     assertEquals(1, load.decoding());
     assertTrue(load.kvTokens() > 10 && load.kvTokens() < 60_000, "KV holds what was computed: " + load.kvTokens());
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 2048})
+  void nChoicesPrefillThePromptOnceAndStartTogether(int stepTokens) {
+    SimOptions o = demoFast("llamacpp").withStepTokens(stepTokens).withMaxRunning(4);
+    Rig alone = new Rig(o);
+    Probe single = alone.submit(8_000, 5);
+    alone.runToEnd();
+    Rig rig = new Rig(o);
+    List<Probe> choices = rig.submitChoices(3, 8_000, 5);
+    rig.runUntil(SECOND / 1000);
+    assertEquals(3, rig.scheduler.load().admitted(), "each choice holds a slot");
+    rig.runToEnd();
+    for (Probe c : choices) {
+      assertEquals(5, c.times.size());
+      assertEquals(single.first(), c.first(), "the prompt is computed once, every choice starts from it");
+    }
+  }
+
+  @Test
+  void eachChoiceTakesAShareOfEveryDecodeStep() {
+    SimOptions o = demoFast("vllm"); // dense batching: more sequences per step, fewer tokens/s each
+    Rig one = new Rig(o);
+    Probe single = one.submit(10, 1_000_000);
+    Rig two = new Rig(o);
+    Probe a = two.submit(10, 1_000_000);
+    Probe b = two.submit(10, 1_000_000);
+    Rig n2 = new Rig(o);
+    List<Probe> choices = n2.submitChoices(2, 10, 1_000_000);
+    for (Rig r : List.of(one, two, n2)) {
+      r.runUntil(SECOND);
+    }
+    long from = SECOND;
+    for (Rig r : List.of(one, two, n2)) {
+      r.runUntil(from + 10 * SECOND);
+    }
+    assertEquals(2, n2.scheduler.load().decoding());
+    double alone = single.rate(from, from + 10 * SECOND);
+    double pair = a.rate(from, from + 10 * SECOND);
+    assertEquals(pair, b.rate(from, from + 10 * SECOND), 0.2);
+    assertTrue(pair < alone - 1, "two sequences in a step decode slower each: " + pair + " vs " + alone);
+    for (Probe c : choices) {
+      assertEquals(pair, c.rate(from, from + 10 * SECOND), 0.2, "n=2 is the work of two requests");
+    }
+  }
+
+  @Test
+  void aChoiceWithoutASlotWaitsAndThenDecodesFromTheSharedPrompt() {
+    Rig rig = new Rig(demoFast("llamacpp").withMaxRunning(1));
+    List<Probe> choices = rig.submitChoices(2, 8_000, 5);
+    rig.runUntil(SECOND / 1000);
+    assertEquals(1, rig.scheduler.load().waiting(), "the second choice waits for a slot");
+    rig.runToEnd();
+    Probe first = choices.get(0);
+    Probe second = choices.get(1);
+    assertEquals(5, second.times.size());
+    long firstLast = first.times.get(4);
+    assertTrue(second.first() > firstLast, "it starts once the slot is free");
+    assertTrue(second.first() - firstLast < SECOND / 10, "without computing the prompt again: "
+        + (second.first() - firstLast) / 1e6 + " ms");
   }
 }

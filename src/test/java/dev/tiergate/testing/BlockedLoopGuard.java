@@ -22,7 +22,7 @@ public final class BlockedLoopGuard implements BeforeEachCallback, AfterEachCall
     CHECKER.addHandler(new Handler() {
       @Override
       public void publish(LogRecord r) {
-        if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+        if (r.getLevel().intValue() >= Level.WARNING.intValue() && !warmingUp(r.getThrown())) {
           synchronized (WARNINGS) {
             StringBuilder sb = new StringBuilder(r.getMessage());
             if (r.getThrown() != null) {
@@ -41,6 +41,26 @@ public final class BlockedLoopGuard implements BeforeEachCallback, AfterEachCall
       @Override
       public void close() {}
     });
+  }
+
+  /**
+   * A loop caught loading or linking a class (a lambda's first call, a class's first use) pays the
+   * JVM's one-time warm-up, which a loaded 2-core machine can stretch past the threshold; it is not
+   * a blocking call in our code and will not recur, so it does not fail the test.
+   */
+  static boolean warmingUp(Throwable where) {
+    if (where == null) {
+      return false;
+    }
+    StackTraceElement[] stack = where.getStackTrace();
+    for (int i = 0; i < Math.min(stack.length, 12); i++) {
+      String c = stack[i].getClassName();
+      if (c.startsWith("java.lang.invoke.") || c.startsWith("jdk.internal.loader.") || c.equals("java.lang.ClassLoader")
+          || c.startsWith("java.lang.ClassLoader")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

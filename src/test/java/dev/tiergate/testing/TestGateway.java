@@ -115,8 +115,12 @@ public final class TestGateway implements AutoCloseable {
         .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())))));
   }
 
-  public Reply get(String path) {
-    return await(onLoop(() -> client.request(HttpMethod.GET, port(), "127.0.0.1", path).compose(req -> req.send())
+  public Reply get(String path, String... headerPairs) {
+    RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port()).setURI(path);
+    for (int i = 0; i + 1 < headerPairs.length; i += 2) {
+      o.putHeader(headerPairs[i], headerPairs[i + 1]);
+    }
+    return await(onLoop(() -> client.request(o).compose(req -> req.send())
         .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())))));
   }
 
@@ -171,6 +175,7 @@ public final class TestGateway implements AutoCloseable {
     private final Map<String, String> extraEnv = new LinkedHashMap<>();
     private String yaml;
     private UnaryOperator<GatewayConfig> tweak = c -> c;
+    private java.nio.file.Path file;
 
     public Builder sim(String backend, SimOptions options) {
       sims.put(backend, options);
@@ -185,6 +190,15 @@ public final class TestGateway implements AutoCloseable {
 
     public Builder config(String yaml) {
       this.yaml = yaml;
+      return this;
+    }
+
+    /**
+     * Writes the config to {@code file} and starts the gateway from it, so SIGHUP and
+     * {@code POST /tiergate/reload} can read it again (with the same {@code ${SIM_…}} variables).
+     */
+    public Builder file(java.nio.file.Path file) {
+      this.file = file;
       return this;
     }
 
@@ -213,8 +227,19 @@ public final class TestGateway implements AutoCloseable {
           "http://127.0.0.1:" + s.port()));
       vars.putAll(extraEnv);
       String full = yaml.contains("server:") ? yaml : "server: { port: 0, instances: 2 }\n" + yaml;
-      GatewayConfig config = tweak.apply(ConfigLoader.withEnv(vars).parse("test", full));
-      Gateway g = await(Gateway.start(vertx, config));
+      Gateway g;
+      if (file == null) {
+        g = await(Gateway.start(vertx, tweak.apply(ConfigLoader.withEnv(vars).parse("test", full))));
+      } else {
+        ConfigLoader loader = ConfigLoader.withEnv(vars);
+        try {
+          java.nio.file.Files.writeString(file, full);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+        GatewayConfig loaded = loader.loadFile(file);
+        g = await(Gateway.start(vertx, tweak.apply(loaded), new dev.tiergate.app.ConfigFile(file, loader, loaded.server())));
+      }
       return new TestGateway(vertx, started, g);
     }
   }

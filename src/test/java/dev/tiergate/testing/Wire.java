@@ -263,6 +263,16 @@ public final class Wire {
       return TestGateway.await(gw.onLoop(() -> gw.client().request(o).compose(req -> req.send(json)).map(Reader::new)));
     }
 
+    /** The same for a GET (an event stream). */
+    public static Reader get(TestGateway gw, String path, String... headerPairs) {
+      io.vertx.core.http.RequestOptions o = new io.vertx.core.http.RequestOptions()
+          .setMethod(io.vertx.core.http.HttpMethod.GET).setHost("127.0.0.1").setPort(gw.port()).setURI(path);
+      for (int i = 0; i + 1 < headerPairs.length; i += 2) {
+        o.putHeader(headerPairs[i], headerPairs[i + 1]);
+      }
+      return TestGateway.await(gw.onLoop(() -> gw.client().request(o).compose(req -> req.send()).map(Reader::new)));
+    }
+
     private synchronized void chunk(Buffer b) {
       times.add(System.nanoTime());
       chunks.add(b.toString());
