@@ -41,8 +41,10 @@ cleanup() {
 trap cleanup EXIT
 wait_http() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not ready: $1" >&2; return 1; }
 
+# Every stream gets a running slot (vLLM's default max_num_seqs of 256 would queue the rest and the
+# bench would measure the sim's waiting line, not the relay).
 java -Xmx1g -XX:+UseParallelGC -jar "$JAR" sim --engine vllm --port "$SIM_PORT" --model bench-model --stamp-events \
-  --flat-batching --decode-tps 50 --ttft-base-ms 20 --prefill-tps 1000000 --prefill-half-rate-tokens 0 \
+  --max-running $((STREAMS + SLOW_STREAMS + 16)) --flat-batching --decode-tps 50 --ttft-base-ms 20 --prefill-tps 1000000 --prefill-half-rate-tokens 0 \
   >"$OUT/stream-sim.log" 2>&1 &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$SIM_PORT/health"
