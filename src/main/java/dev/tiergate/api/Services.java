@@ -42,7 +42,8 @@ public final class Services {
   /** Each API verticle's upstream clients, told when a removed backend's last request ended. */
   private final List<Function<BackendConfig, Future<Void>>> retirees = new CopyOnWriteArrayList<>();
   private volatile ConfigReload reload = trigger -> Future.failedFuture(GatewayError.of(Kind.CONFLICT,
-      "this gateway was not started from a config file (tiergate serve --config FILE, or demo --config FILE with a copy of config/demo.yaml), so there is nothing to reload"));
+      "this gateway was not started from a config file (tiergate serve --config FILE, or demo --config FILE"
+          + " with a copy of config/demo.yaml), so there is nothing to reload"));
 
   public Services(Generation first, GatewayMetrics metrics, Shutdown shutdown, Lifecycles lifecycles, Keys keys, Limits limits) {
     this.generation = new AtomicReference<>(first);
