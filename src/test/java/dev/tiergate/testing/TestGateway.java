@@ -207,6 +207,26 @@ public final class TestGateway implements AutoCloseable {
       return this;
     }
 
+    /**
+     * A start that never completes is a hang worth diagnosing (seen once in WarmSwapTest under CI):
+     * every thread's stack goes to stderr, kept in the test's report, before the test fails.
+     */
+    private static Gateway awaitStart(io.vertx.core.Future<Gateway> start) {
+      try {
+        return await(start);
+      } catch (AssertionError e) {
+        StringBuilder sb = new StringBuilder("the gateway did not start; every thread:\n");
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+          sb.append('"').append(t.getName()).append("\" ").append(t.getState()).append('\n');
+          for (StackTraceElement el : stack) {
+            sb.append("    at ").append(el).append('\n');
+          }
+        });
+        System.err.print(sb);
+        throw e;
+      }
+    }
+
     public TestGateway start() {
       Vertx vertx = Vertx.vertx(new VertxOptions()
           .setEventLoopPoolSize(2)
@@ -229,7 +249,7 @@ public final class TestGateway implements AutoCloseable {
       String full = yaml.contains("server:") ? yaml : "server: { port: 0, instances: 2 }\n" + yaml;
       Gateway g;
       if (file == null) {
-        g = await(Gateway.start(vertx, tweak.apply(ConfigLoader.withEnv(vars).parse("test", full))));
+        g = awaitStart(Gateway.start(vertx, tweak.apply(ConfigLoader.withEnv(vars).parse("test", full))));
       } else {
         ConfigLoader loader = ConfigLoader.withEnv(vars);
         try {
@@ -238,7 +258,7 @@ public final class TestGateway implements AutoCloseable {
           throw new java.io.UncheckedIOException(e);
         }
         GatewayConfig loaded = loader.loadFile(file);
-        g = await(Gateway.start(vertx, tweak.apply(loaded), new dev.tiergate.app.ConfigFile(file, loader, loaded.server())));
+        g = awaitStart(Gateway.start(vertx, tweak.apply(loaded), new dev.tiergate.app.ConfigFile(file, loader, loaded.server())));
       }
       return new TestGateway(vertx, started, g);
     }
