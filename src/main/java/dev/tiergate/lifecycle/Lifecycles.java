@@ -28,6 +28,7 @@ import java.util.Map;
  * own that are simply kept running. Thread-safe entry points; the state lives on one context.
  */
 public final class Lifecycles {
+  private static final System.Logger LOG = System.getLogger("dev.tiergate.lifecycle");
   private final Vertx vertx;
   private final Context context;
   private final HttpClient client;
@@ -53,7 +54,11 @@ public final class Lifecycles {
     // thread (start-up), not on the event loop the managers run on.
     Future<?> warm = config.groups().isEmpty() && config.tiers().stream().allMatch(t -> t.lifecycle() == null)
         ? Future.succeededFuture() : probe.probe(config.tiers().get(0).backends().get(0));
-    warm.onComplete(w -> context.runOnContext(v -> {
+    java.util.concurrent.atomic.AtomicBoolean begun = new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable begin = () -> context.runOnContext(v -> {
+      if (!begun.compareAndSet(false, true)) {
+        return;
+      }
       List<Future<Void>> all = new ArrayList<>();
       for (GroupConfig g : config.groups()) {
         all.add(l.manage(g, units(l, config, g.tiers(), fleet, probe), fleet, drainer, observer, false));
@@ -65,8 +70,22 @@ public final class Lifecycles {
           all.add(l.manage(alone, units(l, config, List.of(t.name()), fleet, probe), fleet, drainer, observer, true));
         }
       }
-      Future.join(new ArrayList<>(all)).onComplete(ar -> started.complete(l));
-    }));
+      Future.join(new ArrayList<>(all)).onComplete(ar -> started.tryComplete(l));
+    });
+    warm.onComplete(w -> begin.run());
+    // The warm-up probe is a courtesy (class loading off the managers' loop), not a condition: if its answer is
+    // lost or late, the groups begin anyway once a probe would have timed out.
+    vertx.setTimer(2 * config.health().timeoutMs() + 1_000, id -> begin.run());
+    // Every probe a group starts with has its own timeout, so this is a backstop: a gateway whose groups
+    // have not reported within a few probe timeouts starts anyway (its groups finish deciding meanwhile and
+    // the tiers stay unroutable until then) rather than hanging its own start.
+    long bound = 4 * config.health().timeoutMs() + 2_000;
+    vertx.setTimer(bound, id -> {
+      if (started.tryComplete(l)) {
+        LOG.log(System.Logger.Level.WARNING, "lifecycle groups had not reported their engines'' state {0} ms after start;"
+            + " the gateway starts anyway and their tiers become routable once they do", String.valueOf(bound));
+      }
+    });
     return started.future();
   }
 
