@@ -39,8 +39,8 @@ final class CdsTraining {
       String chat = "{\"model\":\"m\",\"max_tokens\":4,\"stream\":%s,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
       Launch.await(post(client, g.port(), chat.formatted("true"))
           .compose(v -> post(client, g.port(), chat.formatted("false")))
-          .compose(v -> client.request(HttpMethod.GET, g.port(), "127.0.0.1", "/metrics").compose(r -> r.send())
-              .compose(r -> r.body()).mapEmpty()));
+          .compose(v -> client.request(HttpMethod.GET, g.port(), "127.0.0.1", "/metrics")
+              .compose(r -> r.send().compose(resp -> resp.body())).mapEmpty()));
     } finally {
       Launch.await(vertx.close());
     }
@@ -49,6 +49,6 @@ final class CdsTraining {
   private static Future<Void> post(HttpClient client, int port, String body) {
     RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
         .setURI("/v1/chat/completions").putHeader("content-type", "application/json");
-    return client.request(o).compose(r -> r.send(Buffer.buffer(body))).compose(r -> r.body()).mapEmpty();
+    return client.request(o).compose(r -> r.send(Buffer.buffer(body)).compose(resp -> resp.body())).mapEmpty();
   }
 }

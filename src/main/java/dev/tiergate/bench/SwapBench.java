@@ -95,16 +95,16 @@ final class SwapBench {
   private static Future<int[]> plain(HttpClient client, String url, String body, String tier) {
     RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url + "/v1/chat/completions")
         .putHeader("content-type", "application/json").putHeader("x-tiergate-tier", tier).putHeader("x-tiergate-strict", "true");
-    return client.request(o).compose(req -> req.send(body)).compose(resp -> resp.body().map(b -> {
+    return client.request(o).compose(req -> req.send(body).compose(resp -> resp.body().map(b -> {
       String w = resp.getHeader("x-tiergate-waited-ms");
       return new int[] {resp.statusCode(), tier.equals(resp.getHeader("x-tiergate-tier")) ? 1 : 0,
           w == null ? -1 : Integer.parseInt(w)};
-    }));
+    })));
   }
 
   private static JsonObject lastSwap(HttpClient client, String url) {
     RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url + "/tiergate/status");
-    JsonObject status = await(client.request(o).compose(req -> req.send()).compose(resp -> resp.body())
+    JsonObject status = await(client.request(o).compose(req -> req.send().compose(resp -> resp.body()))
         .map(b -> new JsonObject(b)));
     return status.getJsonArray("groups").getJsonObject(0).getJsonArray("lastSwaps").getJsonObject(0);
   }

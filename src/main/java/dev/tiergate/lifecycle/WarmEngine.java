@@ -220,8 +220,8 @@ final class WarmEngine {
       o.putHeader("content-type", "application/json");
     }
     try {
-      return client.request(o).compose(req -> body == null ? req.send() : req.send(body))
-          .compose(resp -> resp.body().map(x -> new Reply(resp.statusCode(), x)));
+      return client.request(o).compose(req -> (body == null ? req.send() : req.send(body))
+          .compose(resp -> resp.body().map(x -> new Reply(resp.statusCode(), x))));
     } catch (IllegalStateException closed) {
       return Future.failedFuture("the gateway is shutting down");
     }

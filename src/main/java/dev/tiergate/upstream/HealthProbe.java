@@ -94,7 +94,7 @@ public final class HealthProbe {
     Credentials.apply(b, o);
     Future<Reply> reply;
     try {
-      reply = client.request(o).compose(req -> req.send(body)).compose(resp -> resp.body().map(x -> new Reply(resp.statusCode(), x)));
+      reply = client.request(o).compose(req -> req.send(body).compose(resp -> resp.body().map(x -> new Reply(resp.statusCode(), x))));
     } catch (IllegalStateException closed) {
       return Future.failedFuture(closed);
     }
@@ -198,7 +198,9 @@ public final class HealthProbe {
         .setTimeout(timeoutMs);
     Credentials.apply(b, o);
     try {
-      return client.request(o).compose(req -> req.send()).compose(resp -> resp.body().map(body -> new Reply(resp.statusCode(), body)));
+      // Nested, not chained: a probe may be sent from a thread that is not the client's event loop (the lifecycles'
+      // warm-up probe at start), and a chained body() could then attach after the body arrived and never complete.
+      return client.request(o).compose(req -> req.send().compose(resp -> resp.body().map(body -> new Reply(resp.statusCode(), body))));
     } catch (IllegalStateException closed) {
       // Vert.x throws rather than failing the future once the client is closed (shutdown).
       return Future.failedFuture(closed);

@@ -43,14 +43,14 @@ public final class LoadProbe {
     Credentials.apply(b, o);
     Future<Buffer> body;
     try {
-      body = client.request(o).compose(req -> req.send()).compose(resp -> {
+      body = client.request(o).compose(req -> req.send().compose(resp -> {
         String len = resp.getHeader("content-length");
         if (resp.statusCode() != 200 || len != null && Long.parseLong(len) > MAX_BYTES) {
           resp.request().reset();
           return Future.failedFuture("no usable /metrics (" + resp.statusCode() + ")");
         }
         return resp.body();
-      });
+      }));
     } catch (IllegalStateException closed) {
       return Future.succeededFuture(null);
     }
