@@ -207,10 +207,13 @@ class VerdictsTest {
     int port = gw.sim("flaky-1").port();
     TestGateway.await(gw.sim("flaky-1").close());
     TestGateway.Reply failed = gw.post("/v1/chat/completions", chat(10, 3), "x-tiergate-tier", "flaky");
-    assertEquals("flaky-1:connect_failure", failed.header("x-tiergate-failed"));
+    // Refused (connect_failure), or, when the request met a pooled connection the closing sim had not yet
+    // reset, cut (server_error): either way the backend failed and the status must say which.
+    String verdict = failed.header("x-tiergate-failed");
+    assertTrue("flaky-1:connect_failure".equals(verdict) || "flaky-1:server_error".equals(verdict), verdict);
     JsonObject open = GatewayState.backend(gw, "flaky-1");
     assertEquals("open", open.getString("circuit"), open.encode());
-    assertEquals("connect_failure", open.getString("lastError"), open.encode());
+    assertEquals(verdict.substring("flaky-1:".length()), open.getString("lastError"), open.encode());
 
     SimServer back = TestGateway.await(SimServer.start(gw.vertx(), SIM.withPort(port)));
     Wire.await("the cool-down passed", 3_000, () -> "half-open".equals(flaky.circuit(System.nanoTime())));
