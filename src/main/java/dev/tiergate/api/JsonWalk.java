@@ -153,6 +153,32 @@ final class JsonWalk {
     return v;
   }
 
+  /** Walks one object of an array, found at {@code at}. */
+  interface Element {
+    void walk(JsonWalk w, String at) throws IOException;
+  }
+
+  /**
+   * A string, or an array of objects each walked by {@code each}: the shape of message content in the
+   * Messages and Responses APIs (text, or blocks/parts).
+   */
+  void textOrObjects(String path, JsonToken t, String expected, Element each) throws IOException {
+    if (t == JsonToken.VALUE_STRING) {
+      text();
+      return;
+    }
+    if (t != JsonToken.START_ARRAY) {
+      throw typeError(path, expected, t);
+    }
+    int i = 0;
+    JsonToken e;
+    while ((e = next()) != JsonToken.END_ARRAY) {
+      String at = path + "[" + i++ + "]";
+      object(at, e);
+      each.walk(this, at);
+    }
+  }
+
   void object(String path, JsonToken t) {
     if (t != JsonToken.START_OBJECT) {
       throw typeError(path, "an object", t);

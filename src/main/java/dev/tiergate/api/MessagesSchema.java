@@ -55,20 +55,7 @@ final class MessagesSchema {
 
   /** A string or an array of content blocks. */
   static void content(JsonWalk w, String path, JsonToken t) throws IOException {
-    if (t == JsonToken.VALUE_STRING) {
-      w.text();
-      return;
-    }
-    if (t != JsonToken.START_ARRAY) {
-      throw JsonWalk.typeError(path, "a string or an array of content blocks", t);
-    }
-    int i = 0;
-    JsonToken e;
-    while ((e = w.next()) != JsonToken.END_ARRAY) {
-      String at = path + "[" + i++ + "]";
-      w.object(at, e);
-      block(w, at);
-    }
+    w.textOrObjects(path, t, "a string or an array of content blocks", MessagesSchema::block);
   }
 
   private static void block(JsonWalk w, String at) throws IOException {

@@ -96,20 +96,7 @@ final class ResponsesSchema {
 
   /** A message's content: a string or parts ({@code input_text}, {@code output_text}, {@code input_image}, …). */
   private static void content(JsonWalk w, String path, JsonToken t) throws IOException {
-    if (t == JsonToken.VALUE_STRING) {
-      w.text();
-      return;
-    }
-    if (t != JsonToken.START_ARRAY) {
-      throw JsonWalk.typeError(path, "a string or an array of content parts", t);
-    }
-    int i = 0;
-    JsonToken e;
-    while ((e = w.next()) != JsonToken.END_ARRAY) {
-      String at = path + "[" + i++ + "]";
-      w.object(at, e);
-      part(w, at);
-    }
+    w.textOrObjects(path, t, "a string or an array of content parts", ResponsesSchema::part);
   }
 
   private static void part(JsonWalk w, String at) throws IOException {

@@ -233,6 +233,12 @@ class ApiConformanceTest {
     JsonObject err = anthropicError(bad.body());
     assertEquals("invalid_request_error", err.getString("type"));
     assertTrue(err.getString("message").contains("messages"), err.encode());
+    for (String content : new String[] {"42", "[\"not a block\"]"}) {
+      TestGateway.Reply badContent = post(tier, "/v1/messages", "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":"
+          + "\"user\",\"content\":" + content + "}]}");
+      assertEquals(400, badContent.status(), badContent.body());
+      assertTrue(anthropicError(badContent.body()).getString("message").contains("messages[0].content"), badContent.body());
+    }
 
     TestGateway.Reply engine = post(tier, "/v1/messages", messages(false, ""), "x-sim-fault", "error-500");
     assertEquals(502, engine.status(), engine.body());
@@ -338,6 +344,12 @@ class ApiConformanceTest {
     assertEquals(400, bad.status(), bad.body());
     JsonObject err = EngineConformanceTest.openAiError(bad.body());
     assertEquals("input[0].role", err.getString("param"));
+    TestGateway.Reply badContent = post(tier, "/v1/responses", "{\"model\":\"m\",\"input\":[{\"role\":\"user\",\"content\":42}]}");
+    assertEquals(400, badContent.status(), badContent.body());
+    assertEquals("input[0].content", EngineConformanceTest.openAiError(badContent.body()).getString("param"), badContent.body());
+    TestGateway.Reply badPart = post(tier, "/v1/responses", "{\"model\":\"m\",\"input\":[{\"role\":\"user\",\"content\":[7]}]}");
+    assertEquals(400, badPart.status(), badPart.body());
+    assertEquals("input[0].content[0]", EngineConformanceTest.openAiError(badPart.body()).getString("param"), badPart.body());
 
     TestGateway.Reply mid = post(tier, "/v1/responses", responses(true, ""), "x-sim-fault", "error-mid", "x-sim-fault-after", "2");
     List<Wire.Named> ev = Wire.named(mid.body());
