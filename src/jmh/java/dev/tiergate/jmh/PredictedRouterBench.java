@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -39,7 +40,7 @@ public class PredictedRouterBench {
       routing:
         mode: predicted
         defaultTier: fast
-        predicted: { prefer: [max] }
+        predicted: { prefer: [max], rankBy: %s }
         rules:
           - { name: long-prompt, when: { promptTokensAtLeast: 8192 }, tier: prefill }
       tiers:
@@ -53,7 +54,7 @@ public class PredictedRouterBench {
         - name: prefill
           backends:
       %s
-      """.formatted(backends("fast", 18010), backends("max", 18020), backends("prefill", 18030));
+      """;
 
   static String backends(String tier, int port) {
     StringBuilder sb = new StringBuilder();
@@ -64,7 +65,12 @@ public class PredictedRouterBench {
     return sb.toString().stripTrailing();
   }
 
+  /** What predicted routing minimises: the first token, or the whole answer (more arithmetic per backend). */
+  @Param({"ttft", "completion"})
+  public String rankBy;
+
   TierRouter router;
+  Object baseline = new Object();
   FleetView fleet;
   RouteInput chat;
   RouteInput agentTurn;
@@ -72,7 +78,8 @@ public class PredictedRouterBench {
 
   @Setup
   public void setup() {
-    router = new TierRouter(new ConfigLoader(k -> null).parse("jmh", CONFIG));
+    router = new TierRouter(new ConfigLoader(k -> null).parse("jmh",
+        CONFIG.formatted(rankBy, backends("fast", 18010), backends("max", 18020), backends("prefill", 18030))));
     Map<String, BackendLoad> loads = new HashMap<>();
     Map<String, BackendRates> rates = new HashMap<>();
     int n = 0;
@@ -130,6 +137,15 @@ public class PredictedRouterBench {
     public double baseLatencyMs() {
       return base;
     }
+  }
+
+  /**
+   * No work at all: the floor this machine's timer and scheduler put under every sample, so a p99 above the
+   * budget can be told apart from one the decision causes.
+   */
+  @Benchmark
+  public Object emptyBaseline() {
+    return baseline;
   }
 
   @Benchmark

@@ -1,8 +1,8 @@
 package dev.tiergate.admission;
 
+import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.config.TierConfig;
-import dev.tiergate.config.BackendConfig;
 import dev.tiergate.fleet.Fleet;
 import dev.tiergate.routing.BackendRates;
 import dev.tiergate.routing.Candidate;
@@ -14,19 +14,27 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Admission control: a long prompt does not start on a backend where interactive streams are
- * decoding, since its prefill would starve them (on the seed rig a long prefill dropped live decodes
- * to under 1 token/s). It goes to another candidate that can take it now, or waits, bounded, in
- * that backend's queue until its interactive streams are done or another of its candidates can take
- * it, whichever comes first. Only tiers with
- * {@code tiers[].admission} are held; the rest pass straight through.
+ * decoding or about to (their prompts prefilling), since its prefill would starve them (on the seed
+ * rig a long prefill dropped live decodes to under 1 token/s). It goes to another candidate that can
+ * take it now, or waits, bounded, in that backend's queue until its interactive streams are done or
+ * another of its candidates can take it, whichever comes first. An interactive long prompt let
+ * through claims its backend until the fleet counts it, so two never start together on one engine.
+ * Only tiers with {@code tiers[].admission} are held; the rest pass straight through.
  */
 public final class Admissions {
+  /** Longer than any gap between letting a prompt through and the fleet counting its attempt. */
+  static final long CLAIM_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private final TierRouter router;
   private final Fleet fleet;
   private final Map<String, BackendQueue> queues = new LinkedHashMap<>();
+  /** Per backend, until when (System.nanoTime) an interactive long prompt let through there holds others back. */
+  private final Map<String, AtomicLong> claimedUntil = new LinkedHashMap<>();
 
   public Admissions(Vertx vertx, GatewayConfig config, Fleet fleet, TierRouter router) {
     this.router = router;
@@ -36,8 +44,10 @@ public final class Admissions {
         continue;
       }
       for (BackendConfig b : t.backends()) {
+        Candidate home = new Candidate(t.name(), b, "admission");
+        claimedUntil.put(b.name(), new AtomicLong(System.nanoTime()));
         queues.put(b.name(), new BackendQueue(vertx, b.name(), t.admission(),
-            () -> !router.gated(t.name(), Long.MAX_VALUE, fleet.load(b.name())), this::elsewhere));
+            w -> tryStart(home, w.promptTokens, w.batch), this::elsewhere));
       }
     }
   }
@@ -70,12 +80,12 @@ public final class Admissions {
   /** Lets the request through now (perhaps to another candidate), or makes it wait for its first one. */
   public Ticket admit(RouteDecision d, long promptTokens, boolean batch) {
     List<Candidate> c = d.candidates();
-    if (c.isEmpty() || !held(c.get(0), promptTokens)) {
+    if (c.isEmpty()) {
       return new Ticket(Future.succeededFuture(new Admitted(d, 0)), () -> { });
     }
-    for (int i = 1; i < c.size(); i++) {
-      if (!held(c.get(i), promptTokens)) {
-        return new Ticket(Future.succeededFuture(new Admitted(first(d, i), 0)), () -> { });
+    for (int i = 0; i < c.size(); i++) {
+      if (startsNow(c.get(i), promptTokens, batch)) {
+        return new Ticket(Future.succeededFuture(new Admitted(i == 0 ? d : first(d, i), 0)), () -> { });
       }
     }
     Candidate first = c.get(0);
@@ -89,11 +99,47 @@ public final class Admissions {
         () -> q.cancel(w));
   }
 
-  /** The decision with candidate {@code i} first and the others after it in their order. */
+  /** Whether a prompt arriving for the candidate may start there now: as {@link #tryStart}, behind those waiting. */
+  private boolean startsNow(Candidate c, long promptTokens, boolean batch) {
+    BackendQueue q = queues.get(c.backend().name());
+    boolean behind = q != null && q.length() > 0 && router.holdsBack(c.tier(), promptTokens);
+    return !behind && tryStart(c, promptTokens, batch);
+  }
+
+  /**
+   * Whether the prompt may start on the candidate now. An interactive long prompt that may claims the backend
+   * (one compare-and-set: of two prompts racing for an idle backend, one gets it).
+   */
+  private boolean tryStart(Candidate c, long promptTokens, boolean batch) {
+    String b = c.backend().name();
+    if (!queues.containsKey(b) || !router.holdsBack(c.tier(), promptTokens)) {
+      return true;
+    }
+    if (fleet.load(b).interactive() > 0) {
+      return false;
+    }
+    AtomicLong until = claimedUntil.get(b);
+    long now = System.nanoTime();
+    long claim = until.get();
+    if (claim - now > 0) {
+      return false;
+    }
+    return batch || until.compareAndSet(claim, now + CLAIM_NANOS);
+  }
+
+  /**
+   * The decision with candidate {@code i} first and the others after it in their order. Moved to another tier, it
+   * says why: its first choice held the prompt back ({@code fallback:<tier>-held}).
+   */
   private static RouteDecision first(RouteDecision d, int i) {
     List<Candidate> c = d.candidates();
+    Candidate moved = c.get(i);
+    String from = c.get(0).tier();
+    if (!moved.tier().equals(from)) {
+      moved = new Candidate(moved.tier(), moved.backend(), "fallback:" + from + "-held", moved.predictedTtftMs());
+    }
     List<Candidate> order = new ArrayList<>(c.size());
-    order.add(c.get(i));
+    order.add(moved);
     for (int j = 0; j < c.size(); j++) {
       if (j != i) {
         order.add(c.get(j));
@@ -103,22 +149,17 @@ public final class Admissions {
   }
 
   /**
-   * For a prompt held on its first candidate: another candidate that can start it now (not held
-   * there, and no prompt already waiting for that backend ahead of it), or -1.
+   * For a prompt held on its first candidate: another candidate that can start it now (no prompt
+   * already waiting for that backend ahead of it, and not held there), or -1.
    */
   private int elsewhere(Waiter w) {
     List<Candidate> c = w.candidates;
     for (int i = 1; i < c.size(); i++) {
-      BackendQueue other = queues.get(c.get(i).backend().name());
-      if ((other == null || other.length() == 0) && !held(c.get(i), w.promptTokens)) {
+      if (startsNow(c.get(i), w.promptTokens, w.batch)) {
         return i;
       }
     }
     return -1;
-  }
-
-  private boolean held(Candidate c, long promptTokens) {
-    return queues.containsKey(c.backend().name()) && router.gated(c.tier(), promptTokens, fleet.load(c.backend().name()));
   }
 
   /** When a retry may find the backend free: the prefill queued ahead and this prompt's own, at the learned rate. */

@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 
 /**
@@ -26,7 +27,7 @@ final class BackendQueue {
   private final Vertx vertx;
   private final String backend;
   private final TierPolicy.Admission limits;
-  private final BooleanSupplier mayStart;
+  private final Predicate<Waiter> mayStart;
   private final ToIntFunction<Waiter> elsewhere;
   private final PriorityQueue<Waiter> waiting = new PriorityQueue<>(
       Comparator.comparing((Waiter w) -> w.batch).thenComparingLong(w -> w.seq));
@@ -37,14 +38,16 @@ final class BackendQueue {
   private long checker = -1;
 
   BackendQueue(Vertx vertx, String backend, TierPolicy.Admission limits, BooleanSupplier mayStart) {
-    this(vertx, backend, limits, mayStart, w -> -1);
+    this(vertx, backend, limits, w -> mayStart.getAsBoolean(), w -> -1);
   }
 
   /**
+   * @param mayStart whether the backend can take this waiter now (asked in queue order, and only once it says yes
+   *     is the waiter let through: it may claim the backend)
    * @param elsewhere for a waiter this backend cannot take yet, the index of another of its candidates that can take
    *     it now, or -1
    */
-  BackendQueue(Vertx vertx, String backend, TierPolicy.Admission limits, BooleanSupplier mayStart,
+  BackendQueue(Vertx vertx, String backend, TierPolicy.Admission limits, Predicate<Waiter> mayStart,
       ToIntFunction<Waiter> elsewhere) {
     this.vertx = vertx;
     this.backend = backend;
@@ -102,14 +105,14 @@ final class BackendQueue {
   }
 
   /**
-   * Lets everyone in, in order, once the backend has no interactive stream left to protect; until
-   * then, each waiter (in order) that another of its candidates can take now goes there.
+   * Lets waiters in, in order, while the backend can take them; then each waiter (in order) that
+   * another of its candidates can take now goes there.
    */
   private void check() {
     List<Waiter> go = new ArrayList<>();
     List<Integer> to = new ArrayList<>();
     synchronized (this) {
-      while (!waiting.isEmpty() && mayStart.getAsBoolean()) {
+      while (!waiting.isEmpty() && mayStart.test(waiting.peek())) {
         go.add(take(waiting.poll()));
         to.add(0);
       }

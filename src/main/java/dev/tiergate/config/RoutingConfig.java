@@ -32,7 +32,7 @@ public record RoutingConfig(
     // The engines' own counts correct charsPerToken unless turned off (a deployment whose tiers tokenize differently).
     learnPromptEstimate = learnPromptEstimate == null || learnPromptEstimate;
     mode = mode == null ? Mode.RULES : mode;
-    predicted = predicted == null ? new Predicted(null, null, null) : predicted;
+    predicted = predicted == null ? new Predicted(null, null, null, null) : predicted;
   }
 
   public RoutingConfig(String defaultTier, List<RuleConfig> rules, Map<String, String> aliases, Double charsPerToken,
@@ -67,15 +67,49 @@ public record RoutingConfig(
   }
 
   /**
-   * Predicted routing: among the backends the request may use, the one predicted to give the first
-   * token soonest — except that a tier earlier in {@code prefer} wins while its prediction is within
+   * Predicted routing: among the backends the request may use, the one predicted to serve it first —
+   * except that a tier earlier in {@code prefer} wins while its prediction is within
    * {@code marginRatio} × best + {@code marginMs} (so {@code max} keeps serving when it is almost as quick).
+   * {@code rankBy} says what "first" means: the first token ({@code ttft}), or the whole answer
+   * ({@code completion}: the first token, then the output at the decode rate beside the streams decoding
+   * there), which keeps short chats off a tier whose decode batch is already large.
    */
-  public record Predicted(List<String> prefer, Double marginRatio, Long marginMs) {
+  public record Predicted(List<String> prefer, Double marginRatio, Long marginMs, RankBy rankBy) {
     public Predicted {
       prefer = prefer == null ? List.of() : List.copyOf(prefer);
       marginRatio = marginRatio == null ? 1.25 : marginRatio;
       marginMs = marginMs == null ? 250L : marginMs;
+      rankBy = rankBy == null ? RankBy.TTFT : rankBy;
+    }
+
+    public Predicted(List<String> prefer, Double marginRatio, Long marginMs) {
+      this(prefer, marginRatio, marginMs, null);
+    }
+  }
+
+  /** What predicted routing minimises. */
+  public enum RankBy {
+    TTFT("ttft"), COMPLETION("completion");
+
+    private final String id;
+
+    RankBy(String id) {
+      this.id = id;
+    }
+
+    @JsonValue
+    public String id() {
+      return id;
+    }
+
+    @JsonCreator
+    public static RankBy of(String s) {
+      for (RankBy r : values()) {
+        if (r.id.equals(s)) {
+          return r;
+        }
+      }
+      throw new IllegalArgumentException("unknown routing.predicted.rankBy '" + s + "' (allowed: ttft, completion)");
     }
   }
 }

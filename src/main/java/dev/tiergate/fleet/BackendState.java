@@ -39,6 +39,7 @@ public final class BackendState {
   private final AtomicInteger waitingCount = new AtomicInteger();
   private final AtomicInteger decodingCount = new AtomicInteger();
   private final AtomicInteger interactiveCount = new AtomicInteger();
+  private final AtomicInteger interactiveWaitingCount = new AtomicInteger();
   /** When the backend last proved it serves: a first output or a whole answer. */
   private volatile long lastProgressNanos = System.nanoTime();
   /** The engine answered some request with an error of its own: check it with a known-good request. */
@@ -135,7 +136,7 @@ public final class BackendState {
     // Each count is exact; read together they may straddle one attempt's move, never for long.
     return new BackendLoad(Math.max(0, queuedPrefillTokens.get()), Math.max(0, waitingCount.get()),
         Math.max(0, decodingCount.get()), Math.max(0, interactiveCount.get()), e == null ? -1 : e.running(),
-        e == null ? -1 : e.waiting());
+        e == null ? -1 : e.waiting(), Math.max(0, interactiveWaitingCount.get()));
   }
 
   public BackendRates rates() {
@@ -168,6 +169,9 @@ public final class BackendState {
         attempts.put(attempt, new AtomicBoolean());
         waitingCount.incrementAndGet();
         queuedPrefillTokens.addAndGet(attempt.promptTokens());
+        if (attempt.interactive()) {
+          interactiveWaitingCount.incrementAndGet();
+        }
       }
     }
     return a;
@@ -192,6 +196,9 @@ public final class BackendState {
         } else {
           waitingCount.decrementAndGet();
           queuedPrefillTokens.addAndGet(-attempt.promptTokens());
+          if (attempt.interactive()) {
+            interactiveWaitingCount.decrementAndGet();
+          }
         }
       }
     }
@@ -205,6 +212,7 @@ public final class BackendState {
       queuedPrefillTokens.addAndGet(-attempt.promptTokens());
       decodingCount.incrementAndGet();
       if (attempt.interactive()) {
+        interactiveWaitingCount.decrementAndGet();
         interactiveCount.incrementAndGet();
       }
     }

@@ -38,7 +38,7 @@ final class RoutingCounters {
     reasons.add("hint:header");
     reasons.add("hint:model");
     for (String t : tiers) {
-      for (String why : List.of("down", "busy", "context", "failed", "swapped-out", "unsupported")) {
+      for (String why : List.of("down", "busy", "context", "failed", "held", "swapped-out", "unsupported")) {
         reasons.add("fallback:" + t + "-" + why);
       }
     }

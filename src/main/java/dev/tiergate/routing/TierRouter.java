@@ -172,7 +172,9 @@ public final class TierRouter {
       for (BackendConfig b : tiers.get(t).backends()) {
         OptionalInt w = fleet.contextWindow(b.name());
         if (fleet.routable(b.name()) && fleet.serves(b.name(), in.endpoint()) && (w.isEmpty() || need <= w.getAsInt())) {
-          best[i] = Math.min(best[i], rank(in, fleet, t, b));
+          BackendLoad load = fleet.load(b.name());
+          BackendRates rates = fleet.rates(b.name());
+          best[i] = Math.min(best[i], rankKey(in, t, load, rates, Predictor.ttftMs(rates, load, in.promptTokens())));
         }
       }
       bestOverall = Math.min(bestOverall, best[i]);
@@ -220,10 +222,17 @@ public final class TierRouter {
     return Predictor.ttftMs(fleet.rates(b.name()), fleet.load(b.name()), in.promptTokens());
   }
 
-  /** The order of backends: by prediction, and last when admission would hold the prompt back there. */
-  private double rank(RouteInput in, FleetView fleet, String tier, BackendConfig b) {
-    double ms = predict(in, fleet, b);
-    return (Double.isNaN(ms) ? 0 : ms) + (gated(tier, in.promptTokens(), fleet.load(b.name())) ? HELD : 0);
+  /**
+   * The order of backends: by the predicted time to what the request is ranked by (its first token when the client
+   * set a TTFT objective or {@code rankBy: ttft}; else the whole answer), and last when admission would hold the
+   * prompt back there.
+   */
+  private double rankKey(RouteInput in, String tier, BackendLoad load, BackendRates rates, double ttft) {
+    double ms = ttft;
+    if (in.maxTtftMs() <= 0 && predicted.rankBy() == RoutingConfig.RankBy.COMPLETION && !Double.isNaN(ttft)) {
+      ms = Predictor.completionMs(ttft, rates, load, outputTokens(in));
+    }
+    return (Double.isNaN(ms) ? 0 : ms) + (gated(tier, in.promptTokens(), load) ? HELD : 0);
   }
 
   /** Added to a held-back backend's prediction, so it ranks after every backend that can start now. */
@@ -231,8 +240,13 @@ public final class TierRouter {
 
   /** Whether the tier's admission control would hold this prompt back from the backend now. */
   public boolean gated(String tier, long promptTokens, BackendLoad load) {
+    return holdsBack(tier, promptTokens) && load.interactive() > 0;
+  }
+
+  /** Whether the tier's admission control holds a prompt this long back from interactive streams. */
+  public boolean holdsBack(String tier, long promptTokens) {
     TierPolicy.Admission a = tiers.get(tier).admission();
-    return a != null && a.protectDecodes() && promptTokens >= a.longPromptTokens() && load.interactiveDecoding() > 0;
+    return a != null && a.protectDecodes() && promptTokens >= a.longPromptTokens();
   }
 
   /**
@@ -293,10 +307,13 @@ public final class TierRouter {
         continue;
       }
       anyAllowed = true;
-      List<BackendConfig> fits = new ArrayList<>();
+      List<BackendConfig> backends = tiers.get(name).backends();
+      List<BackendConfig> up = new ArrayList<>(backends.size());
+      boolean fits = false;
+      boolean busy = false;
       boolean knownFit = false;
       boolean serves = false;
-      for (BackendConfig b : tiers.get(name).backends()) {
+      for (BackendConfig b : backends) {
         if (!fleet.serves(b.name(), in.endpoint())) {
           continue;
         }
@@ -304,18 +321,16 @@ public final class TierRouter {
         OptionalInt w = fleet.contextWindow(b.name());
         largestWindow = Math.max(largestWindow, w.orElse(0));
         if (w.isEmpty() || need <= w.getAsInt()) {
-          fits.add(b);
+          fits = true;
           knownFit |= w.isPresent();
+          if (fleet.routable(b.name())) {
+            up.add(b);
+          } else {
+            busy |= fleet.busy(b.name());
+          }
         }
       }
-      List<BackendConfig> up = new ArrayList<>();
-      for (BackendConfig b : fits) {
-        if (fleet.routable(b.name())) {
-          up.add(b);
-        }
-      }
-      String why = fits.isEmpty() ? "context" : !fleet.live(name) ? "swapped-out"
-          : up.isEmpty() ? (fits.stream().anyMatch(b -> fleet.busy(b.name())) ? "busy" : "down") : null;
+      String why = !fits ? "context" : !fleet.live(name) ? "swapped-out" : up.isEmpty() ? (busy ? "busy" : "down") : null;
       if (!serves) {
         why = "unsupported";
       }
@@ -359,8 +374,10 @@ public final class TierRouter {
     BackendConfig[] order = new BackendConfig[n];
     for (int i = 0; i < n; i++) {
       BackendConfig b = up.get(i);
-      double ms = predict(in, fleet, b);
-      double k = (Double.isNaN(ms) ? 0 : ms) + (gated(tier, in.promptTokens(), fleet.load(b.name())) ? HELD : 0);
+      BackendLoad load = fleet.load(b.name());
+      BackendRates rates = fleet.rates(b.name());
+      double ms = Predictor.ttftMs(rates, load, in.promptTokens());
+      double k = rankKey(in, tier, load, rates, ms);
       int j = i;
       while (j > 0 && key[j - 1] > k) {
         key[j] = key[j - 1];

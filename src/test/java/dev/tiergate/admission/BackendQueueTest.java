@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,8 +51,8 @@ class BackendQueueTest {
   @Test
   void aPromptHeldHereGoesToAnotherCandidateAsSoonAsThatOneCanTakeIt() {
     AtomicBoolean otherFree = new AtomicBoolean(false);
-    BackendQueue q = new BackendQueue(vertx, "b", new TierPolicy.Admission(1000, true, 1_000_000L, 10, 60_000L), free::get,
-        w -> otherFree.get() ? 1 : -1);
+    BackendQueue q = new BackendQueue(vertx, "b", new TierPolicy.Admission(1000, true, 1_000_000L, 10, 60_000L),
+        w -> free.get(), w -> otherFree.get() ? 1 : -1);
     List<String> order = new CopyOnWriteArrayList<>();
     Waiter batch = q.enter(5000, true, 1);
     batch.future().onSuccess(x -> order.add("batch"));
@@ -64,6 +65,31 @@ class BackendQueueTest {
     assertEquals(1, batch.candidate);
     assertEquals(0, q.length());
     assertEquals(0, q.queuedTokens());
+  }
+
+  @Test
+  void eachWaiterIsAskedForInQueueOrderAndTheFirstRefusedStopsTheRest() {
+    // A backend that takes one long prompt at a time (it claims the backend when let through).
+    AtomicInteger slots = new AtomicInteger(0);
+    List<Long> asked = new CopyOnWriteArrayList<>();
+    BackendQueue q = new BackendQueue(vertx, "b", new TierPolicy.Admission(1000, true, 1_000_000L, 10, 60_000L), w -> {
+      asked.add(w.promptTokens);
+      return slots.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
+    }, w -> -1);
+    Waiter first = q.enter(1001, false, 1);
+    Waiter second = q.enter(1002, false, 1);
+    Waiter batch = q.enter(1003, true, 1);
+    slots.set(1);
+    TestGateway.await(first.future());
+    assertEquals(1001L, asked.get(0), "the head is asked first");
+    Wire.await("the next check asks the second", 5_000, () -> asked.stream().filter(t -> t == 1002).count() >= 2);
+    assertFalse(second.future().isComplete(), "one let through per free slot");
+    assertFalse(asked.contains(1003L), "a waiter behind one refused is not asked");
+    assertEquals(2, q.length());
+    slots.set(2);
+    TestGateway.await(second.future());
+    TestGateway.await(batch.future());
+    assertEquals(0, q.length());
   }
 
   @Test

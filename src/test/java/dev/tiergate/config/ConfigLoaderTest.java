@@ -172,4 +172,14 @@ class ConfigLoaderTest {
         + TIERS).contains("routing.rules[0].when.endpoint: must be one of chat, completions, responses, messages"));
     parse("routing: { defaultTier: fast, rules: [{ name: r, when: { endpoint: messages }, tier: max }] }\n" + TIERS);
   }
+
+  @Test
+  void predictedRoutingRanksByTheFirstTokenUnlessToldToRankByTheWholeAnswer() {
+    assertEquals(RoutingConfig.RankBy.TTFT, parse(backend("")).routing().predicted().rankBy());
+    assertEquals(RoutingConfig.RankBy.COMPLETION,
+        parse("routing: { defaultTier: fast, mode: predicted, predicted: { rankBy: completion } }\n" + TIERS).routing()
+            .predicted().rankBy());
+    String bad = problems("routing: { defaultTier: fast, predicted: { rankBy: tpot } }\n" + TIERS);
+    assertTrue(bad.contains("rankBy") && bad.contains("ttft, completion"), bad);
+  }
 }

@@ -58,7 +58,8 @@ class OutstandingWorkTest {
     Attempt longOne = new Attempt(20_000, true);
     Admission a1 = fleet.start("b", chat);
     Admission a2 = fleet.start("b", batch);
-    assertEquals(new BackendLoad(50_300, 2, 0, 0, -1, -1), fleet.load("b"));
+    assertEquals(new BackendLoad(50_300, 2, 0, 0, -1, -1, 1), fleet.load("b"), "the chat is an interactive prompt waiting");
+    assertEquals(1, fleet.load("b").interactive(), "a stream about to decode counts as one to protect");
 
     fleet.proven("b", chat, a1);
     fleet.proven("b", chat, a1); // a second output changes nothing
@@ -69,7 +70,7 @@ class OutstandingWorkTest {
     assertEquals(1, longOne.admittedWith()[1], "and the streams decoding when it started");
 
     fleet.proven("b", batch, a2);
-    assertEquals(new BackendLoad(20_000, 1, 2, 1, -1, -1), fleet.load("b"), "a batch stream is not interactive");
+    assertEquals(new BackendLoad(20_000, 1, 2, 1, -1, -1, 1), fleet.load("b"), "a batch stream is not interactive");
 
     fleet.finished("b", longOne, a3, AttemptResult.TIMEOUT); // ended before any output
     fleet.finished("b", chat, a1, AttemptResult.OK);

@@ -33,6 +33,8 @@ class PredictedRoutingTest {
   static final class Fleet implements FleetView {
     final Map<String, BackendLoad> loads = new HashMap<>();
     final Map<String, Double> prefill = new HashMap<>();
+    /** Tokens/s a backend's streams share (each gets its part); 50 per stream whatever the company when absent. */
+    final Map<String, Double> decodeShared = new HashMap<>();
 
     @Override
     public boolean routable(String backend) {
@@ -57,6 +59,7 @@ class PredictedRoutingTest {
     @Override
     public BackendRates rates(String backend) {
       double p = prefill.getOrDefault(backend, 1000.0);
+      Double shared = decodeShared.get(backend);
       return new BackendRates() {
         @Override
         public double prefillTps(long promptTokens) {
@@ -65,7 +68,7 @@ class PredictedRoutingTest {
 
         @Override
         public double decodeTps(int streams) {
-          return 50;
+          return shared == null ? 50 : shared / Math.max(1, streams);
         }
 
         @Override
@@ -130,6 +133,36 @@ class PredictedRoutingTest {
     assertEquals("max", router.decide(input(20_000, -1), fleet).tier(), "fast is quickest but would starve its stream");
     assertEquals("fast", router.decide(input(2_000, -1), fleet).tier(), "a short prompt is not held");
     assertTrue(router.gated("fast", 20_000, fleet.load("f1")));
+  }
+
+  @Test
+  void anInteractivePromptPrefillingThereHoldsALongPromptBackToo() {
+    TierRouter router = new TierRouter(config("mode: predicted", "admission: { longPromptTokens: 10000, protectDecodes: true }"));
+    assertTrue(router.gated("fast", 20_000, new BackendLoad(300, 1, 0, 0, -1, -1, 1)),
+        "the chat prefilling now decodes next: a long prefill started after it would starve it");
+    assertEquals(false, router.gated("fast", 20_000, new BackendLoad(50_000, 1, 0, 0, -1, -1, 0)),
+        "a batch prompt prefilling is not protected");
+    assertEquals(false, router.gated("max", 20_000, new BackendLoad(0, 0, 1, 1, -1, -1)), "max has no admission control");
+  }
+
+  @Test
+  void rankedByCompletionAChatLeavesATierWhoseDecodeBatchIsLarge() {
+    String fastBusy = "admission: { longPromptTokens: 10000 }";
+    Fleet fleet = new Fleet();
+    fleet.decodeShared.put("f1", 100.0);
+    fleet.decodeShared.put("m1", 100.0);
+    fleet.loads.put("f1", new BackendLoad(0, 0, 8, 8, -1, -1)); // 8 streams share fast's 100 tok/s
+    // fast: first token 100 + 1.5 × 80 + 300 = 520 ms, then 99 tokens at 100/9 tok/s: ≈ 9.4 s.
+    // max, idle: first token 400 ms, then 99 tokens at 100 tok/s: ≈ 1.4 s.
+    TierRouter byTtft = new TierRouter(config("mode: predicted\n  predicted: { prefer: [fast] }", fastBusy));
+    assertEquals("fast", byTtft.decide(input(300, -1), fleet).tier(), "520 ms is within 1.25 × 400 + 250 ms");
+    TierRouter byCompletion = new TierRouter(config("mode: predicted\n  predicted: { prefer: [fast], rankBy: completion }",
+        fastBusy));
+    RouteDecision d = byCompletion.decide(input(300, -1), fleet);
+    assertEquals("max", d.tier(), "9.4 s is far beyond 1.25 × 1.4 s + 250 ms");
+    assertEquals(400, d.candidates().get(0).predictedTtftMs(), 1e-9, "the header still says the first token");
+    assertEquals("fast", byCompletion.decide(input(300, 600), fleet).tier(),
+        "a client TTFT objective ranks by the first token: fast meets 600 ms and is preferred");
   }
 
   @Test

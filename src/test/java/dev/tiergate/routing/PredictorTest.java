@@ -52,6 +52,26 @@ class PredictorTest {
   }
 
   @Test
+  void streamsDecodingThereAddTheStepsTheFirstTokenWaitsThrough() {
+    // 3 streams decode at 20 tok/s each: a step lasts 50 ms; the request waits out half of the step under way
+    // and the whole step that carries its prompt.
+    BackendLoad decoding = new BackendLoad(0, 0, 3, 3, -1, -1);
+    assertEquals(100 + 1.5 * 50 + 1000, Predictor.ttftMs(RATES, decoding, 1000), 1e-9);
+    BackendLoad alone = new BackendLoad(0, 0, 1, 1, -1, -1);
+    assertEquals(100 + 1.5 * 25 + 1000, Predictor.ttftMs(RATES, alone, 1000), 1e-9, "one stream alone: 40 tok/s, 25 ms steps");
+  }
+
+  @Test
+  void completionIsTheFirstTokenThenTheRestAtTheRateBesideTheStreamsDecoding() {
+    // Idle: 100 + 1000 ms to the first token, then 99 more tokens at 40 tok/s alone.
+    assertEquals(1100 + 99 * 25.0, Predictor.completionMs(RATES, BackendLoad.IDLE, 1000, 100), 1e-9);
+    // Beside one stream: the first token waits 1.5 steps of 25 ms, the rest come at 20 tok/s.
+    BackendLoad one = new BackendLoad(0, 0, 1, 1, -1, -1);
+    assertEquals(1100 + 37.5 + 99 * 50.0, Predictor.completionMs(RATES, one, 1000, 100), 1e-9);
+    assertTrue(Double.isNaN(Predictor.completionMs(null, BackendLoad.IDLE, 10, 10)));
+  }
+
+  @Test
   void decodeRateIsTheRateForTheStreamsDecodingPlusThisOne() {
     assertEquals(40, Predictor.decodeTps(RATES, BackendLoad.IDLE), 1e-9);
     assertEquals(20, Predictor.decodeTps(RATES, new BackendLoad(0, 0, 1, 1, -1, -1)), 1e-9);
