@@ -20,16 +20,25 @@ public final class MixOverlap {
   private MixOverlap() {}
 
   public static List<Overlapped> rates(List<MixOutcome> outcomes) {
-    return rates(outcomes, MIN_OVERLAP_US);
+    return rates(outcomes, MIN_OVERLAP_US, true);
+  }
+
+  /** As {@link #rates(List)}, counting an agent or batch prompt prefilling on any tier. */
+  public static List<Overlapped> ratesFleetWide(List<MixOutcome> outcomes) {
+    return rates(outcomes, MIN_OVERLAP_US, false);
   }
 
   static List<Overlapped> rates(List<MixOutcome> outcomes, long minOverlapUs) {
+    return rates(outcomes, minOverlapUs, true);
+  }
+
+  static List<Overlapped> rates(List<MixOutcome> outcomes, long minOverlapUs, boolean sameTier) {
     List<Overlapped> out = new ArrayList<>();
     for (MixOutcome o : outcomes) {
       if (o.kind() != MixClass.INTERACTIVE || o.tier() == null || o.firstUs() < 0 || o.outputUs().length < 2) {
         continue;
       }
-      List<long[]> spans = merged(prefills(outcomes, o.tier(), o.firstUs(), o.lastUs()));
+      List<long[]> spans = merged(prefills(outcomes, sameTier ? o.tier() : null, o.firstUs(), o.lastUs()));
       long overlap = 0;
       int events = 0;
       for (long[] s : spans) {
@@ -43,11 +52,12 @@ public final class MixOverlap {
     return out;
   }
 
-  /** The prefill spans of long requests on {@code tier}, clipped to [from, to]. */
+  /** The prefill spans of long requests on {@code tier} (null: on any), clipped to [from, to]. */
   static List<long[]> prefills(List<MixOutcome> outcomes, String tier, long from, long to) {
     List<long[]> spans = new ArrayList<>();
     for (MixOutcome l : outcomes) {
-      if (l.kind() == MixClass.INTERACTIVE || !tier.equals(l.tier()) || l.firstUs() < 0 || l.sentUs() < 0) {
+      if (l.kind() == MixClass.INTERACTIVE || l.tier() == null || tier != null && !tier.equals(l.tier()) || l.firstUs() < 0
+          || l.sentUs() < 0) {
         continue;
       }
       long start = l.sentUs() + (l.waitedMs() > 0 ? Math.round(l.waitedMs() * 1000) : 0);

@@ -6,6 +6,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /** The numbers of one configuration's run, from its outcomes: what the report prints and the targets judge. */
@@ -19,10 +20,22 @@ public record MixSummary(Map<MixClass, ClassStats> classes, DecodeStats decode, 
       double ttftP95, double ttftP99) {}
 
   /**
-   * Interactive decode while long prefills ran on the same tier ({@link MixOverlap}); {@code p5Ratio} is the 5th
-   * percentile of each stream's rate over its tier's unloaded rate.
+   * Interactive streams' decode rates (each stream's output after its first token): while an agent or batch prompt
+   * prefilled on the same tier ({@link MixOverlap}, the starvation admission control prevents), while one prefilled
+   * anywhere in the fleet (what a user sees while long prompts run), and over every interactive stream (a router
+   * that keeps long prefills away from chats but piles the chats on one tier shows there).
    */
-  public record DecodeStats(int streams, double minTps, double p5Tps, double p5Ratio) {}
+  public record DecodeStats(Rates sameTier, Rates anyTier, Rates all) {}
+
+  /** Decode rates of some streams: count, min, p5 and p50 tokens/s, and the p5 of each rate over its tier's unloaded rate. */
+  public record Rates(int streams, double minTps, double p5Tps, double p50Tps, double p5Ratio) {
+    static Rates of(List<double[]> tpsAndUnloaded) {
+      double[] tps = tpsAndUnloaded.stream().mapToDouble(r -> r[0]).sorted().toArray();
+      double[] ratio = tpsAndUnloaded.stream().mapToDouble(r -> r[0] / r[1]).filter(d -> !Double.isNaN(d)).sorted().toArray();
+      return new Rates(tps.length, tps.length == 0 ? Double.NaN : tps[0], Stats.percentileSorted(tps, 5),
+          Stats.percentileSorted(tps, 50), Stats.percentileSorted(ratio, 5));
+    }
+  }
 
   /**
    * A tier's goodput: of the requests it answered (200), the share that met its SLO by the client's clock, and the
@@ -61,12 +74,12 @@ public record MixSummary(Map<MixClass, ClassStats> classes, DecodeStats decode, 
   }
 
   static DecodeStats decode(List<MixOutcome> all, Map<String, Double> unloaded) {
-    List<MixOverlap.Overlapped> rates = MixOverlap.rates(all);
-    double[] tps = rates.stream().mapToDouble(MixOverlap.Overlapped::tokensPerS).sorted().toArray();
-    double[] ratio = rates.stream().mapToDouble(o -> o.tokensPerS() / unloaded.getOrDefault(o.tier(), Double.NaN))
-        .filter(d -> !Double.isNaN(d)).sorted().toArray();
-    return new DecodeStats(tps.length, tps.length == 0 ? Double.NaN : tps[0], Stats.percentileSorted(tps, 5),
-        Stats.percentileSorted(ratio, 5));
+    Function<List<MixOverlap.Overlapped>, Rates> rates = os -> Rates.of(os.stream()
+        .map(o -> new double[] {o.tokensPerS(), unloaded.getOrDefault(o.tier(), Double.NaN)}).toList());
+    List<double[]> every = all.stream()
+        .filter(o -> o.kind() == MixClass.INTERACTIVE && o.ok() && o.tpotMs() > 0)
+        .map(o -> new double[] {1000.0 / o.tpotMs(), unloaded.getOrDefault(o.tier(), Double.NaN)}).toList();
+    return new DecodeStats(rates.apply(MixOverlap.rates(all)), rates.apply(MixOverlap.ratesFleetWide(all)), Rates.of(every));
   }
 
   static List<TierGoodput> goodput(MixBench.ConfigResult r) {

@@ -107,7 +107,10 @@ class MixBenchEndToEndTest {
       assertTrue(g.gatewayTotal() >= g.answered() && g.gatewayMet() <= g.gatewayTotal(), name + ": " + g);
     }
     MixSummary.DecodeStats d = s.decode();
-    assertEquals(d.streams() == 0, Double.isNaN(d.minTps()), name + ": " + d);
-    assertFalse(d.minTps() > d.p5Tps(), name + ": " + d);
+    for (MixSummary.Rates rates : List.of(d.sameTier(), d.anyTier(), d.all())) {
+      assertEquals(rates.streams() == 0, Double.isNaN(rates.minTps()), name + ": " + d);
+      assertFalse(rates.minTps() > rates.p5Tps() || rates.p5Tps() > rates.p50Tps(), name + ": " + d);
+    }
+    assertTrue(d.sameTier().streams() <= d.anyTier().streams() && d.anyTier().streams() <= d.all().streams(), name + ": " + d);
   }
 }

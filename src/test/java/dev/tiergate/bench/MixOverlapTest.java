@@ -56,6 +56,10 @@ class MixOverlapTest {
     MixOutcome elsewhere = longPrompt(1, MixClass.BATCH, "prefill", 11 * S, Double.NaN, 16 * S);
     MixOutcome other = chat(2, "fast", every(11 * S, 19 * S, S / 10));
     assertEquals(List.of(), MixOverlap.rates(List.of(c, elsewhere, other)));
+    List<MixOverlap.Overlapped> fleetWide = MixOverlap.ratesFleetWide(List.of(c, elsewhere, other));
+    assertEquals(2, fleetWide.size(), "fleet-wide, both chats decoded while prefill prefilled the batch prompt");
+    assertEquals(13 / 5.0, fleetWide.get(0).tokensPerS(), 1e-9,
+        "the first chat's events in (11 s, 16 s], while prefill prefilled: 9 before 12 s, then 13, 14, 15, 16 s");
   }
 
   @Test
