@@ -13,8 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,13 +29,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Grafana dashboard against a real Prometheus: Prometheus scrapes a gateway that served
- * traffic on every tier (streamed and not, both endpoints, a fallback, a client error), and every
- * PromQL expression in {@code grafana/dashboards/tiergate.json} must parse and return at least one
- * real number. A renamed metric or a typo in a panel fails here, not in front of a user.
+ * traffic on every tier (streamed and not, both endpoints, a fallback, a client error) under
+ * configured keys (with a refusal for each reason), and every PromQL expression in
+ * {@code grafana/dashboards/tiergate.json} must parse and return at least one real number. A
+ * renamed metric or a typo in a panel fails here, not in front of a user.
  */
 @ExtendWith(BlockedLoopGuard.class)
 class DashboardPrometheusTest {
   static final Path DASHBOARD = Path.of("grafana/dashboards/tiergate.json");
+  /** With keys configured every request needs one: most traffic is web's, the long prompts batch's. */
+  static final String WEB = "web-0123456789abcdef";
+  static final String BATCH = "batch-0123456789abcdef";
+  /** Only tier fast and one request a minute: its second request and any other tier are refused. */
+  static final String CAPPED = "capped-0123456789abcdef";
+  static final String UNKNOWN = "intruder-0123456789abcdef";
 
   @TempDir
   static Path dir;
@@ -54,6 +65,7 @@ class DashboardPrometheusTest {
         .sim("left-1", quick)
         .sim("right-1", quick)
         .sim("guarded-1", quick)
+        .env("WEB_KEY", WEB).env("BATCH_KEY", BATCH).env("CAPPED_KEY", CAPPED)
         .config("""
             routing:
               defaultTier: fast
@@ -93,6 +105,13 @@ class DashboardPrometheusTest {
                 backends: [{ name: guarded-1, url: "${SIM_GUARDED_1}", engine: vllm, model: m }]
             groups:
               - { name: gpus, tiers: [left, right], home: left }
+            # Keys, so the Keys row has data; Prometheus scrapes the gateway port without one.
+            auth:
+              metrics: open
+              keys:
+                - { name: web, key: "${WEB_KEY}" }
+                - { name: batch, key: "${BATCH_KEY}" }
+                - { name: capped, key: "${CAPPED_KEY}", tiers: [fast], rpm: 1 }
             """)
         .start();
     prometheus = PrometheusProcess.start(dir, "127.0.0.1:" + gw.gateway().metricsPort());
@@ -107,31 +126,45 @@ class DashboardPrometheusTest {
   static void traffic() {
     String longPrompt = "token ".repeat(2000);
     for (int i = 0; i < 3; i++) {
-      expect(200, gw.post("/v1/chat/completions", chat("m", true, "Hello")));
-      expect(200, gw.post("/v1/chat/completions", chat("m", false, "Hello")));
-      expect(200, gw.post("/v1/chat/completions", chat("qwen-max", true, "Think first")));
-      expect(200, gw.post("/v1/chat/completions", chat("m", true, longPrompt)));
+      expect(200, post(WEB, "/v1/chat/completions", chat("m", true, "Hello")));
+      expect(200, post(WEB, "/v1/chat/completions", chat("m", false, "Hello")));
+      expect(200, post(WEB, "/v1/chat/completions", chat("qwen-max", true, "Think first")));
+      expect(200, post(BATCH, "/v1/chat/completions", chat("m", true, longPrompt)));
     }
-    expect(200, gw.post("/v1/chat/completions", chat("qwen-max", false, "Hi")));
-    expect(200, gw.post("/v1/chat/completions", chat("m", false, longPrompt)));
-    expect(200, gw.post("/v1/completions", "{\"model\":\"m\",\"prompt\":\"Once\",\"max_tokens\":8,\"stream\":true}"));
-    expect(200, gw.post("/v1/completions", "{\"model\":\"m\",\"prompt\":\"Once\",\"max_tokens\":8}"));
-    TestGateway.Reply fellBack = gw.post("/v1/chat/completions", chat("m", true, "Hi"), "x-tiergate-tier", "flaky");
+    expect(200, post(WEB, "/v1/chat/completions", chat("qwen-max", false, "Hi")));
+    expect(200, post(BATCH, "/v1/chat/completions", chat("m", false, longPrompt)));
+    expect(200, post(WEB, "/v1/completions", "{\"model\":\"m\",\"prompt\":\"Once\",\"max_tokens\":8,\"stream\":true}"));
+    expect(200, post(WEB, "/v1/completions", "{\"model\":\"m\",\"prompt\":\"Once\",\"max_tokens\":8}"));
+    TestGateway.Reply fellBack = post(WEB, "/v1/chat/completions", chat("m", true, "Hi"), "x-tiergate-tier", "flaky");
     expect(200, fellBack);
     assertEquals("fast", fellBack.header("x-tiergate-tier"), "the flaky tier's 503 falls back to fast");
-    expect(400, gw.post("/v1/chat/completions", "{\"model\":"));
-    TestGateway.Reply swapped = gw.post("/v1/chat/completions", chat("m", true, "Hi"), "x-tiergate-tier", "right",
+    expect(400, post(WEB, "/v1/chat/completions", "{\"model\":"));
+    TestGateway.Reply swapped = post(WEB, "/v1/chat/completions", chat("m", true, "Hi"), "x-tiergate-tier", "right",
         "x-tiergate-strict", "true");
     expect(200, swapped);
     assertEquals("swap:left->right", swapped.header("x-tiergate-reason"));
     Wire.Reader live = Wire.Reader.open(gw, "/v1/chat/completions", chat("m", true, "Hi").replace("12", "400"),
-        "x-tiergate-tier", "guarded");
+        "x-tiergate-tier", "guarded", "authorization", "Bearer " + WEB);
     live.awaitText("\"content\":\"", 10_000);
-    TestGateway.Reply held = gw.post("/v1/chat/completions", chat("m", false, longPrompt), "x-tiergate-tier", "guarded");
+    TestGateway.Reply held = post(BATCH, "/v1/chat/completions", chat("m", false, longPrompt), "x-tiergate-tier", "guarded");
     expect(200, held);
     assertTrue(held.header("x-tiergate-queued-ms") != null, "the long prompt waited for the live stream");
     live.awaitEnd();
     requests++;
+    // A refusal for each reason (not counted in requests: the key counters are what must see them).
+    expect(200, post(CAPPED, "/v1/chat/completions", chat("m", false, "Hi")));
+    assertEquals(403, post(CAPPED, "/v1/chat/completions", chat("m", false, "Hi"), "x-tiergate-tier", "max").status());
+    assertEquals(429, post(CAPPED, "/v1/chat/completions", chat("m", false, "Hi")).status());
+    assertEquals(403, gw.get("/tiergate/status", "authorization", "Bearer " + CAPPED).status());
+    // A key that is not configured counts under none: a label never comes from what a client sends.
+    assertEquals(401, post(UNKNOWN, "/v1/chat/completions", chat("m", false, "Hi")).status());
+  }
+
+  static TestGateway.Reply post(String key, String path, String json, String... headerPairs) {
+    String[] withKey = Arrays.copyOf(headerPairs, headerPairs.length + 2);
+    withKey[headerPairs.length] = "authorization";
+    withKey[headerPairs.length + 1] = "Bearer " + key;
+    return gw.post(path, json, withKey);
   }
 
   static String chat(String model, boolean stream, String text) {
@@ -213,6 +246,57 @@ class DashboardPrometheusTest {
         "tiergate_fallbacks_total", "tiergate_backend_up", "tiergate_overhead_seconds"}) {
       assertTrue(text.contains(name), "the dashboard shows " + name);
     }
+  }
+
+  /**
+   * The Keys row through its own queries. A rate of zero would pass the check above (every key's
+   * series exist from the start), so this asserts the traffic shows: each key's requests and
+   * tokens, each refusal reason, and a key label holding the configured names and none only (the
+   * unknown key a client sent counts under none, never under a name of its own).
+   */
+  @Test
+  void keysRowShowsEachConfiguredKeyAndEveryRefusalReason() throws Exception {
+    DashboardQueries dash = new DashboardQueries(DASHBOARD);
+    Set<String> names = Set.of("web", "batch", "capped", "none");
+    Map<String, Double> requests = panel(dash, "Requests per key [A]", "key", "outcome");
+    assertEquals(names, firstWords(requests.keySet()), "key names: " + requests);
+    for (String ok : new String[] {"web ok", "batch ok", "capped ok"}) {
+      assertTrue(requests.getOrDefault(ok, 0.0) > 0, ok + ": " + requests);
+    }
+    assertTrue(requests.getOrDefault("web client_error", 0.0) > 0, "the malformed request is web's: " + requests);
+    for (String refId : new String[] {"A", "B"}) {
+      Map<String, Double> tokens = panel(dash, "Tokens/s per key [" + refId + "]", "key");
+      assertEquals(names, tokens.keySet(), "key names: " + tokens);
+      assertTrue(tokens.get("web") > 0 && tokens.get("batch") > 0, refId + ": " + tokens);
+    }
+    Map<String, Double> rejections = panel(dash, "Key rejections [A]", "key", "reason");
+    assertEquals(names, firstWords(rejections.keySet()), "key names: " + rejections);
+    for (String refused : new String[] {"none unauthorized", "capped forbidden_tier", "capped rate_limited",
+        "capped permission_denied"}) {
+      assertTrue(rejections.getOrDefault(refused, 0.0) > 0, refused + ": " + rejections);
+    }
+    assertEquals(0.0, rejections.get("web rate_limited"), "web was never refused: " + rejections);
+  }
+
+  /** One dashboard query's instant values, each named by its labels' values joined with a space. */
+  static Map<String, Double> panel(DashboardQueries dash, String where, String... labels) throws Exception {
+    DashboardQueries.Query q = dash.queries().stream().filter(x -> x.where().equals(where)).findFirst()
+        .orElseThrow(() -> new AssertionError("the dashboard has no query " + where));
+    Map<String, Double> out = new TreeMap<>();
+    for (JsonNode series : prometheus.query(q.promql()).path("data").path("result")) {
+      StringJoiner name = new StringJoiner(" ");
+      for (String label : labels) {
+        name.add(series.path("metric").path(label).asText());
+      }
+      out.put(name.toString(), series.path("value").get(1).asDouble());
+    }
+    return out;
+  }
+
+  private static Set<String> firstWords(Set<String> names) {
+    Set<String> out = new TreeSet<>();
+    names.forEach(n -> out.add(n.split(" ")[0]));
+    return out;
   }
 
   /** Null when the expression is valid and returns at least one real number; otherwise what is wrong. */
