@@ -129,6 +129,9 @@ public final class ConfigLoader {
     Matcher m = VAR.matcher(yaml);
     StringBuilder out = new StringBuilder(yaml.length());
     while (m.find()) {
+      if (inComment(yaml, m.start())) {
+        continue; // "# set ${API_KEY} first" documents a variable; it must not require one
+      }
       String value = env.apply(m.group(1));
       if (value == null) {
         value = m.group(2);
@@ -141,6 +144,32 @@ public final class ConfigLoader {
     }
     m.appendTail(out);
     return out.toString();
+  }
+
+  /**
+   * Whether {@code at} is inside a YAML comment: after a {@code #} that starts its line or follows a space or tab,
+   * outside quotes, on the same line. Block scalars ({@code |}, {@code >}) are not tracked: a {@code #} line inside
+   * one counts as a comment here, so a variable on such a line is left as written.
+   */
+  static boolean inComment(String yaml, int at) {
+    int line = yaml.lastIndexOf('\n', at - 1) + 1;
+    char quote = 0;
+    for (int i = line; i < at; i++) {
+      char c = yaml.charAt(i);
+      if (quote == 0) {
+        if (c == '#' && (i == line || yaml.charAt(i - 1) == ' ' || yaml.charAt(i - 1) == '\t')) {
+          return true;
+        }
+        if (c == '"' || c == '\'') {
+          quote = c;
+        }
+      } else if (c == quote) {
+        quote = 0; // '' inside single quotes closes and reopens: the state comes out the same
+      } else if (c == '\\' && quote == '"') {
+        i++;
+      }
+    }
+    return false;
   }
 
   private static ObjectMapper mapper() {

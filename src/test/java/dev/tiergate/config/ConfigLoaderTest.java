@@ -182,4 +182,16 @@ class ConfigLoaderTest {
     String bad = problems("routing: { defaultTier: fast, predicted: { rankBy: tpot } }\n" + TIERS);
     assertTrue(bad.contains("rankBy") && bad.contains("ttft, completion"), bad);
   }
+
+  @Test
+  void variablesInCommentsAreLeftAloneAndNeverRequired() {
+    GatewayConfig c = parse("# export ${UNSET_IN_COMMENT} first\nserver: { port: ${PORT} } # or ${ALSO_UNSET}\n"
+        + "routing: { defaultTier: fast }\n" + TIERS);
+    assertEquals(9000, c.server().port());
+    assertTrue(ConfigLoader.inComment("a: '#x' # ${V}", 10));
+    assertTrue(!ConfigLoader.inComment("a: \"# ${V}\"", 6), "a # inside quotes is text");
+    assertTrue(!ConfigLoader.inComment("url: http://h/a#${V}", 16), "a # glued to text is not a comment");
+    assertTrue(problems("server: { port: ${NOPE} } # ${NOPE}\nrouting: { defaultTier: fast }\n" + TIERS)
+        .contains("NOPE is not set"), "outside the comment it is still required");
+  }
 }
