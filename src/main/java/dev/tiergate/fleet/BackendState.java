@@ -51,6 +51,8 @@ public final class BackendState {
    * backend is neither routed to nor probed; the lifecycle owns its state meanwhile.
    */
   private volatile boolean live = true;
+  /** A config reload removed or replaced the backend: no new attempt starts here, from any generation. */
+  private volatile boolean retired;
   /** When a request last started or ended here: a live tier idle long enough goes back home. */
   private volatile long lastUsedNanos = System.nanoTime();
   final Discovery discovery;
@@ -153,6 +155,9 @@ public final class BackendState {
 
   /** Admits an attempt and counts it in flight; a half-open circuit admits one trial at a time. */
   Admission start(long now, LiveAttempt attempt) {
+    if (retired) {
+      return Admission.RETIRED;
+    }
     long until = circuitOpenUntil;
     Admission a = until == 0 || now < until ? Admission.ADMITTED
         : trialInFlight.compareAndSet(false, true) ? Admission.TRIAL : Admission.REFUSED;
@@ -161,7 +166,7 @@ public final class BackendState {
       trialInFlight.set(false);
       a = Admission.REFUSED;
     }
-    if (a != Admission.REFUSED) {
+    if (!a.refused()) {
       lastUsedNanos = now;
       inflight.incrementAndGet();
       if (attempt != null) {
@@ -302,6 +307,12 @@ public final class BackendState {
 
   void live(boolean l) {
     live = l;
+  }
+
+  /** Removed or replaced by a config reload: out of routing, and refuses every new attempt. */
+  void retire() {
+    live = false;
+    retired = true;
   }
 
   public long lastUsedNanos() {

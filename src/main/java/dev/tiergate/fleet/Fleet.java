@@ -110,7 +110,7 @@ public final class Fleet implements FleetView, BackendTracker {
    * parsed before the reload may still route by the old one); those in flight finish there.
    */
   public static void retire(BackendState s) {
-    s.live(false);
+    s.retire();
   }
 
   public Collection<BackendState> all() {

@@ -7,5 +7,15 @@ public enum Admission {
   /** The circuit is half-open and this attempt is its one trial: its outcome closes or reopens it. */
   TRIAL,
   /** The circuit is half-open and another attempt is already the trial. */
-  REFUSED
+  REFUSED,
+  /**
+   * A config reload removed or replaced the backend: a request decided before the reload (say, one that waited in
+   * an admission queue meanwhile) must not start there.
+   */
+  RETIRED;
+
+  /** The attempt may not use the backend: try the next candidate. */
+  public boolean refused() {
+    return this == REFUSED || this == RETIRED;
+  }
 }

@@ -14,11 +14,15 @@ final class AttemptLease {
     this.backend = backend;
     this.attempt = attempt;
     this.admission = tracker.start(backend, attempt);
-    this.finished = admission == Admission.REFUSED;
+    this.finished = admission.refused();
   }
 
   boolean refused() {
-    return admission == Admission.REFUSED;
+    return admission.refused();
+  }
+
+  Admission admission() {
+    return admission;
   }
 
   void proven() {

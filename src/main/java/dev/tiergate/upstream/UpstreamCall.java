@@ -171,10 +171,11 @@ public final class UpstreamCall {
 
     void start() {
       if (lease.refused()) {
-        // Not a fault of the backend: it is recovering, and another request is its one trial.
+        // Not a fault of the backend: it is recovering, and another request is its one trial; or a reload removed it.
         over = true;
         next(index + 1, GatewayError.of(Kind.NO_BACKEND_AVAILABLE, "backend '" + target.backend().name()
-            + "' is recovering (half-open circuit) and its one trial request is in flight"));
+            + (lease.admission() == Admission.RETIRED ? "' was removed from the configuration by a reload"
+                : "' is recovering (half-open circuit) and its one trial request is in flight")));
         return;
       }
       Buffer payload;

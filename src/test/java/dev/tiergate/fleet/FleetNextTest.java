@@ -51,6 +51,9 @@ class FleetNextTest {
     assertEquals(List.of("moved", "gone"), leaving.stream().map(s -> s.config().name()).toList());
     leaving.forEach(Fleet::retire);
     assertFalse(before.routable("gone"), "a request that still routes by the old config skips a removed backend");
+    assertEquals(Admission.RETIRED, before.start("gone", null),
+        "and one decided before the reload (say, held in an admission queue meanwhile) does not start there");
+    assertEquals(0, before.get("gone").inflight());
     before.finished("keep", null, a, dev.tiergate.upstream.AttemptResult.OK);
     assertEquals(0, after.inflight("keep"));
   }
