@@ -1,7 +1,9 @@
 package dev.tiergate.api;
 
+import dev.tiergate.fleet.BackendState;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 
 /**
  * Reads the config file again and puts it in force, together with the keys file when there is one
@@ -10,4 +12,9 @@ import io.vertx.core.json.JsonObject;
  */
 public interface ConfigReload {
   Future<JsonObject> reload(String trigger);
+
+  /** Backends a reload removed or replaced that still finish requests started on them. */
+  default List<BackendState> draining() {
+    return List.of();
+  }
 }

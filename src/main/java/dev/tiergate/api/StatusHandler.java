@@ -67,9 +67,16 @@ final class StatusHandler implements Handler<RoutingContext> {
       tiers.add(new JsonObject().put("name", t.name()).put("scheme", t.scheme()).put("up", tierUp)
           .put("live", gen.fleet().live(t.name())).put("backends", backends));
     }
+    // Removed or replaced by a reload, still finishing what started there: no new request goes to them.
+    JsonArray draining = new JsonArray();
+    for (BackendState s : services.reload().draining()) {
+      draining.add(new JsonObject().put("name", s.config().name()).put("tier", s.tier()).put("url", s.config().url())
+          .put("inflight", s.inflight()));
+    }
     JsonObject body = new JsonObject()
         .put("status", services.shutdown().draining() ? "draining" : gen.fleet().anyRoutable() ? "ready" : "not_ready")
-        .put("tiers", tiers);
+        .put("tiers", tiers)
+        .put("draining", draining);
     if (services.keys().enabled()) {
       // How many keys and where their limits are counted; never a key, a hash or a name-to-key mapping.
       body.put("auth", new JsonObject().put("keys", services.keys().principals().size())

@@ -66,6 +66,11 @@ final class Reloader implements ConfigReload {
     return prober;
   }
 
+  @Override
+  public List<BackendState> draining() {
+    return List.copyOf(draining);
+  }
+
   /** A draining backend by name (its gauges keep reading it), or null. */
   BackendState draining(String name) {
     for (BackendState s : draining) {

@@ -146,6 +146,11 @@ public final class Prober {
 
   /** A deep probe of a backend that looks ready; its failure takes the backend out. */
   private Future<Void> verify(BackendState b, long since) {
+    if (stopped || !b.live()) {
+      // Retired by a reload or swapped out while this round ran: a generation request there would be traffic the
+      // configuration no longer sends it.
+      return Future.succeededFuture();
+    }
     EngineLoad before = b.engineLoad();
     return probe.deepProbe(b.config(), b.effectiveModel(), health.deepProbeTimeoutMs()).compose(r -> {
       if (stopped) {

@@ -193,6 +193,9 @@ class ReloadTest {
       assertEquals("[\"old-1\"]", summary.getJsonObject("backends").getJsonArray("draining").encode());
       assertFalse(running.ended(), "the stream outlives the reload");
       assertTrue(gw.get("/metrics").body().contains("backend=\"old-1\""), "a draining backend keeps its series");
+      JsonObject status = new JsonObject(gw.get("/tiergate/status").body());
+      assertEquals("old-1", status.getJsonArray("draining").getJsonObject(0).getString("name"), status.encode());
+      assertEquals(1, status.getJsonArray("draining").getJsonObject(0).getInteger("inflight"), "the stream still runs there");
 
       Reply gone = gw.post("/v1/chat/completions", CHAT, "x-tiergate-tier", "old");
       assertEquals(400, gone.status(), "the tier is no longer configured");
@@ -203,10 +206,12 @@ class ReloadTest {
       String body = running.awaitEnd();
       assertTrue(Wire.endsWithDone(body), "the stream on the removed backend completed: " + body);
       assertEquals(200, Wire.joined(body, "content").split(" ").length, "every token arrived");
-      assertEquals(before, gw.sim("old-1").stats().requests(), "no new request went to the removed backend");
+      assertEquals(before, gw.sim("old-1").stats().requests(),
+          "no new request went to the removed backend: " + gw.sim("old-1").stats().requestBodies());
       Wire.await("the removed backend's series are gone", 10_000,
           () -> !gw.get("/metrics").body().contains("old-1") && !gw.get("/metrics").body().contains("tier=\"old\""));
       assertTrue(gw.get("/metrics").body().contains("backend=\"fast-1\""), "the others stay");
+      assertEquals("[]", new JsonObject(gw.get("/tiergate/status").body()).getJsonArray("draining").encode(), "drained");
     }
   }
 
