@@ -3,6 +3,7 @@ package dev.tiergate.api;
 import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.TierConfig;
 import dev.tiergate.fleet.BackendState;
+import dev.tiergate.routing.TokenRatios;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
@@ -62,6 +63,7 @@ final class StatusHandler implements Handler<RoutingContext> {
             .put("waiting", gen.admissions().queueLength(b.name()))
             .put("contextWindow", window.isPresent() ? window.getAsInt() : null)
             .put("contextWindowSource", s.windowSource())
+            .put("promptEstimate", promptEstimate(gen.fleet().ratios(b.name())))
             .put("lastError", services.secrets().redact(s.lastError())));
       }
       tiers.add(new JsonObject().put("name", t.name()).put("scheme", t.scheme()).put("up", tierUp)
@@ -84,5 +86,19 @@ final class StatusHandler implements Handler<RoutingContext> {
           .put("limitStoreUp", services.limits().sharedUp()));
     }
     return body;
+  }
+
+  /** What the backend learned of characters per token, from its engine's counts: samples and the ratio per kind. */
+  private static JsonObject promptEstimate(TokenRatios r) {
+    if (r == null) {
+      return null;
+    }
+    double[] cpt = r.charsPerToken();
+    return new JsonObject().put("samples", r.samples()).put("charsPerToken", new JsonObject()
+        .put("prose", round2(cpt[0])).put("cjk", round2(cpt[1])).put("code", round2(cpt[2])));
+  }
+
+  private static double round2(double d) {
+    return Math.round(d * 100) / 100.0;
   }
 }

@@ -75,5 +75,13 @@ class EstimateLearningTest {
     assertEquals("rule:long-prompt", later.header("x-tiergate-reason"));
     Wire.await("the later answer is recorded", 5_000, () -> errors("big") != null && errors("big").count() >= 1);
     assertTrue(Math.abs(errors("big").mean() - 1) < 0.05, "the error has shrunk to " + errors("big").mean());
+
+    // The status page shows what each backend learned: this engine counts one token per character of prose.
+    io.vertx.core.json.JsonObject status = new io.vertx.core.json.JsonObject(gw.get("/tiergate/status").body());
+    io.vertx.core.json.JsonObject small = status.getJsonArray("tiers").getJsonObject(0).getJsonArray("backends")
+        .getJsonObject(0).getJsonObject("promptEstimate");
+    assertEquals(1, small.getLong("samples"), "small answered the first only: " + small.encode());
+    assertEquals(1.0, small.getJsonObject("charsPerToken").getDouble("prose"), 0.05, small.encode());
+    assertEquals(4.0, small.getJsonObject("charsPerToken").getDouble("code"), 0.5, "no code seen: the prior, " + small.encode());
   }
 }
