@@ -45,9 +45,10 @@ public final class BenchCli {
             one seeded mixed workload (interactive chats, agent turns with growing 20-60k contexts, ~100k batch
             prefills; Poisson arrivals at R requests/s) replayed against three gateway configurations, each on
             fresh in-process simulators calibrated like the demo: round-robin, the static length rule, predicted
-            TTFT routing with admission control. Per class TTFT p50/p95/p99, interactive decode while long
-            prefills run, goodput per tier, queued/rejected/lost; --quick takes under 2 minutes. Exits 1 when a
-            request got no status or a configuration did not start.
+            TTFT routing with admission control (predicted-completion: the same, ranked by the whole answer).
+            Per class TTFT p50/p95/p99, interactive decode while long prefills run, goodput per tier,
+            queued/rejected/lost; --quick takes under 2 minutes. Exits 1 when a request got no status or a
+            configuration did not start.
       """;
 
   private BenchCli() {}

@@ -45,6 +45,23 @@ class MixRigTest {
   }
 
   @Test
+  void predictedCompletionIsPredictedRankedByTheWholeAnswer() {
+    GatewayConfig predicted = MixRig.load("predicted");
+    GatewayConfig completion = MixRig.load("predicted-completion");
+    assertEquals(RoutingConfig.RankBy.TTFT, predicted.routing().predicted().rankBy());
+    assertEquals(RoutingConfig.RankBy.COMPLETION, completion.routing().predicted().rankBy());
+    assertEquals(predicted.routing().predicted().prefer(), completion.routing().predicted().prefer());
+    for (int i = 0; i < predicted.tiers().size(); i++) {
+      TierConfig a = predicted.tiers().get(i);
+      TierConfig b = completion.tiers().get(i);
+      assertEquals(a.name(), b.name());
+      assertEquals(a.admission(), b.admission(), a.name());
+      assertEquals(a.profile(), b.profile(), a.name());
+      assertEquals(a.slo(), b.slo(), a.name());
+    }
+  }
+
+  @Test
   void everyConfigurationStartsFromTheSimulatorsCalibration() {
     for (String name : MixPlan.CONFIGS) {
       for (TierConfig t : MixRig.load(name).tiers()) {
