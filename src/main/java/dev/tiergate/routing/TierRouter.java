@@ -174,15 +174,19 @@ public final class TierRouter {
         if (fleet.routable(b.name()) && fleet.serves(b.name(), in.endpoint()) && (w.isEmpty() || need <= w.getAsInt())) {
           BackendLoad load = fleet.load(b.name());
           BackendRates rates = fleet.rates(b.name());
-          best[i] = Math.min(best[i], rankKey(in, t, load, rates, Predictor.ttftMs(rates, load, in.promptTokens())));
+          double ttft = Predictor.ttftMs(rates, load, in.promptTokens());
+          best[i] = Math.min(best[i], rankKey(in, t, load, rates, ttft, fleet.held(b.name())));
         }
       }
       bestOverall = Math.min(bestOverall, best[i]);
     }
     int chosen = -1;
+    double quickest = bestOverall % CLASS;
     for (int i = 0; i < best.length && chosen < 0; i++) {
-      boolean ok = in.maxTtftMs() > 0 ? best[i] <= in.maxTtftMs()
-          : best[i] <= bestOverall * predicted.marginRatio() + predicted.marginMs();
+      // Only the best rank class competes (can start now, rather than where prompts are held or it would be held).
+      double ms = best[i] % CLASS;
+      boolean ok = best[i] - ms == bestOverall - quickest && (in.maxTtftMs() > 0 ? ms <= in.maxTtftMs()
+          : ms <= quickest * predicted.marginRatio() + predicted.marginMs());
       if (best[i] < Double.POSITIVE_INFINITY && ok) {
         chosen = i;
       }
@@ -224,19 +228,25 @@ public final class TierRouter {
 
   /**
    * The order of backends: by the predicted time to what the request is ranked by (its first token when the client
-   * set a TTFT objective or {@code rankBy: ttft}; else the whole answer), and last when admission would hold the
-   * prompt back there.
+   * set a TTFT objective or {@code rankBy: ttft}; else the whole answer); after those when long prompts wait there
+   * for its interactive streams to end (another stream there would keep them waiting); and last when admission would
+   * hold this prompt back there.
    */
-  private double rankKey(RouteInput in, String tier, BackendLoad load, BackendRates rates, double ttft) {
+  private double rankKey(RouteInput in, String tier, BackendLoad load, BackendRates rates, double ttft, int held) {
     double ms = ttft;
     if (in.maxTtftMs() <= 0 && predicted.rankBy() == RoutingConfig.RankBy.COMPLETION && !Double.isNaN(ttft)) {
       ms = Predictor.completionMs(ttft, rates, load, outputTokens(in));
     }
-    return (Double.isNaN(ms) ? 0 : ms) + (gated(tier, in.promptTokens(), load) ? HELD : 0);
+    double rankClass = gated(tier, in.promptTokens(), load) ? 2 : held > 0 ? 1 : 0;
+    return rankClass * CLASS + Math.min(Double.isNaN(ms) ? 0 : ms, CLASS - 1);
   }
 
-  /** Added to a held-back backend's prediction, so it ranks after every backend that can start now. */
-  private static final double HELD = 1e9;
+  /**
+   * Backends rank in classes, each after the one before whatever the predictions: those that can start the request
+   * now, those where long prompts wait for their interactive streams to end (another stream there keeps them
+   * waiting), those where admission would hold this prompt back. Key = class × CLASS + predicted ms.
+   */
+  private static final double CLASS = 1e12;
 
   /** Whether the tier's admission control would hold this prompt back from the backend now. */
   public boolean gated(String tier, long promptTokens, BackendLoad load) {
@@ -377,7 +387,7 @@ public final class TierRouter {
       BackendLoad load = fleet.load(b.name());
       BackendRates rates = fleet.rates(b.name());
       double ms = Predictor.ttftMs(rates, load, in.promptTokens());
-      double k = rankKey(in, tier, load, rates, ms);
+      double k = rankKey(in, tier, load, rates, ms, fleet.held(b.name()));
       int j = i;
       while (j > 0 && key[j - 1] > k) {
         key[j] = key[j - 1];

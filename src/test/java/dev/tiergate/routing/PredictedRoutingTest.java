@@ -35,6 +35,12 @@ class PredictedRoutingTest {
     final Map<String, Double> prefill = new HashMap<>();
     /** Tokens/s a backend's streams share (each gets its part); 50 per stream whatever the company when absent. */
     final Map<String, Double> decodeShared = new HashMap<>();
+    final Map<String, Integer> held = new HashMap<>();
+
+    @Override
+    public int held(String backend) {
+      return held.getOrDefault(backend, 0);
+    }
 
     @Override
     public boolean routable(String backend) {
@@ -163,6 +169,27 @@ class PredictedRoutingTest {
     assertEquals(400, d.candidates().get(0).predictedTtftMs(), 1e-9, "the header still says the first token");
     assertEquals("fast", byCompletion.decide(input(300, 600), fleet).tier(),
         "a client TTFT objective ranks by the first token: fast meets 600 ms and is preferred");
+  }
+
+  @Test
+  void newWorkAvoidsABackendWhereLongPromptsWaitWhileAnotherCanTakeIt() {
+    TierRouter router = new TierRouter(config("mode: predicted\n  predicted: { prefer: [fast, max, prefill] }",
+        "admission: { longPromptTokens: 10000 }"));
+    Fleet fleet = new Fleet();
+    fleet.prefill.put("f1", 10_000.0); // fast is by far the quickest
+    assertEquals("fast", router.decide(input(300, -1), fleet).tier());
+    fleet.held.put("f1", 1); // an agent turn waits on fast for its chats to end
+    RouteDecision d = router.decide(input(300, -1), fleet);
+    assertEquals("max", d.tier(), "another chat on fast would keep the agent turn waiting");
+    assertEquals(List.of("m1", "p1", "f1"), d.candidates().stream().map(c -> c.backend().name()).toList(), "fast last");
+    assertEquals(130, d.candidates().get(2).predictedTtftMs(), 1e-9, "its prediction is still the plain one");
+    fleet.held.put("m1", 1);
+    fleet.held.put("p1", 1);
+    assertEquals("fast", router.decide(input(300, -1), fleet).tier(), "held everywhere: the margin decides among them again");
+    fleet.prefill.put("f1", 1000.0);
+    fleet.prefill.put("p1", 100.0);
+    assertEquals("fast", router.decide(input(300, -1), fleet).tier(),
+        "400 ms is within 1.25 × 400 + 250 ms: the ranks' class offsets do not distort the margin");
   }
 
   @Test
