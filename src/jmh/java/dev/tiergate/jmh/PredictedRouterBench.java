@@ -71,6 +71,7 @@ public class PredictedRouterBench {
 
   TierRouter router;
   Object baseline = new Object();
+  long seed = System.nanoTime();
   FleetView fleet;
   RouteInput chat;
   RouteInput agentTurn;
@@ -146,6 +147,19 @@ public class PredictedRouterBench {
   @Benchmark
   public Object emptyBaseline() {
     return baseline;
+  }
+
+  /**
+   * Arithmetic as long as a decision's median and allocating nothing: if its p99 is as far above its median as the
+   * decision's, the tail comes from the machine (interrupts, a busy neighbour), not from the routing code.
+   */
+  @Benchmark
+  public long busyBaseline() {
+    long x = seed;
+    for (int i = 0; i < 2500; i++) {
+      x = x * 6364136223846793005L + 1442695040888963407L;
+    }
+    return x;
   }
 
   @Benchmark
