@@ -153,9 +153,9 @@ public final class BenchCli {
     if (f.containsKey("configs")) {
       configs = Arrays.stream(f.get("configs").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
       for (String c : configs) {
-        if (!MixPlan.CONFIGS.contains(c)) {
+        if (!MixPlan.KNOWN.contains(c)) {
           throw new IllegalArgumentException("bench mix: unknown configuration '" + c + "' (known: "
-              + String.join(", ", MixPlan.CONFIGS) + ")");
+              + String.join(", ", MixPlan.KNOWN) + ")");
         }
       }
     }

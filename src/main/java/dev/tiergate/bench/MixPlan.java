@@ -13,6 +13,8 @@ import java.util.List;
 public record MixPlan(long seed, int durationS, double rate, MixShape shape, List<String> configs, int drainS,
     int probeTokens, long callTimeoutMs) {
   public static final List<String> CONFIGS = List.of("rr", "rule", "predicted");
+  /** Every configuration shipped in {@code config/mix/}: the default three and those run only when asked for. */
+  public static final List<String> KNOWN = List.of("rr", "rule", "predicted", "predicted-completion");
 
   public MixPlan {
     configs = List.copyOf(configs);

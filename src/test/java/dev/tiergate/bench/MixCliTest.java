@@ -22,6 +22,9 @@ class MixCliTest {
     MixPlan full = BenchCli.mixPlan(Map.of());
     assertEquals(MixShape.full(), full.shape());
     assertEquals(MixPlan.CONFIGS, full.configs());
+    assertEquals(List.of("predicted", "predicted-completion"),
+        BenchCli.mixPlan(BenchCli.flags(new String[] {"--configs", "predicted,predicted-completion"})).configs(),
+        "the shipped configuration outside the default three runs when asked for");
   }
 
   @Test
