@@ -101,24 +101,19 @@ public final class MixReport {
         pct(r.p5Ratio())));
   }
 
+  /** The targets, judged for each predicted configuration that ran ("predicted", "predicted-completion"). */
   public static List<String> targets(MixBench.Run run) {
     Map<String, MixSummary> s = summaries(run);
+    List<String> judged = s.keySet().stream().filter(n -> n.startsWith(PREDICTED)).toList();
+    if (judged.isEmpty()) {
+      judged = List.of(PREDICTED);
+    }
     List<String> out = new ArrayList<>();
-    out.add(ttftTarget(s, RULE, 0.30));
-    out.add(ttftTarget(s, RR, 0.50));
-    MixSummary p = s.get(PREDICTED);
-    if (p == null) {
-      out.add("interactive decode p5 ≥ 50 % of unloaded while long prefills run: not judged (predicted did not run)");
-    } else if (p.decode().anyTier().streams() == 0) {
-      out.add("interactive decode p5 ≥ 50 % of unloaded while long prefills run: not judged (predicted: no interactive "
-          + "stream decoded ≥ " + MixOverlap.MIN_OVERLAP_US / 1_000_000 + " s while an agent or batch prompt prefilled)");
-    } else {
-      MixSummary.Rates any = p.decode().anyTier();
-      double r = any.p5Ratio();
-      out.add("interactive decode p5 ≥ 50 % of unloaded while long prefills run: " + verdict(r >= 0.5) + " (predicted: p5 "
-          + TextTable.num(any.p5Tps()) + " t/s = " + pct(r) + " of unloaded over the " + any.streams()
-          + " streams that decoded while an agent or batch prompt prefilled; " + p.decode().sameTier().streams()
-          + " of them on the same tier)");
+    for (String name : judged) {
+      String who = judged.size() > 1 ? name + ": " : "";
+      out.add(who + ttftTarget(s, name, RULE, 0.30));
+      out.add(who + ttftTarget(s, name, RR, 0.50));
+      out.add(who + decodeTarget(s, name));
     }
     int lost = s.values().stream().mapToInt(m -> m.counts().lost()).sum();
     boolean allRan = run.configs().stream().allMatch(c -> c.error() == null);
@@ -127,12 +122,29 @@ public final class MixReport {
     return out;
   }
 
-  private static String ttftTarget(Map<String, MixSummary> s, String base, double cut) {
+  private static String decodeTarget(Map<String, MixSummary> s, String name) {
+    String what = "interactive decode p5 ≥ 50 % of unloaded while long prefills run: ";
+    MixSummary p = s.get(name);
+    if (p == null) {
+      return what + "not judged (" + name + " did not run)";
+    }
+    if (p.decode().anyTier().streams() == 0) {
+      return what + "not judged (" + name + ": no interactive stream decoded ≥ " + MixOverlap.MIN_OVERLAP_US / 1_000_000
+          + " s while an agent or batch prompt prefilled)";
+    }
+    MixSummary.Rates any = p.decode().anyTier();
+    double r = any.p5Ratio();
+    return what + verdict(r >= 0.5) + " (" + name + ": p5 " + TextTable.num(any.p5Tps()) + " t/s = " + pct(r)
+        + " of unloaded over the " + any.streams() + " streams that decoded while an agent or batch prompt prefilled; "
+        + p.decode().sameTier().streams() + " of them on the same tier)";
+  }
+
+  private static String ttftTarget(Map<String, MixSummary> s, String name, String base, double cut) {
     String what = "interactive p95 TTFT ≥ " + Math.round(cut * 100) + " % below " + base + ": ";
-    MixSummary p = s.get(PREDICTED);
+    MixSummary p = s.get(name);
     MixSummary b = s.get(base);
     if (p == null || b == null) {
-      return what + "not judged (" + (p == null ? PREDICTED : base) + " did not run)";
+      return what + "not judged (" + (p == null ? name : base) + " did not run)";
     }
     double pv = p.classes().get(MixClass.INTERACTIVE).ttftP95();
     double bv = b.classes().get(MixClass.INTERACTIVE).ttftP95();
@@ -140,7 +152,7 @@ public final class MixReport {
       return what + "not judged (no interactive TTFT in one of them)";
     }
     double below = 1 - pv / bv;
-    return what + verdict(below >= cut) + " (predicted " + TextTable.num(pv) + " ms vs " + base + " " + TextTable.num(bv)
+    return what + verdict(below >= cut) + " (" + name + " " + TextTable.num(pv) + " ms vs " + base + " " + TextTable.num(bv)
         + " ms: " + pct(below) + " below)";
   }
 

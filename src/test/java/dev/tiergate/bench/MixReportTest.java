@@ -91,6 +91,15 @@ class MixReportTest {
     assertTrue(t.get(2).contains("not judged"), "no stream overlapped a prefill: " + t.get(2));
     assertEquals("no request lost: met (0 lost)", t.get(3));
     assertEquals(List.of(), MixReport.failures(run));
+
+    MixBench.Run both = run(config("rr", 1.1, List.of()), config("rule", 1.0, List.of()), config("predicted", 0.6, List.of()),
+        config("predicted-completion", 0.8, List.of()));
+    List<String> t2 = MixReport.targets(both);
+    assertEquals(7, t2.size(), "three targets for each predicted configuration, then lost requests: " + t2);
+    assertTrue(t2.get(0).startsWith("predicted: interactive p95 TTFT ≥ 30 % below rule: met (predicted "), t2.get(0));
+    assertTrue(t2.get(3).startsWith("predicted-completion: interactive p95 TTFT ≥ 30 % below rule: NOT met (predicted-completion "),
+        t2.get(3));
+    assertTrue(t2.get(6).startsWith("no request lost"), t2.get(6));
   }
 
   @Test
