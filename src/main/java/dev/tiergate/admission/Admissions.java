@@ -6,7 +6,6 @@ import dev.tiergate.config.TierConfig;
 import dev.tiergate.fleet.Fleet;
 import dev.tiergate.routing.BackendRates;
 import dev.tiergate.routing.Candidate;
-import dev.tiergate.routing.FleetView;
 import dev.tiergate.routing.RouteDecision;
 import dev.tiergate.routing.TierRouter;
 import io.vertx.core.Future;
@@ -36,7 +35,6 @@ public final class Admissions {
   private final Map<String, BackendQueue> queues = new LinkedHashMap<>();
   /** Per backend, until when (System.nanoTime) an interactive long prompt let through there holds others back. */
   private final Map<String, AtomicLong> claimedUntil = new LinkedHashMap<>();
-  private final FleetView view;
 
   public Admissions(Vertx vertx, GatewayConfig config, Fleet fleet, TierRouter router) {
     this.router = router;
@@ -52,15 +50,6 @@ public final class Admissions {
             w -> tryStart(home, w.promptTokens, w.batch), this::elsewhere));
       }
     }
-    this.view = queues.isEmpty() ? fleet : new HeldView(fleet, this::queueLength);
-  }
-
-  /**
-   * The fleet as routing should see it: with each backend's admission queue, so new work goes elsewhere while long
-   * prompts wait there. The fleet itself when no tier has admission control.
-   */
-  public FleetView view() {
-    return view;
   }
 
   /** Whether any tier has admission control (otherwise the stage is left out of the chain). */

@@ -34,7 +34,7 @@ final class RouteStage implements Stage {
     RouteInput in = new RouteInput(f.promptTokens(), f.maxTokens(), x.endpoint.id, f.stream(), f.hasTools(),
         h.tier(), h.source(), h.strict(), TIE_BREAK.getAndIncrement(), h.maxTtftMs(),
         x.principal == null ? null : x.principal.tiers());
-    x.decision = x.gen.router().decide(in, x.gen.admissions().view());
+    x.decision = x.gen.router().decide(in, x.gen.fleet());
     if (!x.decision.needsSwap()) {
       Candidate first = x.decision.candidates().get(0);
       services.metrics().decision(first.tier(), x.reasonOverride != null ? x.reasonOverride : first.reason());

@@ -35,15 +35,6 @@ public interface FleetView {
     return null;
   }
 
-  /**
-   * Long prompts admission control holds for this backend until its interactive streams are done (0 without
-   * admission control). Predicted routing sends new work elsewhere while there is somewhere else, so the backend
-   * drains and they start instead of waiting out {@code maxWaitMs}.
-   */
-  default int held(String backend) {
-    return 0;
-  }
-
   /** Whether the tier is the live one of its group; tiers outside groups always are. */
   default boolean live(String tier) {
     return true;

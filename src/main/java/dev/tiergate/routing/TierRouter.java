@@ -174,8 +174,7 @@ public final class TierRouter {
         if (fleet.routable(b.name()) && fleet.serves(b.name(), in.endpoint()) && (w.isEmpty() || need <= w.getAsInt())) {
           BackendLoad load = fleet.load(b.name());
           BackendRates rates = fleet.rates(b.name());
-          double ttft = Predictor.ttftMs(rates, load, in.promptTokens());
-          best[i] = Math.min(best[i], rankKey(in, t, load, rates, ttft, fleet.held(b.name())));
+          best[i] = Math.min(best[i], rankKey(in, t, load, rates, Predictor.ttftMs(rates, load, in.promptTokens())));
         }
       }
       bestOverall = Math.min(bestOverall, best[i]);
@@ -183,7 +182,7 @@ public final class TierRouter {
     int chosen = -1;
     double quickest = bestOverall % CLASS;
     for (int i = 0; i < best.length && chosen < 0; i++) {
-      // Only the best rank class competes (can start now, rather than where prompts are held or it would be held).
+      // Only the best rank class competes: a backend that would hold this prompt back never wins on the margin.
       double ms = best[i] % CLASS;
       boolean ok = best[i] - ms == bestOverall - quickest && (in.maxTtftMs() > 0 ? ms <= in.maxTtftMs()
           : ms <= quickest * predicted.marginRatio() + predicted.marginMs());
@@ -228,23 +227,21 @@ public final class TierRouter {
 
   /**
    * The order of backends: by the predicted time to what the request is ranked by (its first token when the client
-   * set a TTFT objective or {@code rankBy: ttft}; else the whole answer); after those when long prompts wait there
-   * for its interactive streams to end (another stream there would keep them waiting); and last when admission would
-   * hold this prompt back there.
+   * set a TTFT objective or {@code rankBy: ttft}; else the whole answer), and last when admission would hold the
+   * prompt back there.
    */
-  private double rankKey(RouteInput in, String tier, BackendLoad load, BackendRates rates, double ttft, int held) {
+  private double rankKey(RouteInput in, String tier, BackendLoad load, BackendRates rates, double ttft) {
     double ms = ttft;
     if (in.maxTtftMs() <= 0 && predicted.rankBy() == RoutingConfig.RankBy.COMPLETION && !Double.isNaN(ttft)) {
       ms = Predictor.completionMs(ttft, rates, load, outputTokens(in));
     }
-    double rankClass = gated(tier, in.promptTokens(), load) ? 2 : held > 0 ? 1 : 0;
+    double rankClass = gated(tier, in.promptTokens(), load) ? 1 : 0;
     return rankClass * CLASS + Math.min(Double.isNaN(ms) ? 0 : ms, CLASS - 1);
   }
 
   /**
    * Backends rank in classes, each after the one before whatever the predictions: those that can start the request
-   * now, those where long prompts wait for their interactive streams to end (another stream there keeps them
-   * waiting), those where admission would hold this prompt back. Key = class × CLASS + predicted ms.
+   * now, then those where admission would hold this prompt back. Key = class × CLASS + predicted ms.
    */
   private static final double CLASS = 1e12;
 
@@ -387,7 +384,7 @@ public final class TierRouter {
       BackendLoad load = fleet.load(b.name());
       BackendRates rates = fleet.rates(b.name());
       double ms = Predictor.ttftMs(rates, load, in.promptTokens());
-      double k = rankKey(in, tier, load, rates, ms, fleet.held(b.name()));
+      double k = rankKey(in, tier, load, rates, ms);
       int j = i;
       while (j > 0 && key[j - 1] > k) {
         key[j] = key[j - 1];

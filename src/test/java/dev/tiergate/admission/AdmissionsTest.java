@@ -92,8 +92,6 @@ class AdmissionsTest {
     Admissions.Ticket second = admissions.admit(decision("fast"), 40_000, false);
     assertFalse(second.future().isComplete(), "the second waits: the first claimed fast before the fleet counted it");
     assertEquals(1, admissions.queueLength("f1"));
-    assertEquals(1, admissions.view().held("f1"), "routing sees the prompt waiting there");
-    assertEquals(0, admissions.view().held("m1"));
     second.cancel();
     assertEquals(0, admissions.queueLength("f1"));
   }
