@@ -39,9 +39,10 @@ final class Launch {
       System.exit(1);
       return null;
     }
+    // Before saying it listens: a SIGHUP sent as soon as it does (a supervisor, a test) must reload, not stop the JVM.
+    Hangup.reloadOnSignal(vertx, g);
     System.out.println("tiergate listening on http://" + config.server().host() + ":" + g.port() + "/v1 (config " + source
         + ", transport " + (vertx.isNativeTransportEnabled() ? "epoll" : "nio") + ")");
-    Hangup.reloadOnSignal(vertx, g);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("tiergate: draining (up to " + config.server().drainMs() + " ms)");
       try {

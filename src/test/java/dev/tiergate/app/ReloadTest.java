@@ -107,6 +107,14 @@ class ReloadTest {
     return gw.gateway().services().metrics().registry().get("tiergate_config_reloads").tag("result", result).counter().count();
   }
 
+  /**
+   * Requests a sim got that are not the prober's known-good one ("ping"): a backend the warm-up left suspect may be
+   * owed such a check from before the reload, and it says nothing about where client requests went.
+   */
+  static long clientRequests(dev.tiergate.sim.SimServer sim) {
+    return sim.stats().requestBodies().stream().filter(b -> !b.contains("\"content\":\"ping\"")).count();
+  }
+
   @Test
   void aBadFileChangesNothingAndNamesTheKey() throws Exception {
     try (TestGateway gw = start(TWO_TIERS)) {
@@ -182,7 +190,7 @@ class ReloadTest {
       // ≈ 4 s at 50 tokens/s: it is still streaming when the reload is done.
       Wire.Reader running = Wire.Reader.open(gw, "/v1/chat/completions", stream(200), "x-tiergate-tier", "old");
       running.awaitText("\"content\":\"", 5_000);
-      int before = gw.sim("old-1").stats().requests();
+      long before = clientRequests(gw.sim("old-1"));
 
       write(TWO_TIERS);
       Reply r = reload(gw);
@@ -206,8 +214,8 @@ class ReloadTest {
       String body = running.awaitEnd();
       assertTrue(Wire.endsWithDone(body), "the stream on the removed backend completed: " + body);
       assertEquals(200, Wire.joined(body, "content").split(" ").length, "every token arrived");
-      assertEquals(before, gw.sim("old-1").stats().requests(),
-          "no new request went to the removed backend: " + gw.sim("old-1").stats().requestBodies());
+      assertEquals(before, clientRequests(gw.sim("old-1")),
+          "no new client request went to the removed backend: " + gw.sim("old-1").stats().requestBodies());
       Wire.await("the removed backend's series are gone", 10_000,
           () -> !gw.get("/metrics").body().contains("old-1") && !gw.get("/metrics").body().contains("tier=\"old\""));
       assertTrue(gw.get("/metrics").body().contains("backend=\"fast-1\""), "the others stay");
