@@ -7,7 +7,8 @@
 #   bench/mix.sh                          # the defaults of `bench mix` (see `tiergate bench help`)
 #   DURATION=600 RATE=0.3 SEED=7 bench/mix.sh
 #
-# Env: DURATION (s), RATE (requests/s, all classes), SEED, CONFIGS (rr,rule,predicted), OUT (/tmp/tiergate-bench/mix).
+# Env: DURATION (s), RATE (requests/s, all classes), SEED, CONFIGS (rr,rule,predicted[,predicted-completion]),
+# OUT (/tmp/tiergate-bench/mix), TAG (added to the results' file names, so two runs of one commit do not clash).
 # Writes bench/results/mix-<date>-<commit>.txt (machine, command, table, the gateways' warnings) and .json (every request).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ JAR=target/tiergate.jar
 [[ -f $JAR ]] || { echo "build first: mvn -B -q package -DskipTests" >&2; exit 2; }
 OUT=${OUT:-/tmp/tiergate-bench/mix}; mkdir -p "$OUT" bench/results
 COMMIT=$(git rev-parse --short HEAD)
-BASE=bench/results/mix-$(date +%Y%m%d)-$COMMIT
+BASE=bench/results/mix-$(date +%Y%m%d)-$COMMIT${TAG:+-$TAG}
 ARGS=()
 [[ -n ${DURATION:-} ]] && ARGS+=(--duration "$DURATION")
 [[ -n ${RATE:-} ]] && ARGS+=(--rate "$RATE")
