@@ -39,6 +39,8 @@ final class SimCore {
   private long timerId = -1;
   private boolean closed;
   private final AtomicLong taskIds = new AtomicLong();
+  /** Requests a loop writes in one task before it looks at its sockets again. */
+  private static final int WRITES_PER_TASK = 64;
   long promptTokensTotal;
   long generationTokensTotal;
   long successTotal;
@@ -49,7 +51,7 @@ final class SimCore {
   long longestSequence;
   /** What the side routes read: replaced, never changed, after every run of the scheduler. */
   private volatile Snapshot snapshot;
-  /** HTTP loops with output waiting for the end of this engine task, in the order they got their first. */
+  /** HTTP loops with output waiting to be handed to them, in the order they got their first. */
   private final List<Writers> dirty = new ArrayList<>();
   /** Tests only: told the thread name each time a loop writes a request's batch (null: nothing to tell). */
   volatile Consumer<String> writeProbe;
@@ -70,10 +72,17 @@ final class SimCore {
       double prefillSecondsSum, double decodeSecondsSum, long longestSequence, List<SlotView> slots) {
   }
 
-  /** One HTTP loop as the engine sees it: the requests whose output waits to be handed to it in one task. */
+  /**
+   * One HTTP loop as the engine sees it: the requests whose output waits to be handed to it. At most one hand-off
+   * is on its way to a loop or being written there; what the engine decides meanwhile waits in the requests'
+   * batches and goes with the next one. So a loop that cannot keep up never queues more than one task from the
+   * engine and still reads its sockets (a /health probe) between the pieces of that one, while the engine runs its
+   * steps on time, as a real engine does when its API server falls behind.
+   */
   static final class Writers {
     final Context context;
     private List<Generation> pending;
+    private boolean busy;
 
     Writers(Context context) {
       this.context = context;
@@ -181,30 +190,61 @@ final class SimCore {
     w.pending.add(g);
   }
 
-  /** Hands every loop the output its requests gathered: one task per loop, each request's batch in order. */
+  /**
+   * Hands every loop that is free the output its requests gathered: one task per loop, each request's batch in
+   * order. A loop still writing the last hand-off gets this output with its next one ({@link #written}).
+   */
   void flush() {
-    for (Writers w : dirty) {
-      List<Generation> gs = w.pending;
-      w.pending = null;
-      List<List<Consumer<Output>>> batches = new ArrayList<>(gs.size());
-      for (Generation g : gs) {
-        batches.add(g.takeBatch());
+    for (java.util.Iterator<Writers> it = dirty.iterator(); it.hasNext();) {
+      Writers w = it.next();
+      if (!w.busy) {
+        it.remove();
+        handOff(w);
       }
-      w.context.runOnContext(v -> {
-        RuntimeException failed = null;
-        for (int i = 0; i < gs.size(); i++) {
-          try {
-            gs.get(i).write(batches.get(i));
-          } catch (RuntimeException e) {
-            failed = failed == null ? e : failed; // the loop's other requests still get theirs
-          }
-        }
-        if (failed != null) {
-          throw failed; // for the context's exception handler to report
-        }
-      });
     }
-    dirty.clear();
+  }
+
+  private void handOff(Writers w) {
+    List<Generation> gs = w.pending;
+    w.pending = null;
+    w.busy = true;
+    List<List<Consumer<Output>>> batches = new ArrayList<>(gs.size());
+    for (Generation g : gs) {
+      batches.add(g.takeBatch());
+    }
+    w.context.runOnContext(v -> write(w, gs, batches, 0));
+  }
+
+  /**
+   * On the loop: writes the requests' batches a slice at a time, so the loop reads its sockets between slices,
+   * then tells the engine it is free again.
+   */
+  private void write(Writers w, List<Generation> gs, List<List<Consumer<Output>>> batches, int from) {
+    int to = Math.min(gs.size(), from + WRITES_PER_TASK);
+    RuntimeException failed = null;
+    for (int i = from; i < to; i++) {
+      try {
+        gs.get(i).write(batches.get(i));
+      } catch (RuntimeException e) {
+        failed = failed == null ? e : failed; // the loop's other requests still get theirs
+      }
+    }
+    if (to < gs.size()) {
+      w.context.runOnContext(v -> write(w, gs, batches, to));
+    } else {
+      onEngine(() -> written(w));
+    }
+    if (failed != null) {
+      throw failed; // for the context's exception handler to report
+    }
+  }
+
+  /** Engine context: the loop wrote its hand-off; what gathered meanwhile goes now. */
+  private void written(Writers w) {
+    w.busy = false;
+    if (w.pending != null) {
+      flush();
+    }
   }
 
   private void publish() {
