@@ -9,6 +9,7 @@
 #
 #   bench/stream.sh                       # 1000 streams × 20 s, then 100 slow consumers × 20 s
 #   STREAMS=200 DUR=10 bench/stream.sh
+#   SIM_OPTS="--loops 1" bench/stream.sh  # extra sim flags, e.g. fewer HTTP loops to leave the load client a core
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=${JAR:-/tmp/tiergate-bench.jar}
@@ -43,9 +44,10 @@ wait_http() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; s
 
 # Every stream gets a running slot (vLLM's default max_num_seqs of 256 would queue the rest and the
 # bench would measure the sim's waiting line, not the relay).
+# shellcheck disable=SC2086
 java -Xmx1g -XX:+UseParallelGC -jar "$JAR" sim --engine vllm --port "$SIM_PORT" --model bench-model --stamp-events \
   --max-running $((STREAMS + SLOW_STREAMS + 16)) --flat-batching --decode-tps 50 --ttft-base-ms 20 --prefill-tps 1000000 --prefill-half-rate-tokens 0 \
-  >"$OUT/stream-sim.log" 2>&1 &
+  ${SIM_OPTS:-} >"$OUT/stream-sim.log" 2>&1 &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$SIM_PORT/health"
 cat >"$OUT/stream.yaml" <<YAML

@@ -5,6 +5,7 @@ import dev.tiergate.config.ConfigLoader;
 import dev.tiergate.config.GatewayConfig;
 import dev.tiergate.sim.SimCli;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -85,7 +86,15 @@ public final class Main {
       System.out.print(SimCli.usage());
       return;
     }
-    Vertx vertx = Vertx.vertx();
+    // the sim's HTTP loops and its engine each want an event loop of their own (bad flags: SimCli.run says why)
+    int loops;
+    try {
+      loops = SimCli.parse(args).httpLoops();
+    } catch (IllegalArgumentException e) {
+      loops = 1;
+    }
+    Vertx vertx = Vertx.vertx(new VertxOptions()
+        .setEventLoopPoolSize(Math.max(VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, loops + 1)));
     SimCli.run(vertx, args).onComplete(ar -> {
       if (ar.failed()) {
         System.err.println(ar.cause().getMessage());

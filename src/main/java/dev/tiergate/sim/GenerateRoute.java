@@ -32,14 +32,19 @@ final class GenerateRoute {
     this.options = core.options;
   }
 
-  void serve(HttpServerRequest req, boolean chat, Buffer body) {
-    serve(req, chat ? SimApi.CHAT : SimApi.COMPLETIONS, body);
-  }
-
-  void serve(HttpServerRequest req, SimApi api, Buffer body) {
+  /** On the request's HTTP loop {@code loop}, which writes its answer; the engine gets it once it is valid. */
+  void serve(HttpServerRequest req, SimApi api, Buffer body, SimCore.Writers loop) {
     if (core.sleeping) {
-      // A sleeping engine does not answer: the request waits, with no reply, until a wake.
-      core.parked.add(() -> serve(req, api, body));
+      // A sleeping engine does not answer: the request waits, with no reply, until a wake. The engine decides,
+      // since only it can tell a wake that came meanwhile; a parked request is served again on its own loop.
+      Runnable again = () -> loop.context.runOnContext(v -> serve(req, api, body, loop));
+      core.onEngine(() -> {
+        if (core.sleeping) {
+          core.parked.add(again);
+        } else {
+          again.run();
+        }
+      });
       return;
     }
     boolean chat = api.chatLike();
@@ -125,8 +130,8 @@ final class GenerateRoute {
     Output out = output(r, resp, plans, b.promptTokens);
     long hold = engine == Engine.IKLLAMA ? core.loadingRemainingMs() : 0;
     Integer asked = r.requestedMaxTokens(engine);
-    new Generation(core, plans, out, resp, b.promptTokens, fault, faultAfter, decodeTps, asked == null ? -1 : asked,
-        r.stream, roleDelayMs).start(hold);
+    new Generation(core, loop, plans, out, resp, b.promptTokens, fault, faultAfter, decodeTps,
+        asked == null ? -1 : asked, r.stream, roleDelayMs).start(hold);
   }
 
   private record Budget(int promptTokens, int maxTokens) {

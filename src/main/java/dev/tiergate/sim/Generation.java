@@ -1,18 +1,29 @@
 package dev.tiergate.sim;
 
 import io.vertx.core.http.HttpServerResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * One request's life on the simulated engine: optional loading hold, the fixed front part of the time to first
  * token, then the engine's {@link Scheduler} hands it its first token and the rest, step by step, until the plan
  * is spent, a fault fires, or the peer goes away. A request for {@code n} choices runs {@code n} sequences, each
- * with its own slot and share of every decode step, as the engines run them. Runs on the sim's event loop only; at most one timer of its own
- * is pending (hold or front delay), so cancelling it and leaving the scheduler is all a teardown needs.
+ * with its own slot and share of every decode step, as the engines run them.
+ *
+ * <p>Two threads, each with its own part. Every decision (phase, counts, faults, outcomes) is made on the engine's
+ * context, where the scheduler calls {@link Seq.Sink#token()}; what the decisions write is gathered as output
+ * operations and handed to the request's own HTTP loop once per engine task ({@link SimCore#flush}), which formats
+ * and writes them ({@link #write}). That loop tells the engine back, by posting to it, when the client went away
+ * or its reader fell behind and when it drained. At most one engine timer of its own is pending (hold or front
+ * delay), so cancelling it and leaving the scheduler is all a teardown needs.
  */
 final class Generation {
   private enum Phase { HOLD, FRONT, ENGINE, DECODE, STALLED, DONE }
 
   private final SimCore core;
+  /** The request's HTTP loop: the only thread that touches {@link #out} and {@link #response}. */
+  private final SimCore.Writers loop;
   private final Output out;
   private final HttpServerResponse response;
   private final int promptTokens;
@@ -29,6 +40,10 @@ final class Generation {
   private long prefillStartNanos;
   private long firstTokenNanos;
   private boolean paused;
+  /** Engine context: output decided since the last hand-off to {@link #loop}, in order; null when none. */
+  private List<Consumer<Output>> batch;
+  /** HTTP loop: the engine was asked to hold this request back and the drain has not come yet. */
+  private boolean holdAsked;
 
   /** One of the request's choices: its own plan, sequence (slot, decode share) and count. */
   private final class Choice implements Seq.Sink {
@@ -58,9 +73,11 @@ final class Generation {
    * @param maxTokens the limit the request set, -1 for none (only reported, the plan already honours it)
    * @param roleDelayMs send the role chunk at once and the first token no sooner than this later
    */
-  Generation(SimCore core, Plan[] plans, Output out, HttpServerResponse response, int promptTokens, Fault fault,
-      int faultAfter, double decodeTps, int maxTokens, boolean stream, double roleDelayMs) {
+  Generation(SimCore core, SimCore.Writers loop, Plan[] plans, Output out, HttpServerResponse response,
+      int promptTokens, Fault fault, int faultAfter, double decodeTps, int maxTokens, boolean stream,
+      double roleDelayMs) {
     this.core = core;
+    this.loop = loop;
     this.out = out;
     this.response = response;
     this.promptTokens = promptTokens;
@@ -75,11 +92,25 @@ final class Generation {
     this.unfinished = plans.length;
   }
 
-  /** @param holdMs time the engine keeps the request unanswered before it starts (ik_llama while loading) */
+  /**
+   * On the request's HTTP loop: hands the request to the engine.
+   *
+   * @param holdMs time the engine keeps the request unanswered before it starts (ik_llama while loading)
+   */
   void start(long holdMs) {
-    core.register(this);
     core.stats.streamStarted();
-    response.closeHandler(v -> onPeerClosed());
+    // the close handler runs in a later task of this loop: the engine hears of the request before of its end
+    response.closeHandler(v -> core.onEngine(this::onPeerClosed));
+    core.onEngine(() -> arrive(holdMs));
+  }
+
+  private void arrive(long holdMs) {
+    if (core.closed()) {
+      phase = Phase.DONE; // the server is going down: nothing left to serve it
+      core.stats.streamEnded();
+      return;
+    }
+    core.register(this);
     if (holdMs > 0) {
       timerId = core.vertx.setTimer(holdMs, t -> open());
     } else {
@@ -98,13 +129,15 @@ final class Generation {
     }
     phase = Phase.FRONT;
     prefillStartNanos = System.nanoTime();
-    out.open();
+    emit(Output::open);
     if (roleDelayMs > 0) {
       for (Choice c : choices) {
         c.begun = true;
-        out.begin(c.index);
+        int index = c.index;
+        emit(o -> o.begin(index));
       }
     }
+    core.flush();
     // the fixed part of TTFT (tokenizing, scheduling) happens outside the engine's steps and slows nobody
     long ms = Math.round(core.options.ttftBaseMs() + roleDelayMs);
     if (ms > 0) {
@@ -133,9 +166,10 @@ final class Generation {
     if (phase != Phase.DECODE || c.outcome != null) {
       return false;
     }
+    int index = c.index;
     if (!c.begun) {
       c.begun = true;
-      out.begin(c.index);
+      emit(o -> o.begin(index));
     }
     if (c.emitted == 0) {
       c.firstTokenNanos = System.nanoTime();
@@ -145,7 +179,9 @@ final class Generation {
       midFault();
       return false;
     }
-    out.token(c.index, c.emitted, c.emitted == total - 1);
+    int at = c.emitted;
+    boolean last = at == total - 1;
+    emit(o -> o.token(index, at, last));
     c.emitted++;
     core.generationTokensTotal++;
     if (c.emitted == total) {
@@ -154,16 +190,6 @@ final class Generation {
       } else {
         finish(c);
       }
-      return false;
-    }
-    if (out.writeQueueFull()) {
-      // a slow reader holds the engine back instead of letting the sim buffer without bound
-      paused = true;
-      core.stats.streamPaused();
-      for (Choice h : choices) {
-        core.scheduler.hold(h.seq);
-      }
-      out.onDrain(this::resume);
       return false;
     }
     return true;
@@ -178,6 +204,21 @@ final class Generation {
     core.prefillSecondsSum += ttft;
     core.ttftCount++;
     core.promptTokensTotal += promptTokens;
+  }
+
+  /**
+   * The request's loop found its write queue full: a slow reader holds the engine back (its sequences keep their
+   * slots but leave the batch) instead of letting the sim buffer without bound.
+   */
+  private void slowReader() {
+    if (phase != Phase.DECODE || paused) {
+      return;
+    }
+    paused = true;
+    core.stats.streamPaused();
+    for (Choice h : choices) {
+      core.scheduler.hold(h.seq);
+    }
   }
 
   private void resume() {
@@ -199,11 +240,11 @@ final class Generation {
       }
       case DROP_MID -> {
         end();
-        out.drop();
+        emit(Output::drop);
       }
       case ERROR_MID -> {
         end();
-        out.midError();
+        emit(Output::midError);
       }
       default -> throw new IllegalStateException("not a mid-stream fault: " + fault);
     }
@@ -220,7 +261,9 @@ final class Generation {
     }
     core.scheduler.remove(c.seq);
     core.kick();
-    out.finishChoice(c.index, c.outcome);
+    int index = c.index;
+    Outcome outcome = c.outcome;
+    emit(o -> o.finishChoice(index, outcome));
   }
 
   private void complete(long now, Choice last) {
@@ -235,8 +278,13 @@ final class Generation {
     core.noteSequenceLength(promptTokens + longest);
     end(); // counters first: a test that sees the response end must also see them settled
     core.stats.onCompleted();
-    out.finishChoice(last.index, last.outcome);
-    out.finish(outcomes, fault == Fault.NO_DONE);
+    int index = last.index;
+    Outcome outcome = last.outcome;
+    boolean omitDone = fault == Fault.NO_DONE;
+    emit(o -> {
+      o.finishChoice(index, outcome);
+      o.finish(outcomes, omitDone);
+    });
   }
 
   private void onPeerClosed() {
@@ -279,6 +327,55 @@ final class Generation {
     }
     if (left) {
       core.kick();
+    }
+  }
+
+  /** Engine context: one more piece of output for the request's loop, sent at the end of this engine task. */
+  private void emit(Consumer<Output> op) {
+    if (batch == null) {
+      batch = new ArrayList<>(4);
+      core.dirty(loop, this);
+    }
+    batch.add(op);
+  }
+
+  /** Engine context, from {@link SimCore#flush}: the output gathered since the last hand-off. */
+  List<Consumer<Output>> takeBatch() {
+    List<Consumer<Output>> b = batch;
+    batch = null;
+    return b;
+  }
+
+  /**
+   * The request's HTTP loop: formats and writes one batch, then tells the engine if the reader fell behind. A
+   * response the client already closed takes nothing more; the engine hears of the close from the close handler.
+   */
+  void write(List<Consumer<Output>> ops) {
+    Consumer<String> probe = core.writeProbe;
+    if (probe != null) {
+      probe.accept(Thread.currentThread().getName());
+    }
+    try {
+      for (Consumer<Output> op : ops) {
+        if (response.ended() || response.closed()) {
+          return;
+        }
+        op.accept(out);
+      }
+    } catch (RuntimeException e) {
+      // a broken output must not leave its client hanging: cut it (the engine hears of it as a close)
+      if (!response.closed()) {
+        response.reset();
+      }
+      throw e;
+    }
+    if (!holdAsked && !response.ended() && !response.closed() && out.writeQueueFull()) {
+      holdAsked = true;
+      out.onDrain(() -> {
+        holdAsked = false;
+        core.onEngine(this::resume);
+      });
+      core.onEngine(this::slowReader);
     }
   }
 }

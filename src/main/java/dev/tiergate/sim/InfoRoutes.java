@@ -6,7 +6,10 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-/** The engine's side routes a gateway probes: health, model list, context window, tokenize. */
+/**
+ * The engine's side routes a gateway probes: health, model list, context window, tokenize. They run on the
+ * request's HTTP loop and read only the options and what the engine last published, never the engine's context.
+ */
 final class InfoRoutes {
   private final SimCore core;
   private final Engine engine;
@@ -24,9 +27,9 @@ final class InfoRoutes {
       case VLLM, SGLANG -> resp.setStatusCode(200).end();
       case LLAMACPP -> SimServer.json(engine, resp, 200, "{\"status\":\"ok\"}");
       case IKLLAMA -> {
-        int busy = core.scheduler.load().admitted();
+        int busy = core.snapshot().load().admitted();
         SimServer.json(engine, resp, 200, new JsonObject().put("status", "ok")
-            .put("slots_idle", core.scheduler.maxRunning() - busy).put("slots_processing", busy).encode());
+            .put("slots_idle", options.maxRunning() - busy).put("slots_processing", busy).encode());
       }
     }
   }
@@ -69,7 +72,7 @@ final class InfoRoutes {
     JsonObject dgs = new JsonObject()
         .put("params", new JsonObject().put("n_predict", -1).put("max_tokens", -1).put("temperature", 0.8))
         .put("n_ctx", options.contextWindow());
-    JsonObject body = new JsonObject().put("default_generation_settings", dgs).put("total_slots", core.scheduler.maxRunning())
+    JsonObject body = new JsonObject().put("default_generation_settings", dgs).put("total_slots", options.maxRunning())
         .put("model_alias", options.model()).put("model_path", options.model())
         .put("modalities", new JsonObject().put("vision", false).put("audio", false))
         .put("build_info", Outcome.FINGERPRINT).put("is_sleeping", false);

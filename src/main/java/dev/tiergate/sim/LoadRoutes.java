@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * The load signals each engine exposes, read off the {@link Scheduler}: Prometheus text on /metrics, and
  * llama.cpp's /slots. Names, help texts, types and labels follow the engines' sources; a gateway that scrapes
- * these must read the real engines the same way.
+ * these must read the real engines the same way. They answer on the request's HTTP loop from the engine's last
+ * {@link SimCore.Snapshot}, so a saturated engine still answers its scrapes at once.
  */
 final class LoadRoutes {
   /** The sampling parameters llama.cpp shows per slot, as captured (engine-transcripts/llamacpp/20a). */
@@ -38,11 +39,11 @@ final class LoadRoutes {
   }
 
   void metrics(HttpServerResponse resp) {
-    Scheduler.Load load = core.scheduler.load();
+    SimCore.Snapshot snap = core.snapshot();
     String text = switch (engine) {
-      case VLLM -> vllm(load);
-      case SGLANG -> sglang(load);
-      case LLAMACPP, IKLLAMA -> llama(load);
+      case VLLM -> vllm(snap);
+      case SGLANG -> sglang(snap);
+      case LLAMACPP, IKLLAMA -> llama(snap);
     };
     // prometheus_client's type for the Python engines, llama.cpp's own header (captures 03a, 11)
     String type = engine.python() ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; version=0.0.4";
@@ -54,17 +55,18 @@ final class LoadRoutes {
    * (the engine-core index). Running counts every request the scheduler has started, mid-prefill included;
    * waiting counts the rest, including admitted ones that no step has reached yet.
    */
-  private String vllm(Scheduler.Load load) {
+  private String vllm(SimCore.Snapshot snap) {
+    Scheduler.Load load = snap.load();
     Prom p = new Prom("{engine=\"0\",model_name=\"" + options.model() + "\"}", true);
     p.gauge("vllm:num_requests_running", "Number of requests in model execution batches.", load.started());
     p.gauge("vllm:num_requests_waiting", "Number of requests waiting to be processed.",
         load.waiting() + load.admitted() - load.started());
     p.gauge("vllm:kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage.", kvUsage(load));
-    p.counter("vllm:prompt_tokens_total", "Number of prefill tokens processed.", core.promptTokensTotal);
-    p.counter("vllm:generation_tokens_total", "Number of generation tokens processed.", core.generationTokensTotal);
+    p.counter("vllm:prompt_tokens_total", "Number of prefill tokens processed.", snap.promptTokensTotal());
+    p.counter("vllm:generation_tokens_total", "Number of generation tokens processed.", snap.generationTokensTotal());
     p.counter("vllm:prefix_cache_hits_total", "Prefix cache hits, in terms of number of cached tokens.", 0);
     p.histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.",
-        core.ttftSecondsSum, core.ttftCount);
+        snap.ttftSecondsSum(), snap.ttftCount());
     return p.text();
   }
 
@@ -73,17 +75,18 @@ final class LoadRoutes {
    * managers/scheduler_metrics_mixin.py: model_name, engine_type, tp_rank, pp_rank. SGLang counts its running
    * batch (decoding requests) and its waiting queue; a prompt being chunked is in neither.
    */
-  private String sglang(Scheduler.Load load) {
+  private String sglang(SimCore.Snapshot snap) {
+    Scheduler.Load load = snap.load();
     Prom p = new Prom("{engine_type=\"unified\",model_name=\"" + options.model() + "\",pp_rank=\"0\",tp_rank=\"0\"}",
         true);
     p.gauge("sglang:num_running_reqs", "The number of running requests.", load.decoding());
     p.gauge("sglang:num_queue_reqs", "The number of requests in the waiting queue.",
         load.waiting() + load.admitted() - load.started());
     p.gauge("sglang:token_usage", "The token usage.", kvUsage(load));
-    p.counter("sglang:prompt_tokens_total", "Number of prefill tokens processed.", core.promptTokensTotal);
-    p.counter("sglang:generation_tokens_total", "Number of generation tokens processed.", core.generationTokensTotal);
+    p.counter("sglang:prompt_tokens_total", "Number of prefill tokens processed.", snap.promptTokensTotal());
+    p.counter("sglang:generation_tokens_total", "Number of generation tokens processed.", snap.generationTokensTotal());
     p.histogram("sglang:time_to_first_token_seconds", "Histogram of time to first token in seconds.",
-        core.ttftSecondsSum, core.ttftCount);
+        snap.ttftSecondsSum(), snap.ttftCount());
     return p.text();
   }
 
@@ -91,34 +94,35 @@ final class LoadRoutes {
    * Every series of llama.cpp's /metrics in its order, help texts and types (captures 03a, 11, 20b, 20d; no
    * labels). Processing counts busy slots, deferred the requests waiting for one. ik_llama adds two KV series.
    */
-  private String llama(Scheduler.Load load) {
+  private String llama(SimCore.Snapshot snap) {
+    Scheduler.Load load = snap.load();
     Prom p = new Prom("", false);
-    double promptSeconds = core.prefillSecondsSum;
-    double decodeSeconds = core.decodeSecondsSum;
-    long steps = core.scheduler.steps();
+    double promptSeconds = snap.prefillSecondsSum();
+    double decodeSeconds = snap.decodeSecondsSum();
+    long steps = snap.steps();
     p.counter("llamacpp:prompt_tokens_total", "Number of prompt tokens processed, excluding cached tokens",
-        core.promptTokensTotal);
+        snap.promptTokensTotal());
     p.counter("llamacpp:prompt_tokens_cached_total", "Number of prompt tokens reused from the cache", 0);
     p.counter("llamacpp:prompt_seconds_total", "Total time spent processing prompts", promptSeconds);
-    p.counter("llamacpp:tokens_predicted_total", "Number of generation tokens processed", core.generationTokensTotal);
+    p.counter("llamacpp:tokens_predicted_total", "Number of generation tokens processed", snap.generationTokensTotal());
     p.counter("llamacpp:tokens_predicted_seconds_total", "Total time spent generating tokens", decodeSeconds);
     p.counter("llamacpp:n_decode_total",
         "Total number of llama_decode() calls, excluding speculative decoding and multimodal decoding", steps);
     p.counter("llamacpp:n_tokens_max", "Largest observed sequence length (prompt + generation)",
-        core.longestSequence);
+        snap.longestSequence());
     p.counter("llamacpp:spec_decode_num_draft_tokens_total", "Speculative: Total draft tokens generated", 0);
     p.counter("llamacpp:spec_decode_num_accepted_tokens_total",
         "Speculative: Total draft tokens accepted by the target model", 0);
     p.counter("llamacpp:spec_decode_num_drafts_total", "Speculative: Total speculative decoding verification steps",
         0);
     p.gauge("llamacpp:prompt_tokens_seconds", "Average prompt throughput in tokens/s",
-        promptSeconds > 0 ? core.promptTokensTotal / promptSeconds : 0);
+        promptSeconds > 0 ? snap.promptTokensTotal() / promptSeconds : 0);
     p.gauge("llamacpp:predicted_tokens_seconds", "Average generation throughput in tokens/s",
-        decodeSeconds > 0 ? core.generationTokensTotal / decodeSeconds : 0);
+        decodeSeconds > 0 ? snap.generationTokensTotal() / decodeSeconds : 0);
     p.gauge("llamacpp:requests_processing", "Number of requests processing", load.admitted());
     p.gauge("llamacpp:requests_deferred", "Number of requests deferred", load.waiting());
     p.gauge("llamacpp:n_busy_slots_per_decode", "Average number of busy slots per llama_decode() call",
-        steps > 0 ? (double) core.scheduler.busySlotSteps() / steps : 0);
+        steps > 0 ? (double) snap.busySlotSteps() / steps : 0);
     if (engine == Engine.IKLLAMA) {
       p.gauge("llamacpp:kv_cache_usage_ratio", "KV-cache usage. 1 means 100 percent usage.", kvUsage(load));
       p.gauge("llamacpp:kv_cache_tokens", "KV-cache tokens.", load.kvTokens());
@@ -128,21 +132,21 @@ final class LoadRoutes {
 
   /** GET /slots of the llama.cpp family: a never-used slot shows four keys, a used one its last task (20a, 20c). */
   void slots(HttpServerResponse resp) {
-    List<Seq> history = core.scheduler.slotHistory();
+    List<SimCore.SlotView> history = core.snapshot().slots();
     JsonArray out = new JsonArray();
-    for (int i = 0; i < core.scheduler.maxRunning(); i++) {
-      Seq s = i < history.size() ? history.get(i) : null;
-      boolean busy = s != null && s.admitted();
+    for (int i = 0; i < options.maxRunning(); i++) {
+      SimCore.SlotView s = i < history.size() ? history.get(i) : null;
+      boolean busy = s != null && s.busy();
       JsonObject slot = new JsonObject().put("id", i).put("n_ctx", options.contextWindow()).put("speculative", false)
           .put("is_processing", busy);
       if (s != null) {
-        JsonObject params = SLOT_PARAMS.copy().put("max_tokens", s.maxTokens).put("n_predict", s.maxTokens)
-            .put("stream", s.stream);
+        JsonObject params = SLOT_PARAMS.copy().put("max_tokens", s.maxTokens()).put("n_predict", s.maxTokens())
+            .put("stream", s.stream());
         JsonObject next = new JsonObject().put("has_next_token", busy).put("has_new_line", false)
-            .put("n_remain", busy && s.maxTokens >= 0 ? s.maxTokens - s.generated : -1)
-            .put("n_decoded", busy ? s.generated : 0);
-        slot.put("id_task", s.taskId).put("n_prompt_tokens", s.promptTokens)
-            .put("n_prompt_tokens_processed", s.prefilled).put("n_prompt_tokens_cache", 0).put("params", params)
+            .put("n_remain", busy && s.maxTokens() >= 0 ? s.maxTokens() - s.generated() : -1)
+            .put("n_decoded", busy ? s.generated() : 0);
+        slot.put("id_task", s.taskId()).put("n_prompt_tokens", s.promptTokens())
+            .put("n_prompt_tokens_processed", s.prefilled()).put("n_prompt_tokens_cache", 0).put("params", params)
             .put("next_token", new JsonArray().add(next));
       }
       out.add(slot);

@@ -18,7 +18,7 @@ import java.util.function.LongSupplier;
  * With {@code stepTokens} 0 there is no shared step: each prompt takes its own time and slows nobody.
  *
  * <p>Pure logic on a clock it is given, so tests can run minutes of engine time at once. Not thread-safe: the sim
- * calls it from its event loop only. Time only moves inside {@link #advance()}; it never sleeps.
+ * calls it from its engine's context only. Time only moves inside {@link #advance()}; it never sleeps.
  */
 final class Scheduler {
   static final long IDLE = Long.MAX_VALUE;

@@ -100,6 +100,7 @@ public final class SimCli {
       case "--max-running" -> o.withMaxRunning(intValue(flag, v));
       case "--role-delay-ms" -> o.withRoleDelayMs(doubleValue(flag, v));
       case "--embeddings" -> o.withPooling(boolValue(flag, v));
+      case "--loops" -> o.withLoops(intValue(flag, v));
       case "--profile" -> Profiles.apply(v, o);
       case "--sleep-ms" -> o.withSleep(new SleepModel(doubleValue(flag, v), o.sleep().wakeMs(), o.sleep().corruptAfterWake()));
       case "--wake-ms" -> o.withSleep(new SleepModel(o.sleep().sleepMs(), doubleValue(flag, v), o.sleep().corruptAfterWake()));
@@ -195,6 +196,8 @@ public final class SimCli {
           --corrupt-after-wake           every wake shifts the generated words (the canary must notice)
           --embeddings                   serve /v1/embeddings and /v1/rerank (a pooling model; llama.cpp
                                          --embeddings --reranking); without it they answer "not supported"
+          --loops N                      event loops that serve HTTP and write the streams, 0 = one per core
+                                         (default 0); the engine's step scheduler runs on a context of its own
           --help                         print this text
         per-request headers: x-sim-fault, x-sim-fault-after (default 3), x-sim-decode-tps, x-sim-role-delay-ms,
                              x-sim-tool-call: true, x-sim-output-tokens (stop naturally after N tokens)

@@ -16,6 +16,8 @@ package dev.tiergate.sim;
  *     sooner than this many milliseconds later
  * @param pooling the engine serves /v1/embeddings and /v1/rerank (vLLM with a pooling model, llama.cpp started with
  *     {@code --embeddings --reranking}); without it those routes answer the engine's "not supported" error
+ * @param loops event loops that serve HTTP and write the streams, 0 = one per core ({@link #httpLoops()}); the
+ *     engine's own step loop always runs on one further context of its own, whatever this is
  */
 public record SimOptions(
     String engine,
@@ -38,7 +40,8 @@ public record SimOptions(
     int maxRunning,
     double roleDelayMs,
     SleepModel sleep,
-    boolean pooling) {
+    boolean pooling,
+    int loops) {
 
   public SimOptions {
     sleep = sleep == null ? SleepModel.NONE : sleep;
@@ -76,6 +79,9 @@ public record SimOptions(
     if (!(roleDelayMs >= 0) || Double.isInfinite(roleDelayMs)) {
       throw new IllegalArgumentException("roleDelayMs must be >= 0: " + roleDelayMs);
     }
+    if (loops < 0) {
+      throw new IllegalArgumentException("loops must be >= 0 (0 = one per core): " + loops);
+    }
     if (fault != null && fault.isBlank()) {
       fault = null;
     }
@@ -88,136 +94,147 @@ public record SimOptions(
   public static SimOptions defaults(String engine) {
     Engine e = Engine.parse(engine);
     return new SimOptions(engine, "127.0.0.1", 0, "qwen3.6-27b", 262144, 2000, 80000, 120, 70, true, 0, 0, null,
-        false, 4.0, 256, e.defaultStepTokens, e.defaultMaxRunning, 0, SleepModel.NONE, false);
+        false, 4.0, 256, e.defaultStepTokens, e.defaultMaxRunning, 0, SleepModel.NONE, false, 0);
   }
 
   Engine engineKind() {
     return Engine.parse(engine);
   }
 
+  /** The HTTP event loops a server runs: {@link #loops()}, or one per available core when that is 0. */
+  public int httpLoops() {
+    return loops > 0 ? loops : Runtime.getRuntime().availableProcessors();
+  }
+
   public SimOptions withEngine(String v) {
     return new SimOptions(v, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withHost(String v) {
     return new SimOptions(engine, v, port, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withPort(int v) {
     return new SimOptions(engine, host, v, model, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withModel(String v) {
     return new SimOptions(engine, host, port, v, contextWindow, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withContextWindow(int v) {
     return new SimOptions(engine, host, port, model, v, prefillTps, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withPrefillTps(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, v, prefillHalfRateTokens, ttftBaseMs,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withPrefillHalfRateTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, v, ttftBaseMs, decodeTps,
         denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken, defaultMaxTokens,
-        stepTokens, maxRunning, roleDelayMs, sleep, pooling);
+        stepTokens, maxRunning, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withTtftBaseMs(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens, v,
         decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withDecodeTps(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, v, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withDenseBatching(boolean v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, v, reasoningTokens, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withReasoningTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, v, loadingSeconds, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withLoadingSeconds(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, v, fault, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withFault(String v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, v, stampEvents, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withStampEvents(boolean v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, v, charsPerToken,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withCharsPerToken(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents, v,
-        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
+        defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withDefaultMaxTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, v, stepTokens, maxRunning, roleDelayMs, sleep, pooling);
+        charsPerToken, v, stepTokens, maxRunning, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withStepTokens(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, defaultMaxTokens, v, maxRunning, roleDelayMs, sleep, pooling);
+        charsPerToken, defaultMaxTokens, v, maxRunning, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withMaxRunning(int v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, defaultMaxTokens, stepTokens, v, roleDelayMs, sleep, pooling);
+        charsPerToken, defaultMaxTokens, stepTokens, v, roleDelayMs, sleep, pooling, loops);
   }
 
   public SimOptions withRoleDelayMs(double v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, v, sleep, pooling);
+        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, v, sleep, pooling, loops);
   }
 
   public SimOptions withSleep(SleepModel v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, v, pooling);
+        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, v, pooling, loops);
   }
 
   public SimOptions withPooling(boolean v) {
     return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
         ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
-        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, v);
+        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, v, loops);
+  }
+
+  public SimOptions withLoops(int v) {
+    return new SimOptions(engine, host, port, model, contextWindow, prefillTps, prefillHalfRateTokens,
+        ttftBaseMs, decodeTps, denseBatching, reasoningTokens, loadingSeconds, fault, stampEvents,
+        charsPerToken, defaultMaxTokens, stepTokens, maxRunning, roleDelayMs, sleep, pooling, v);
   }
 }

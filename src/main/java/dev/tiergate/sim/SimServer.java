@@ -1,6 +1,8 @@
 package dev.tiergate.sim;
 
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -8,11 +10,17 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A simulated LLM engine speaking the wire dialect of vLLM, SGLang, llama.cpp or ik_llama.cpp.
- * It runs as its own verticle so its timers and sockets get an event loop of their own rather than
- * sharing the caller's (in the demo that caller is the gateway under test).
+ *
+ * <p>Two kinds of verticle, so neither its engine nor its sockets share the caller's event loop (in the demo that
+ * caller is the gateway under test). One engine verticle owns the {@link Scheduler}, its one timer and every
+ * request's state ({@link SimCore}). {@link SimOptions#httpLoops()} listener instances share the port (Vert.x
+ * spreads the connections over them): each parses its requests, answers the side routes from what the engine last
+ * published, and formats and writes the output the engine hands it. So a thousand streams at 50 tokens/s cost the
+ * engine's loop only the scheduling, and /health still answers when that loop is saturated.
  */
 public final class SimServer {
   private final Vertx vertx;
@@ -22,8 +30,12 @@ public final class SimServer {
   private final SleepRoutes sleep;
   private final LoadRoutes load;
   private final PoolingRoutes pooling;
+  /** Names this server's shared random port among the process's servers (a port of 0 is never shared). */
+  private static final AtomicInteger SHARED_PORT_KEYS = new AtomicInteger();
+  private final int sharedPortKey = 1 + Math.floorMod(SHARED_PORT_KEYS.getAndIncrement(), 60_000);
   private volatile HttpServer http;
-  private volatile String deploymentId;
+  private volatile String engineDeploymentId;
+  private volatile String httpDeploymentId;
   private volatile Future<Void> closing;
 
   private SimServer(Vertx vertx, SimOptions options) {
@@ -43,8 +55,14 @@ public final class SimServer {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return vertx.deployVerticle(s.new Host()).map(id -> {
-      s.deploymentId = id;
+    return vertx.deployVerticle(s.new EngineHost()).compose(engineId -> {
+      s.engineDeploymentId = engineId;
+      DeploymentOptions listeners = new DeploymentOptions().setInstances(options.httpLoops());
+      return vertx.deployVerticle(() -> s.new Listener(), listeners)
+          // a port in use: take the engine down again, nobody will close a server that never started
+          .recover(err -> vertx.undeploy(engineId).transform(ar -> Future.failedFuture(err)));
+    }).map(httpId -> {
+      s.httpDeploymentId = httpId;
       return s;
     });
   }
@@ -61,11 +79,20 @@ public final class SimServer {
     return core.stats;
   }
 
+  /** Tests: the engine state behind this server. */
+  SimCore core() {
+    return core;
+  }
+
   public synchronized Future<Void> close() {
     if (closing == null) {
-      // undeploy fails when Vert.x itself is already closing and has taken the sim down: nothing left to do
-      closing = deploymentId == null ? Future.succeededFuture()
-          : vertx.undeploy(deploymentId).recover(err -> Future.succeededFuture());
+      // the listeners end the engine's requests before they close the sockets (no client aborts counted), then
+      // the engine goes; undeploy fails when Vert.x itself is already closing and has taken the sim down
+      String httpId = httpDeploymentId;
+      String engineId = engineDeploymentId;
+      Future<Void> f = httpId == null ? Future.succeededFuture() : vertx.undeploy(httpId);
+      closing = f.eventually(() -> engineId == null ? Future.succeededFuture() : vertx.undeploy(engineId))
+          .recover(err -> Future.succeededFuture());
     }
     return closing;
   }
@@ -76,33 +103,61 @@ public final class SimServer {
         + (http == null ? "?" : http.actualPort()) + ", model=" + core.options.model() + "}";
   }
 
-  /** The verticle that owns the HTTP server; undeploying it tears everything down on the right thread. */
-  private final class Host extends VerticleBase {
+  /** The engine's context: the scheduler and every request's state; undeploying it stops the engine. */
+  private final class EngineHost extends VerticleBase {
     @Override
     public Future<?> start() {
-      SimOptions o = core.options;
-      return vertx.createHttpServer().requestHandler(SimServer.this::handle).listen(o.port(), o.host())
-          .onSuccess(server -> http = server);
+      core.bind(context);
+      return Future.succeededFuture();
     }
 
     @Override
     public Future<?> stop() {
       core.shutdownAll();
-      HttpServer server = http;
-      return server == null ? Future.succeededFuture() : server.close();
+      return Future.succeededFuture();
     }
   }
 
-  private void handle(HttpServerRequest req) {
+  /** One HTTP event loop of the server; its instances share one port. */
+  private final class Listener extends VerticleBase {
+    private HttpServer server;
+
+    @Override
+    public Future<?> start() {
+      SimOptions o = core.options;
+      SimCore.Writers loop = new SimCore.Writers(context);
+      // port 0: a negative port is Vert.x's shared random port, the same one for every listener of this server
+      int port = o.port() != 0 ? o.port() : -sharedPortKey;
+      return vertx.createHttpServer().requestHandler(req -> handle(req, loop)).listen(port, o.host())
+          .onSuccess(server -> {
+            this.server = server;
+            http = server;
+          });
+    }
+
+    @Override
+    public Future<?> stop() {
+      // end the engine's requests before the sockets close, so the closes do not count as client aborts
+      Promise<Void> ended = Promise.promise();
+      core.onEngine(() -> {
+        core.shutdownAll();
+        context.runOnContext(v -> ended.complete());
+      });
+      HttpServer s = server;
+      return ended.future().compose(v -> s == null ? Future.succeededFuture() : s.close());
+    }
+  }
+
+  private void handle(HttpServerRequest req, SimCore.Writers loop) {
     java.util.Map<String, String> headers = new java.util.TreeMap<>();
     req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
     core.stats.onHeaders(headers);
     req.response().putHeader("Server", core.engine.python() ? "uvicorn" : "llama.cpp");
     // read every body first: the ik_llama loading hold would otherwise have to juggle a paused request
-    req.body().onSuccess(body -> dispatch(req, body));
+    req.body().onSuccess(body -> dispatch(req, body, loop));
   }
 
-  private void dispatch(HttpServerRequest req, Buffer body) {
+  private void dispatch(HttpServerRequest req, Buffer body, SimCore.Writers loop) {
     String path = req.path();
     HttpServerResponse resp = req.response();
     boolean generation = path.equals("/v1/chat/completions") || path.equals("/v1/completions")
@@ -131,33 +186,33 @@ public final class SimServer {
           }
         }
         case IKLLAMA -> {
-          vertx.setTimer(core.loadingRemainingMs(), t -> route(req, path, body));
+          vertx.setTimer(core.loadingRemainingMs(), t -> route(req, path, body, loop));
           return;
         }
       }
     }
-    route(req, path, body);
+    route(req, path, body, loop);
   }
 
-  private void route(HttpServerRequest req, String path, Buffer body) {
+  private void route(HttpServerRequest req, String path, Buffer body, SimCore.Writers loop) {
     HttpServerResponse resp = req.response();
     Engine e = core.engine;
-    if (sleep.handle(req, path, body)) {
+    if (sleep.handle(req, path, body, loop)) {
       return;
     }
     switch (path) {
       case "/v1/chat/completions" -> {
         if (expect(req, HttpMethod.POST)) {
-          generate.serve(req, true, body);
+          generate.serve(req, SimApi.CHAT, body, loop);
         }
       }
       case "/v1/completions" -> {
         if (expect(req, HttpMethod.POST)) {
-          generate.serve(req, false, body);
+          generate.serve(req, SimApi.COMPLETIONS, body, loop);
         }
       }
-      case "/v1/responses" -> generateIfServed(req, SimApi.RESPONSES, body);
-      case "/v1/messages" -> generateIfServed(req, SimApi.MESSAGES, body);
+      case "/v1/responses" -> generateIfServed(req, SimApi.RESPONSES, body, loop);
+      case "/v1/messages" -> generateIfServed(req, SimApi.MESSAGES, body, loop);
       case "/v1/messages/count_tokens" -> {
         // vLLM's Anthropic router and llama.cpp count; SGLang's and ik_llama's builds do not route it
         if (e != Engine.VLLM && e != Engine.LLAMACPP) {
@@ -228,11 +283,11 @@ public final class SimServer {
     }
   }
 
-  private void generateIfServed(HttpServerRequest req, SimApi api, Buffer body) {
+  private void generateIfServed(HttpServerRequest req, SimApi api, Buffer body, SimCore.Writers loop) {
     if (!api.servedBy(core.engine)) {
       notFound(core.engine, req.response());
     } else if (expect(req, HttpMethod.POST)) {
-      generate.serve(req, api, body);
+      generate.serve(req, api, body, loop);
     }
   }
 

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Counters the sim updates on its event loop and tests read from their own threads. */
+/** Counters the sim updates on its engine context and HTTP loops, and tests read from their own threads. */
 public final class SimStats {
   private static final int MAX_BODIES = 1000;
 

@@ -25,9 +25,9 @@ class SimCliTest {
         "--ttft-base-ms", "50", "--decode-tps", "90.5", "--flat-batching", "--reasoning-tokens", "7",
         "--loading-seconds", "2.5", "--fault", "stall-mid", "--stamp-events", "--chars-per-token", "3.5",
         "--default-max-tokens", "64", "--step-tokens", "512", "--max-running=3", "--role-delay-ms", "250",
-        "--sleep-ms", "300", "--wake-ms", "700", "--corrupt-after-wake", "--embeddings"});
+        "--sleep-ms", "300", "--wake-ms", "700", "--corrupt-after-wake", "--embeddings", "--loops", "3"});
     assertEquals(new SimOptions("sglang", "0.0.0.0", 8013, "m", 4096, 1500, 0, 50, 90.5, false, 7, 2.5,
-        "stall-mid", true, 3.5, 64, 512, 3, 250, new SleepModel(300, 700, true), true), o);
+        "stall-mid", true, 3.5, 64, 512, 3, 250, new SleepModel(300, 700, true), true, 3), o);
   }
 
   @Test
@@ -54,6 +54,18 @@ class SimCliTest {
     e = assertThrows(IllegalArgumentException.class,
         () -> SimCli.parse(new String[] {"--engine", "vllm", "--role-delay-ms", "-5"}));
     assertTrue(e.getMessage().contains("--role-delay-ms"), e.getMessage());
+  }
+
+  @Test
+  void loopsDefaultToOnePerCore() {
+    SimOptions o = SimCli.parse(new String[] {"--engine", "vllm"});
+    assertEquals(0, o.loops());
+    assertEquals(Runtime.getRuntime().availableProcessors(), o.httpLoops());
+    assertEquals(5, SimCli.parse(new String[] {"--engine", "vllm", "--loops=5"}).httpLoops());
+    assertTrue(SimCli.usage().contains("--loops"), "--loops in --help");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SimCli.parse(new String[] {"--engine", "vllm", "--loops", "-1"}));
+    assertTrue(e.getMessage().contains("--loops"), e.getMessage());
   }
 
   @Test
