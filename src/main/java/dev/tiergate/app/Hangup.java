@@ -17,7 +17,12 @@ final class Hangup {
       return;
     }
     try {
-      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> handle(vertx, g));
+      sun.misc.SignalHandler before = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> handle(vertx, g));
+      if (before == sun.misc.SignalHandler.SIG_IGN) {
+        // The JVM leaves a signal ignored at start ignored (nohup does that), whatever handler is asked for.
+        System.err.println("tiergate: SIGHUP is ignored in this process (started under nohup?), so it cannot reload the"
+            + " config; reload with POST /tiergate/reload");
+      }
     } catch (Throwable t) {
       System.err.println("tiergate: SIGHUP cannot be caught here (" + t + "); reload with POST /tiergate/reload");
     }

@@ -152,4 +152,25 @@ class SighupTest {
     assertEquals("two", chat(port).headers().firstValue("x-tiergate-tier").orElse(null), "nothing changed");
     assertTrue(gateway.isAlive());
   }
+
+  @Test
+  void aGatewayStartedWithSighupIgnoredSaysItCannotReloadOnIt() throws Exception {
+    vertx = Vertx.vertx();
+    Path config = dir.resolve("tiergate.yaml");
+    Files.writeString(config, """
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        routing: { defaultTier: main }
+        tiers:
+          - name: main
+            backends: [{ name: main-1, url: "http://127.0.0.1:9", engine: vllm, model: m }]
+        """);
+    log = dir.resolve("gateway.log");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // nohup starts it with SIGHUP ignored, which the JVM then keeps ignored whatever handler is asked for.
+    gateway = new ProcessBuilder("nohup", java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        "dev.tiergate.app.Main", "serve", "--config", config.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Wire.await("the child gateway is listening; it said:\n" + output(), 30_000, () -> SigtermTest.LISTENING.matcher(output()).find());
+    assertTrue(output().contains("SIGHUP is ignored in this process (started under nohup?)"), output());
+  }
 }
