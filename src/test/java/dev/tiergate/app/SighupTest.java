@@ -15,6 +15,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import org.junit.jupiter.api.AfterEach;
@@ -59,6 +61,16 @@ class SighupTest {
     return HttpClient.newHttpClient().send(r, HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 
+  /** {@code tiergate serve --config FILE} as a child process (after {@code prefix}, e.g. nohup), once it listens. */
+  void serve(Path config, String... prefix) throws Exception {
+    log = dir.resolve("gateway.log");
+    List<String> cmd = new ArrayList<>(List.of(prefix));
+    cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC",
+        "-cp", System.getProperty("java.class.path"), "dev.tiergate.app.Main", "serve", "--config", config.toString()));
+    gateway = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Wire.await("the child gateway is listening; it said:\n" + output(), 30_000, () -> SigtermTest.LISTENING.matcher(output()).find());
+  }
+
   void hangup() throws Exception {
     assertEquals(0, new ProcessBuilder("kill", "-HUP", Long.toString(gateway.pid())).start().waitFor());
   }
@@ -78,12 +90,7 @@ class SighupTest {
             backends: [{ name: main-1, url: "http://127.0.0.1:%d", engine: vllm, model: m }]
         auth: { keysFile: "%s" }
         """.formatted(sim.port(), keys));
-    log = dir.resolve("gateway.log");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    gateway = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-        "dev.tiergate.app.Main", "serve", "--config", config.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    Wire.await("the child gateway is listening; it said:\n" + output(), 30_000, () -> SigtermTest.LISTENING.matcher(output()).find());
+    serve(config);
     Matcher m = SigtermTest.LISTENING.matcher(output());
     assertTrue(m.find());
     int port = Integer.parseInt(m.group(1));
@@ -128,12 +135,7 @@ class SighupTest {
         """.formatted(sim.port(), sim.port());
     Path config = dir.resolve("tiergate.yaml");
     Files.writeString(config, yaml);
-    log = dir.resolve("gateway.log");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    gateway = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-        "dev.tiergate.app.Main", "serve", "--config", config.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    Wire.await("the child gateway is listening; it said:\n" + output(), 30_000, () -> SigtermTest.LISTENING.matcher(output()).find());
+    serve(config);
     Matcher m = SigtermTest.LISTENING.matcher(output());
     assertTrue(m.find());
     int port = Integer.parseInt(m.group(1));
@@ -164,13 +166,8 @@ class SighupTest {
           - name: main
             backends: [{ name: main-1, url: "http://127.0.0.1:9", engine: vllm, model: m }]
         """);
-    log = dir.resolve("gateway.log");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     // nohup starts it with SIGHUP ignored, which the JVM then keeps ignored whatever handler is asked for.
-    gateway = new ProcessBuilder("nohup", java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-        "dev.tiergate.app.Main", "serve", "--config", config.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    Wire.await("the child gateway is listening; it said:\n" + output(), 30_000, () -> SigtermTest.LISTENING.matcher(output()).find());
+    serve(config, "nohup");
     assertTrue(output().contains("SIGHUP is ignored in this process (started under nohup?)"), output());
   }
 }
