@@ -59,10 +59,14 @@ final class HttpControl implements EngineControl {
     Future<Buffer> reply;
     Future<Integer> status;
     try {
-      var req = client.request(o);
-      var resp = req.compose(r -> c.body() == null ? r.send() : r.send(c.body()));
-      status = resp.map(r -> r.statusCode());
-      reply = resp.compose(r -> r.body());
+      // One nested chain: a body() chained after the response future may attach on another event loop once the body
+      // has ended, and would then never complete (and this control call with it).
+      Promise<Integer> code = Promise.promise();
+      reply = client.request(o).compose(r -> (c.body() == null ? r.send() : r.send(c.body())).compose(resp -> {
+        code.complete(resp.statusCode());
+        return resp.body();
+      }));
+      status = code.future();
     } catch (IllegalStateException closed) {
       done.tryFail("the gateway is shutting down");
       return;

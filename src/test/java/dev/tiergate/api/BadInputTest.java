@@ -140,8 +140,8 @@ class BadInputTest {
     }
     for (String path : new String[] {"/health", "/ready", "/v1/models", "/tiergate/status", "/metrics"}) {
       TestGateway.Reply r = TestGateway.await(gw.onLoop(() -> gw.client().request(HttpMethod.HEAD, gw.port(), "127.0.0.1", path)
-          .compose(req -> req.send()).compose(resp -> resp.body().map(b -> new TestGateway.Reply(resp.statusCode(), resp.headers(),
-              b.toString())))));
+          .compose(req -> req.send().compose(resp -> resp.body().map(b -> new TestGateway.Reply(resp.statusCode(), resp.headers(),
+              b.toString()))))));
       assertEquals(200, r.status(), path);
       assertEquals("", r.body(), path);
     }

@@ -149,8 +149,8 @@ class GatewayBehaviourTest {
   void badInputGetsAnOpenAiError(String path, String type, String body, int status, String errType) {
     io.vertx.core.http.RequestOptions o = new io.vertx.core.http.RequestOptions().setMethod(io.vertx.core.http.HttpMethod.POST)
         .setHost("127.0.0.1").setPort(gw.port()).setURI(path).putHeader("content-type", type);
-    TestGateway.Reply r = TestGateway.await(gw.onLoop(() -> gw.client().request(o).compose(req -> req.send(body == null ? "" : body))
-        .compose(resp -> resp.body().map(b -> new TestGateway.Reply(resp.statusCode(), resp.headers(), b.toString())))));
+    TestGateway.Reply r = TestGateway.await(gw.onLoop(() -> gw.client().request(o).compose(req -> req.send(body == null ? "" : body)
+        .compose(resp -> resp.body().map(b -> new TestGateway.Reply(resp.statusCode(), resp.headers(), b.toString()))))));
     assertEquals(status, r.status(), r.body());
     assertEquals(errType, new JsonObject(r.body()).getJsonObject("error").getString("type"));
   }

@@ -124,8 +124,8 @@ class HttpSurfaceTest {
   void aWrongMethodIs405InOpenAisShape(String method, String path) {
     RequestOptions o = new RequestOptions().setMethod(HttpMethod.valueOf(method)).setHost("127.0.0.1").setPort(gw.port())
         .setURI(path).putHeader("content-type", "application/json");
-    TestGateway.Reply r = TestGateway.await(gw.onLoop(() -> gw.client().request(o).compose(req -> req.send("{}"))
-        .compose(resp -> resp.body().map(b -> new TestGateway.Reply(resp.statusCode(), resp.headers(), b.toString())))));
+    TestGateway.Reply r = TestGateway.await(gw.onLoop(() -> gw.client().request(o).compose(req -> req.send("{}")
+        .compose(resp -> resp.body().map(b -> new TestGateway.Reply(resp.statusCode(), resp.headers(), b.toString()))))));
     assertEquals(405, r.status(), r.body());
     JsonObject body = new JsonObject(r.body());
     assertEquals(Set.of("error"), body.fieldNames());

@@ -309,18 +309,18 @@ class KeysTest {
     assertEquals(401, gw.get("/metrics").status());
     assertEquals(401, gw.get("/v1/models").status(), "the model list needs a key too");
     Reply models = TestGateway.await(gw.onLoop(() -> gw.client().request(io.vertx.core.http.HttpMethod.GET, gw.port(), "127.0.0.1",
-        "/v1/models").compose(req -> req.putHeader("authorization", "Bearer " + ALICE).send())
-        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())))));
+        "/v1/models").compose(req -> req.putHeader("authorization", "Bearer " + ALICE).send()
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString()))))));
     assertEquals(200, models.status(), "any valid key lists the models");
     for (String path : new String[] {"/tiergate/status", "/metrics"}) {
       Reply user = TestGateway.await(gw.onLoop(() -> gw.client().request(io.vertx.core.http.HttpMethod.GET, gw.port(), "127.0.0.1", path)
-          .compose(req -> req.putHeader("authorization", "Bearer " + ALICE).send())
-          .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())))));
+          .compose(req -> req.putHeader("authorization", "Bearer " + ALICE).send()
+          .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString()))))));
       assertEquals(403, user.status(), path);
       assertEquals("permission_denied", error(user).getString("code"));
       Reply admin = TestGateway.await(gw.onLoop(() -> gw.client().request(io.vertx.core.http.HttpMethod.GET, gw.port(), "127.0.0.1", path)
-          .compose(req -> req.putHeader("authorization", "Bearer " + ADMIN).send())
-          .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())))));
+          .compose(req -> req.putHeader("authorization", "Bearer " + ADMIN).send()
+          .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString()))))));
       assertEquals(200, admin.status(), path);
       if (path.equals("/tiergate/status")) {
         JsonObject auth = new JsonObject(admin.body()).getJsonObject("auth");

@@ -161,8 +161,8 @@ class VerdictsTest {
     for (int i = 0; i + 1 < headers.length; i += 2) {
       o.putHeader(headers[i], headers[i + 1]);
     }
-    return TestGateway.await(gw.onLoop(() -> gw.client().request(o).compose(req -> req.send(body))
-        .compose(resp -> resp.body().map(b -> new TestGateway.Reply(resp.statusCode(), resp.headers(), b.toString())))));
+    return TestGateway.await(gw.onLoop(() -> gw.client().request(o).compose(req -> req.send(body)
+        .compose(resp -> resp.body().map(b -> new TestGateway.Reply(resp.statusCode(), resp.headers(), b.toString()))))));
   }
 
   @Test

@@ -67,8 +67,8 @@ class WarmSwapTest {
 
   static boolean simSleeps(TestGateway gw, String backend) {
     TestGateway.Reply r = TestGateway.await(gw.onLoop(() -> gw.client().request(io.vertx.core.http.HttpMethod.GET,
-        gw.sim(backend).port(), "127.0.0.1", "/is_sleeping").compose(req -> req.send()).compose(resp -> resp.body()
-        .map(b -> new TestGateway.Reply(resp.statusCode(), resp.headers(), b.toString())))));
+        gw.sim(backend).port(), "127.0.0.1", "/is_sleeping").compose(req -> req.send().compose(resp -> resp.body()
+        .map(b -> new TestGateway.Reply(resp.statusCode(), resp.headers(), b.toString()))))));
     return new JsonObject(r.body()).getBoolean("is_sleeping");
   }
 

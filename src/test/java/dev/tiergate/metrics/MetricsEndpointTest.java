@@ -55,10 +55,10 @@ class MetricsEndpointTest {
       int port = gw.gateway().metricsPort();
       assertNotEquals(gw.port(), port);
       String body = TestGateway.await(gw.client().request(HttpMethod.GET, port, "127.0.0.1", "/prom")
-          .compose(req -> req.send()).compose(resp -> {
+          .compose(req -> req.send().compose(resp -> {
             assertEquals(200, resp.statusCode());
             return resp.body();
-          })).toString();
+          }))).toString();
       assertTrue(body.contains("tiergate_backend_up{backend=\"fast-1\",engine=\"vllm\",tier=\"fast\"}"), body);
       assertEquals(404, gw.get("/metrics").status(), "the API port does not expose metrics then");
       assertEquals(404, gw.get("/prom").status());
