@@ -23,6 +23,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Connections {
   /** How long the rest of an unread body is drained before its connection is closed anyway. */
   private static final long LINGER_MS = 5_000;
+  /**
+   * An answered request's unread body up to this size is read and dropped and its connection kept
+   * (as nginx discards a body): a client whose key is wrong is not made to reconnect for every retry.
+   */
+  static final long DISCARD_MAX_BYTES = 64 * 1024;
   /** A connection over the limit gets this long to send the request we answer with 503. */
   private static final long OVER_LIMIT_GRACE_MS = 1_000;
 
@@ -83,21 +88,39 @@ final class Connections {
   }
 
   /**
-   * The rest of a body is still on the wire, so the connection cannot carry another request.
+   * The request is answered before its body was read. A small announced body is read and dropped
+   * and the connection kept for the next request. Anything else cannot carry another request: a
+   * large or chunked body, or one held back behind {@code Expect: 100-continue} (its client may send
+   * it, or send its next request instead, and the two cannot be told apart).
    * Closing at once would make the kernel reset it and the client could lose our answer; like
    * nginx, read and drop the rest for a while, then close.
    */
-  static void lingeringClose(Exchange x) {
-    lingeringClose(x.ctx.vertx(), x.request);
+  static void finishUnread(Exchange x) {
+    long declared = ReadStage.declaredLength(x.request);
+    boolean expects = x.request.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true);
+    if (!x.bodyStarted && !expects && declared >= 0 && declared <= DISCARD_MAX_BYTES) {
+      discard(x.ctx.vertx(), x.request);
+    } else {
+      lingeringClose(x.ctx.vertx(), x.request);
+    }
   }
 
-  /** The same for a request outside the pipeline (before its answer is written). */
+  /** Closes after the rest of the body (for a request outside the pipeline, before its answer is written). */
   static void lingeringClose(Vertx vertx, HttpServerRequest req) {
     req.response().putHeader(HttpHeaders.CONNECTION, "close");
     if (req.isEnded()) {
       return;
     }
     closeAfterBody(vertx, req);
+  }
+
+  /** Drops the rest of a body that was announced to be small; a client that never sends it loses the connection. */
+  private static void discard(Vertx vertx, HttpServerRequest req) {
+    long timer = vertx.setTimer(LINGER_MS, id -> req.connection().close());
+    req.handler(dropped -> { });
+    req.endHandler(v -> vertx.cancelTimer(timer));
+    req.exceptionHandler(t -> vertx.cancelTimer(timer));
+    req.resume();
   }
 
   /** Closes the connection once the rest of the request's body was read and dropped, or after {@link #LINGER_MS}. */

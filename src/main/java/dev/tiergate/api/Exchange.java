@@ -37,6 +37,8 @@ final class Exchange {
   UpstreamCall call;
   /** True once a response head went out: later failures are error events, not statuses. */
   boolean committed;
+  /** True once the read stage took the body's handlers: what is left of it can no longer be dropped and the connection kept. */
+  boolean bodyStarted;
   private BufferBudget budget;
   private long reserved;
 

@@ -86,7 +86,7 @@ final class Pipeline implements Handler<RoutingContext> {
     }
     Decision.put(x, e);
     if (!x.request.isEnded()) {
-      Connections.lingeringClose(x);
+      Connections.finishUnread(x);
     }
     Responses.error(x.response, e, Decision.retryAfterSeconds(e, x.gen != null ? x.gen.config() : services.config()), endpoint.errors);
   }

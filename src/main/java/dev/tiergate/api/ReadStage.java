@@ -50,6 +50,7 @@ final class ReadStage implements Stage {
         metrics.limitHit(Limit.BODY_TIMEOUT);
       }
     });
+    x.bodyStarted = true;
     req.handler(chunk -> {
       if (read.future().isComplete()) {
         return;
