@@ -81,7 +81,9 @@ public class OpenAiAdapter implements EngineAdapter {
     String type = null;
     try {
       JsonNode root = JSON.readTree(body.getBytes());
-      JsonNode err = root.has("error") ? root.get("error") : root;
+      // Responses' response.failed event holds its error inside the response it ends.
+      JsonNode failed = root.path("response").path("error");
+      JsonNode err = root.has("error") ? root.get("error") : failed.isObject() ? failed : root;
       if (err.isTextual()) {
         message = err.asText();
       } else if (err.path("detail").isTextual()) {

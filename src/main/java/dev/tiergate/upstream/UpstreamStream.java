@@ -45,6 +45,13 @@ public final class UpstreamStream implements EventSource {
   private boolean delivered;
   private boolean sawDone;
   private boolean sawError;
+  /**
+   * The event that decides how the stream opens, judged in stream order as events are taken: the first
+   * output (or end) event, or an error event before any output; null while neither came, and again once
+   * the stream opened (it must not keep a network buffer alive). Judging each event once, in order, makes
+   * the verdict the same however the upstream's bytes were split into reads.
+   */
+  private SseEvent decisive;
   private long idleTimer = -1;
   private long totalTimer = -1;
   /**
@@ -115,6 +122,10 @@ public final class UpstreamStream implements EventSource {
     queue.add(e);
     sawDone |= e.is(SseEvent.DONE);
     sawError |= e.is(SseEvent.ERROR);
+    if (decisive == null && !opened.future().isComplete()
+        && (e.is(SseEvent.OUTPUT) || e.is(SseEvent.DONE) || e.is(SseEvent.ERROR))) {
+      decisive = e;
+    }
   }
 
   private void afterData() {
@@ -128,23 +139,25 @@ public final class UpstreamStream implements EventSource {
     }
   }
 
+  /**
+   * An error event before the first output fails the attempt (it can still move on, and the client gets a
+   * status); an error after it is the stream's to relay, even when both came in the same read.
+   */
   private void checkOpened() {
-    boolean ready = ended;
-    for (SseEvent e : queue) {
-      if (e.is(SseEvent.ERROR) && !e.is(SseEvent.OUTPUT)) {
-        GatewayError err = adapter.error(500, e.data());
-        cancelQuietly(err.retryable() ? AttemptResult.ENGINE_ERROR : AttemptResult.CLIENT_ERROR);
-        opened.tryFail(err);
-        return;
-      }
-      ready |= e.is(SseEvent.OUTPUT) || e.is(SseEvent.DONE);
+    SseEvent first = decisive;
+    if (first != null && first.is(SseEvent.ERROR) && !first.is(SseEvent.OUTPUT)) {
+      GatewayError err = adapter.error(500, first.data());
+      cancelQuietly(err.retryable() ? AttemptResult.ENGINE_ERROR : AttemptResult.CLIENT_ERROR);
+      opened.tryFail(err);
+      return;
     }
-    if (ready) {
+    if (first != null || ended) {
       if (!terminal) {
         response.pause();
       }
       List<SseEvent> held = new ArrayList<>(queue);
       queue.clear();
+      decisive = null;
       opened.complete(held);
     } else if (queue.size() >= QUEUE_HIGH) {
       // Many events and still no output: stop reading; the TTFT deadline decides.

@@ -52,6 +52,16 @@ class CaptureErrorsTest {
   }
 
   @Test
+  void aResponsesFailedEventIsReadFromTheResponseItEnds() {
+    GatewayError e = Adapters.of(Engine.VLLM).error(500, Buffer.buffer("{\"type\":\"response.failed\",\"sequence_number\":9,"
+        + "\"response\":{\"id\":\"resp_1\",\"status\":\"failed\",\"error\":{\"code\":\"server_error\",\"message\":\"CUDA error\"}}}"));
+    assertEquals(Kind.UPSTREAM_ERROR, e.kind());
+    assertEquals("upstream error: CUDA error", e.getMessage(), "the engine's words, not only its status");
+    GatewayError none = Adapters.of(Engine.VLLM).error(500, Buffer.buffer("{\"type\":\"response.failed\",\"response\":{\"error\":null}}"));
+    assertEquals("upstream error: upstream answered HTTP 500", none.getMessage());
+  }
+
+  @Test
   void whoServesWhat() {
     BackendConfig vllm = new BackendConfig("v", "http://h:1", Engine.VLLM, "m", null);
     BackendConfig ik = new BackendConfig("i", "http://h:1", Engine.IKLLAMA, "m", null);
