@@ -34,7 +34,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * same way however its bytes arrive: a 200 stream with the events before the error, then one error event in
  * the client API's shape, then the end, and one recorded outcome. A real engine's writes (and TCP) can put the
  * first events and the error in one read; here the fake engine writes the whole stream as one HTTP chunk, as
- * one Content-Length body, and split in two at every byte near an event's end and every eighth byte elsewhere, in three at 30 random places, and a byte at a time.
+ * one Content-Length body, split in two at every byte near an event's end and every eighth byte elsewhere,
+ * in three at 30 random places, and a byte at a time.
  * Each write is its own HTTP chunk, which the gateway's client hands on as its own buffer, so every split is
  * seen as written. An error before any output is the request's status instead, also however the bytes arrive.
  */
