@@ -18,6 +18,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * on it until {@link #retire} closes it.
  */
 public final class UpstreamClients {
+  /**
+   * Seconds an idle pooled connection is kept. Below the 5 s after which the engines close one
+   * (uvicorn in vLLM and SGLang, cpp-httplib in llama.cpp and ik_llama.cpp): the side that closes
+   * must be the gateway, or a request can be written on a connection the engine is closing at that
+   * moment and fail as if the engine had broken.
+   */
+  static final int IDLE_KEEP_ALIVE_SECONDS = 4;
+
   private final Vertx vertx;
   private final int maxConnections;
   private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
@@ -56,6 +64,7 @@ public final class UpstreamClients {
   private HttpClient create() {
     HttpClientOptions options = new HttpClientOptions()
         .setKeepAlive(true)
+        .setKeepAliveTimeout(IDLE_KEEP_ALIVE_SECONDS)
         .setTcpNoDelay(true)
         .setDecompressionSupported(false)
         .setMaxInitialLineLength(8192);
