@@ -121,6 +121,10 @@ class DashboardPrometheusTest {
     traffic();
     prometheus.await("the traffic to be scraped", "sum(tiergate_requests_total)",
         r -> r.size() == 1 && r.get(0).path("value").get(1).asDouble() >= requests, Duration.ofSeconds(15));
+    // The refusals come last and are not in that count: a scrape between them and the last request would
+    // satisfy the wait above and leave some of them out of the Keys row.
+    prometheus.await("the refusals to be scraped", "sum(tiergate_key_rejections_total)",
+        r -> r.size() == 1 && r.get(0).path("value").get(1).asDouble() >= REFUSALS, Duration.ofSeconds(15));
   }
 
   static void traffic() {
@@ -159,6 +163,9 @@ class DashboardPrometheusTest {
     // A key that is not configured counts under none: a label never comes from what a client sends.
     assertEquals(401, post(UNKNOWN, "/v1/chat/completions", chat("m", false, "Hi")).status());
   }
+
+  /** The refusals {@link #traffic()} causes: a tier, a rate limit, an admin page, an unknown key. */
+  static final int REFUSALS = 4;
 
   static TestGateway.Reply post(String key, String path, String json, String... headerPairs) {
     String[] withKey = Arrays.copyOf(headerPairs, headerPairs.length + 2);
