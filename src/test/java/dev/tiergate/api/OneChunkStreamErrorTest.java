@@ -363,20 +363,20 @@ class OneChunkStreamErrorTest {
   @ParameterizedTest
   @EnumSource(Case.class)
   void aStreamThatFailsAfterItsOutputIsRelayedThenEndsWithOneErrorEventWhenWrittenInOneWrite(Case c) {
-    for (String framing : List.of("with", "after", "length")) {
-      Wire.Outcomes outcomes = Wire.Outcomes.snapshot(gw);
-      check(c, true, "one write, end " + framing, send(c, true, framing));
-      outcomes.expect("upstream_error", 1);
-      Wire.awaitNothingInFlight(gw);
-    }
+    oneWrite(c, true);
   }
 
   @ParameterizedTest
   @EnumSource(Case.class)
   void anErrorBeforeAnyOutputIsTheRequestsStatusWhenWrittenInOneWrite(Case c) {
+    oneWrite(c, false);
+  }
+
+  /** The whole stream in one write, ended with it, on a later turn, or as a Content-Length body. */
+  static void oneWrite(Case c, boolean output) {
     for (String framing : List.of("with", "after", "length")) {
       Wire.Outcomes outcomes = Wire.Outcomes.snapshot(gw);
-      check(c, false, "one write, end " + framing, send(c, false, framing));
+      check(c, output, "one write, end " + framing, send(c, output, framing));
       outcomes.expect("upstream_error", 1);
       Wire.awaitNothingInFlight(gw);
     }
