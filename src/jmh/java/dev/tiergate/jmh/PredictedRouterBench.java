@@ -1,6 +1,8 @@
 package dev.tiergate.jmh;
 
 import dev.tiergate.config.ConfigLoader;
+import dev.tiergate.config.GatewayConfig;
+import dev.tiergate.fleet.Fleet;
 import dev.tiergate.routing.BackendLoad;
 import dev.tiergate.routing.BackendRates;
 import dev.tiergate.routing.FleetView;
@@ -26,7 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The predicted routing decision on 3 tiers × 4 backends, every backend loaded differently and
  * admission control on the fast tier: the issue's budget is 20 µs at p99 (SampleTime reports it).
- * Run: {@code mvn -Pjmh test-compile exec:exec -Djmh.args="PredictedRouterBench -prof gc"}.
+ * Run: {@code mvn -Pjmh test-compile exec:exec -Djmh.args="PredictedRouterBench -prof gc"}; add {@code -p view=fleet}
+ * for the real fleet only.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
@@ -46,12 +49,15 @@ public class PredictedRouterBench {
       tiers:
         - name: fast
           admission: { longPromptTokens: 16384 }
+          profile: { prefillTps: 2500, prefillHalfRateTokens: 100000, decodeTps: 40, ttftBaseMs: 120 }
           backends:
       %s
         - name: max
+          profile: { prefillTps: 2000, prefillHalfRateTokens: 100000, decodeTps: 40, ttftBaseMs: 120 }
           backends:
       %s
         - name: prefill
+          profile: { prefillTps: 4000, prefillHalfRateTokens: 100000, decodeTps: 40, ttftBaseMs: 120 }
           backends:
       %s
       """;
@@ -69,6 +75,13 @@ public class PredictedRouterBench {
   @Param({"ttft", "completion"})
   public String rankBy;
 
+  /**
+   * What the router reads the backends through: {@code stored}, a view returning loads and rates built once (the
+   * policy's own cost); {@code fleet}, the gateway's {@link Fleet} brought to the same loads (what a request pays).
+   */
+  @Param({"stored", "fleet"})
+  public String view;
+
   TierRouter router;
   Object baseline = new Object();
   long seed = System.nanoTime();
@@ -79,20 +92,36 @@ public class PredictedRouterBench {
 
   @Setup
   public void setup() {
-    router = new TierRouter(new ConfigLoader(k -> null).parse("jmh",
-        CONFIG.formatted(rankBy, backends("fast", 18010), backends("max", 18020), backends("prefill", 18030))));
+    GatewayConfig config = new ConfigLoader(k -> null).parse("jmh",
+        CONFIG.formatted(rankBy, backends("fast", 18010), backends("max", 18020), backends("prefill", 18030)));
+    router = new TierRouter(config);
+    fleet = view.equals("fleet") ? LoadedFleet.of(config, PredictedRouterBench::load) : stored();
+    chat = new RouteInput(300, 512, "chat", true, false, null, null, false, 0);
+    agentTurn = new RouteInput(41_000, 1024, "chat", true, true, null, null, false, 0);
+    withObjective = new RouteInput(2_000, 512, "chat", true, false, null, null, false, 0, 800);
+    if (router.decide(chat, fleet).candidates().size() != 12) {
+      throw new IllegalStateException("every backend should be a candidate: " + router.decide(chat, fleet));
+    }
+  }
+
+  /** Backend number {@code n} (1-based over the tiers in order) is busy with this. */
+  static BackendLoad load(int n) {
+    return new BackendLoad(n * 3000L, n % 3, n % 5, n % 2, n % 5, n % 3);
+  }
+
+  private static FleetView stored() {
     Map<String, BackendLoad> loads = new HashMap<>();
     Map<String, BackendRates> rates = new HashMap<>();
     int n = 0;
     for (String t : new String[] {"fast", "max", "prefill"}) {
       for (int i = 1; i <= 4; i++) {
         n++;
-        loads.put(t + "-" + i, new BackendLoad(n * 3000L, n % 3, n % 5, n % 2, n % 5, n % 3));
+        loads.put(t + "-" + i, load(n));
         double prefill = t.equals("prefill") ? 4000 : t.equals("fast") ? 2500 : 2000;
         rates.put(t + "-" + i, new Rates(prefill + n, 40 + n, 120));
       }
     }
-    fleet = new FleetView() {
+    return new FleetView() {
       @Override
       public boolean routable(String backend) {
         return true;
@@ -118,9 +147,6 @@ public class PredictedRouterBench {
         return rates.get(backend);
       }
     };
-    chat = new RouteInput(300, 512, "chat", true, false, null, null, false, 0);
-    agentTurn = new RouteInput(41_000, 1024, "chat", true, true, null, null, false, 0);
-    withObjective = new RouteInput(2_000, 512, "chat", true, false, null, null, false, 0, 800);
   }
 
   record Rates(double prefill, double decode, double base) implements BackendRates {

@@ -23,6 +23,9 @@ public enum Api {
   EMBEDDINGS("embeddings", "/v1/embeddings", false),
   RERANK("rerank", "/v1/rerank", false);
 
+  /** values() copies its array on every call, and byId runs several times per routing decision. */
+  private static final Api[] ALL = values();
+
   private final String id;
   private final String path;
   private final boolean generates;
@@ -65,7 +68,7 @@ public enum Api {
 
   /** The API with this id, or null. */
   public static Api byId(String id) {
-    for (Api a : values()) {
+    for (Api a : ALL) {
       if (a.id.equals(id)) {
         return a;
       }

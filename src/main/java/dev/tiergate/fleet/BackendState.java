@@ -1,18 +1,23 @@
 package dev.tiergate.fleet;
 
+import dev.tiergate.config.Api;
 import dev.tiergate.config.BackendConfig;
 import dev.tiergate.config.TierPolicy;
 import dev.tiergate.routing.BackendLoad;
 import dev.tiergate.routing.BackendRates;
 import dev.tiergate.upstream.EngineLoad;
+import dev.tiergate.upstream.Adapters;
 import dev.tiergate.upstream.Admission;
 import dev.tiergate.upstream.LiveAttempt;
+import dev.tiergate.upstream.Support;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /** Live state of one backend, shared by all event loops; every field is safe to read anywhere. */
 public final class BackendState {
@@ -21,6 +26,12 @@ public final class BackendState {
 
   private final String tier;
   private final BackendConfig config;
+  /**
+   * What routing asks of every backend per decision, worked out once from the config it never changes with: the
+   * configured window (empty when discovered) and which APIs it serves, by {@link Api} ordinal.
+   */
+  private final OptionalInt configuredWindow;
+  private final boolean[] serves;
   private final AtomicInteger inflight = new AtomicInteger();
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
   private volatile Health health = Health.UNKNOWN;
@@ -63,6 +74,11 @@ public final class BackendState {
   BackendState(String tier, BackendConfig config, TierPolicy.Profile profile) {
     this.tier = tier;
     this.config = config;
+    this.configuredWindow = config.contextWindow() == null ? OptionalInt.empty() : OptionalInt.of(config.contextWindow());
+    this.serves = new boolean[Api.values().length];
+    for (Api api : Api.values()) {
+      serves[api.ordinal()] = Adapters.support(config, api) != Support.NONE;
+    }
     this.discovery = new Discovery(config);
     this.rates = new LearnedRates(profile);
   }
@@ -88,7 +104,18 @@ public final class BackendState {
   }
 
   public Integer discoveredWindow() {
-    return discovery.window();
+    OptionalInt w = discovery.window();
+    return w.isPresent() ? w.getAsInt() : null;
+  }
+
+  /** The usable context window: configured, else discovered, else unknown. */
+  public OptionalInt window() {
+    return configuredWindow.isPresent() ? configuredWindow : discovery.window();
+  }
+
+  /** Whether the backend can serve the API at all, natively or translated. */
+  public boolean serves(Api api) {
+    return serves[api.ordinal()];
   }
 
   /** Where the window comes from: {@code config}, {@code discovered}, {@code pending} or {@code failed: …}. */
@@ -117,13 +144,15 @@ public final class BackendState {
     return until == 0 || now >= until && !trialInFlight.get();
   }
 
-  boolean routable(long now) {
+  /** The clock is read only when the circuit is not closed: routing asks this of every backend per decision. */
+  boolean routable(LongSupplier clock) {
     if (!live) {
       return false;
     }
     Health h = health;
     // Without a served name we would pass the client's through, which vLLM and SGLang answer 404.
-    return h != Health.DOWN && h != Health.LOADING && effectiveModel() != null && circuitAdmits(now) && !full();
+    return h != Health.DOWN && h != Health.LOADING && effectiveModel() != null
+        && (circuitOpenUntil == 0 || circuitAdmits(clock.getAsLong())) && !full();
   }
 
   /** At its configured concurrency limit; routing skips it until a request finishes. */

@@ -2,6 +2,7 @@ package dev.tiergate.fleet;
 
 import dev.tiergate.config.BackendConfig;
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * What the gateway learned about an engine's served names and context window, and when to ask
@@ -14,7 +15,8 @@ final class Discovery {
 
   private final BackendConfig config;
   private volatile List<String> models = List.of();
-  private volatile Integer window;
+  /** Kept as the OptionalInt routing reads, so a decision's reads build nothing. */
+  private volatile OptionalInt window = OptionalInt.empty();
   private volatile String modelError;
   private volatile String windowError;
   private volatile long nextDueNanos;
@@ -28,7 +30,7 @@ final class Discovery {
     return models;
   }
 
-  Integer window() {
+  OptionalInt window() {
     return window;
   }
 
@@ -59,10 +61,10 @@ final class Discovery {
       ok = false;
     }
     if (foundWindow != null) {
-      window = foundWindow;
+      window = OptionalInt.of(foundWindow);
       windowError = null;
     } else if (config.contextWindow() == null) {
-      if (window == null) {
+      if (window.isEmpty()) {
         windowError = windowProblem != null ? windowProblem : "the engine did not report its context window";
       }
       ok = false;
@@ -79,6 +81,6 @@ final class Discovery {
 
   String windowSource() {
     String err = windowError;
-    return err != null ? "failed: " + err : window == null ? "pending" : "discovered";
+    return err != null ? "failed: " + err : window.isEmpty() ? "pending" : "discovered";
   }
 }

@@ -11,13 +11,12 @@ import dev.tiergate.routing.FleetView;
 import dev.tiergate.routing.TextMix;
 import dev.tiergate.routing.TokenRatios;
 import dev.tiergate.upstream.AttemptResult;
-import dev.tiergate.upstream.Adapters;
 import dev.tiergate.upstream.Admission;
 import dev.tiergate.upstream.BackendTracker;
 import dev.tiergate.upstream.LiveAttempt;
-import dev.tiergate.upstream.Support;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +33,8 @@ public final class Fleet implements FleetView, BackendTracker {
   private static final System.Logger LOG = System.getLogger("dev.tiergate.fleet");
 
   private final Map<String, BackendState> backends = new LinkedHashMap<>();
+  /** Each tier's first backend, which says whether the tier is live: routing asks per tier per decision. */
+  private final Map<String, BackendState> firstOfTier = new HashMap<>();
   private final HealthConfig health;
   private final LongSupplier clock;
   /** Tokens per character each backend's engine has shown, learned from its usage (the configured ratio until then). */
@@ -60,7 +61,7 @@ public final class Fleet implements FleetView, BackendTracker {
       for (BackendConfig b : t.backends()) {
         BackendState s = new BackendState(t.name(), b, t.profile());
         s.live(!grouped);
-        backends.put(b.name(), s);
+        add(s);
       }
     }
   }
@@ -80,12 +81,12 @@ public final class Fleet implements FleetView, BackendTracker {
         TokenRatios r = ratios.get(b.name());
         f.ratios.put(b.name(), same && r != null && f.charsPerToken == charsPerToken ? r : new TokenRatios(f.charsPerToken));
         if (same) {
-          f.backends.put(b.name(), kept);
+          f.add(kept);
         } else {
           BackendState s = new BackendState(t.name(), b, t.profile());
           s.live(config.groupOf(t.name()).isEmpty());
           s.health(BackendState.Health.DOWN, "not probed yet: added by a config reload");
-          f.backends.put(b.name(), s);
+          f.add(s);
         }
       }
     }
@@ -98,6 +99,11 @@ public final class Fleet implements FleetView, BackendTracker {
     this.clock = nanoClock;
     this.charsPerToken = config.routing() == null ? 4.0 : config.routing().charsPerToken();
     this.learnEstimate = config.routing() == null || config.routing().learnPromptEstimate();
+  }
+
+  private void add(BackendState s) {
+    backends.put(s.config().name(), s);
+    firstOfTier.putIfAbsent(s.tier(), s);
   }
 
   /** The states of this fleet that {@code next} no longer has: removed or replaced backends. */
@@ -124,7 +130,7 @@ public final class Fleet implements FleetView, BackendTracker {
   @Override
   public boolean routable(String backend) {
     BackendState s = backends.get(backend);
-    return s != null && s.routable(clock.getAsLong());
+    return s != null && s.routable(clock);
   }
 
   @Override
@@ -165,7 +171,7 @@ public final class Fleet implements FleetView, BackendTracker {
   public boolean serves(String backend, String endpoint) {
     BackendState s = backends.get(backend);
     Api api = Api.byId(endpoint);
-    return s == null || api == null || Adapters.support(s.config(), api) != Support.NONE;
+    return s == null || api == null || s.serves(api);
   }
 
   @Override
@@ -189,12 +195,7 @@ public final class Fleet implements FleetView, BackendTracker {
   @Override
   public OptionalInt contextWindow(String backend) {
     BackendState s = backends.get(backend);
-    if (s == null) {
-      return OptionalInt.empty();
-    }
-    Integer configured = s.config().contextWindow();
-    Integer w = configured != null ? configured : s.discoveredWindow();
-    return w == null ? OptionalInt.empty() : OptionalInt.of(w);
+    return s == null ? OptionalInt.empty() : s.window();
   }
 
   /**
@@ -203,12 +204,8 @@ public final class Fleet implements FleetView, BackendTracker {
    */
   @Override
   public boolean live(String tier) {
-    for (BackendState s : backends.values()) {
-      if (s.tier().equals(tier)) {
-        return s.live();
-      }
-    }
-    return false;
+    BackendState s = firstOfTier.get(tier);
+    return s != null && s.live();
   }
 
   public void live(String tier, boolean live) {
@@ -233,8 +230,7 @@ public final class Fleet implements FleetView, BackendTracker {
 
   /** At least one backend of some tier can take a request now. */
   public boolean anyRoutable() {
-    long now = clock.getAsLong();
-    return backends.values().stream().anyMatch(s -> s.routable(now));
+    return backends.values().stream().anyMatch(s -> s.routable(clock));
   }
 
   @Override

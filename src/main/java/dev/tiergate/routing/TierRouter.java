@@ -129,7 +129,7 @@ public final class TierRouter {
     if (!in.strict()) {
       order.addAll(fallbacks.get(tier));
     }
-    return collect(in, fleet, tier, reason, order);
+    return collect(in, fleet, tier, reason, order, null);
   }
 
   /** Every live tier that can hold the request, in turn (a baseline that ignores rules and load). */
@@ -146,7 +146,7 @@ public final class TierRouter {
       order.add(live.get((i + shift) % live.size()));
     }
     String first = order.isEmpty() ? defaultTier : order.get(0);
-    return collect(in, fleet, first, "roundRobin", order.isEmpty() ? List.of(defaultTier) : order);
+    return collect(in, fleet, first, "roundRobin", order.isEmpty() ? List.of(defaultTier) : order, null);
   }
 
   /**
@@ -160,6 +160,7 @@ public final class TierRouter {
   private RouteDecision predicted(RouteInput in, FleetView fleet) {
     RuleConfig rule = firstMatch(in);
     List<String> preference = rule == null ? preferred : preferredByRule.get(rule.name());
+    RankedBackends[] ranked = new RankedBackends[preference.size()];
     double[] best = new double[preference.size()];
     double bestOverall = Double.POSITIVE_INFINITY;
     long need = need(in);
@@ -169,14 +170,15 @@ public final class TierRouter {
       if (!fleet.live(t) || !in.allows(t)) {
         continue;
       }
-      for (BackendConfig b : tiers.get(t).backends()) {
+      List<BackendConfig> backends = tiers.get(t).backends();
+      ranked[i] = new RankedBackends(backends.size());
+      for (BackendConfig b : backends) {
         OptionalInt w = fleet.contextWindow(b.name());
         if (fleet.routable(b.name()) && fleet.serves(b.name(), in.endpoint()) && (w.isEmpty() || need <= w.getAsInt())) {
-          BackendLoad load = fleet.load(b.name());
-          BackendRates rates = fleet.rates(b.name());
-          best[i] = Math.min(best[i], rankKey(in, t, load, rates, Predictor.ttftMs(rates, load, in.promptTokens())));
+          rank(in, fleet, t, b, ranked[i]);
         }
       }
+      best[i] = ranked[i].best();
       bestOverall = Math.min(bestOverall, best[i]);
     }
     int chosen = -1;
@@ -200,11 +202,13 @@ public final class TierRouter {
       reason = in.maxTtftMs() > 0 ? "predicted:slo-missed" : "predicted";
     }
     if (chosen < 0) {
-      return collect(in, fleet, defaultTier, reason, preference);
+      return collect(in, fleet, defaultTier, reason, preference, ranked);
     }
     // The chosen tier, then the others from quickest to slowest (those that cannot serve last, in preference order).
     List<String> order = new ArrayList<>(best.length);
+    RankedBackends[] rankedInOrder = new RankedBackends[best.length];
     order.add(preference.get(chosen));
+    rankedInOrder[0] = ranked[chosen];
     boolean[] taken = new boolean[best.length];
     taken[chosen] = true;
     for (int n = 1; n < best.length; n++) {
@@ -216,8 +220,17 @@ public final class TierRouter {
       }
       taken[next] = true;
       order.add(preference.get(next));
+      rankedInOrder[n] = ranked[next];
     }
-    return collect(in, fleet, order.get(0), reason, order);
+    return collect(in, fleet, order.get(0), reason, order, rankedInOrder);
+  }
+
+  /** Predicts the request's TTFT on one backend and files the backend by its rank key. */
+  private void rank(RouteInput in, FleetView fleet, String tier, BackendConfig b, RankedBackends into) {
+    BackendLoad load = fleet.load(b.name());
+    BackendRates rates = fleet.rates(b.name());
+    double ms = Predictor.ttftMs(rates, load, in.promptTokens());
+    into.add(b, ms, rankKey(in, tier, load, rates, ms));
   }
 
   /** The predicted TTFT of the request on one backend (NaN without rates). */
@@ -269,7 +282,7 @@ public final class TierRouter {
       group.tiers().stream().filter(fleet::live).filter(t -> !t.equals(tier)).findFirst().ifPresent(order::add);
       fb.stream().filter(t -> !order.contains(t)).forEach(order::add);
       try {
-        return collect(in, fleet, tier, reason, order);
+        return collect(in, fleet, tier, reason, order, null);
       } catch (GatewayError e) {
         if (e.kind() != Kind.NO_BACKEND_AVAILABLE) {
           throw e;
@@ -298,7 +311,13 @@ public final class TierRouter {
     return false;
   }
 
-  private RouteDecision collect(RouteInput in, FleetView fleet, String tier, String reason, List<String> order) {
+  /**
+   * The candidates from the tiers in {@code order}, and why the others were passed over. {@code ranked}, aligned with
+   * {@code order} (null outside predicted routing), holds the backends predicted routing already found able to take
+   * the request: a tier with any is listed from them without asking the fleet again.
+   */
+  private RouteDecision collect(RouteInput in, FleetView fleet, String tier, String reason, List<String> order,
+      RankedBackends[] ranked) {
     long need = need(in);
     List<Candidate> candidates = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
@@ -306,7 +325,8 @@ public final class TierRouter {
     int largestWindow = 0;
     boolean unavailableMightFit = false;
     boolean anyAllowed = false;
-    for (String name : order) {
+    for (int o = 0; o < order.size(); o++) {
+      String name = order.get(o);
       if (!in.allows(name)) {
         // The key may not use it: not a candidate, and the reason says so when the policy had chosen it.
         skipped.add(name + ":forbidden");
@@ -314,6 +334,10 @@ public final class TierRouter {
         continue;
       }
       anyAllowed = true;
+      if (ranked != null && ranked[o] != null && !ranked[o].isEmpty()) {
+        ranked[o].addTo(candidates, name, candidateReason(name, tier, reason, fallbackReason));
+        continue;
+      }
       List<BackendConfig> backends = tiers.get(name).backends();
       List<BackendConfig> up = new ArrayList<>(backends.size());
       boolean fits = false;
@@ -349,9 +373,14 @@ public final class TierRouter {
         }
         continue;
       }
-      String r = name.equals(tier) ? reason : fallbackReason != null ? fallbackReason : "fallback:" + tier + "-failed";
+      String r = candidateReason(name, tier, reason, fallbackReason);
       if (mode == RoutingConfig.Mode.PREDICTED) {
-        addRanked(in, fleet, name, r, up, candidates);
+        // A tier that could take nothing when the tiers were ranked, and can now.
+        RankedBackends late = new RankedBackends(up.size());
+        for (BackendConfig b : up) {
+          rank(in, fleet, name, b, late);
+        }
+        late.addTo(candidates, name, r);
       } else {
         // Predicted in every mode: the prediction-error histogram tells a user how far to trust
         // predicted routing on their hardware before they switch it on.
@@ -372,33 +401,9 @@ public final class TierRouter {
     return new RouteDecision(tier, reason, List.copyOf(candidates), List.copyOf(skipped));
   }
 
-  /** The tier's backends that can serve, quickest predicted first (insertion sort: a tier has a handful). */
-  private void addRanked(RouteInput in, FleetView fleet, String tier, String reason, List<BackendConfig> up,
-      List<Candidate> out) {
-    int n = up.size();
-    double[] key = new double[n];
-    double[] ttft = new double[n];
-    BackendConfig[] order = new BackendConfig[n];
-    for (int i = 0; i < n; i++) {
-      BackendConfig b = up.get(i);
-      BackendLoad load = fleet.load(b.name());
-      BackendRates rates = fleet.rates(b.name());
-      double ms = Predictor.ttftMs(rates, load, in.promptTokens());
-      double k = rankKey(in, tier, load, rates, ms);
-      int j = i;
-      while (j > 0 && key[j - 1] > k) {
-        key[j] = key[j - 1];
-        ttft[j] = ttft[j - 1];
-        order[j] = order[j - 1];
-        j--;
-      }
-      key[j] = k;
-      ttft[j] = ms;
-      order[j] = b;
-    }
-    for (int i = 0; i < n; i++) {
-      out.add(new Candidate(tier, order[i], reason, ttft[i]));
-    }
+  /** Why a tier's backends are candidates: the policy's reason for its own tier, else why it fell back. */
+  private static String candidateReason(String name, String tier, String reason, String fallbackReason) {
+    return name.equals(tier) ? reason : fallbackReason != null ? fallbackReason : "fallback:" + tier + "-failed";
   }
 
   /**

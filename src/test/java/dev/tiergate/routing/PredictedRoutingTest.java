@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tiergate.config.ConfigLoader;
 import dev.tiergate.config.GatewayConfig;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Routing modes predicted and roundRobin against a fleet whose load and rates the test sets. */
@@ -76,6 +78,49 @@ class PredictedRoutingTest {
           return 100;
         }
       };
+    }
+  }
+
+  /**
+   * The test fleet, counting what the router asks of each backend ({@code "m1.load"}); a backend in
+   * {@code downAtFirstLook} is not routable the first time it is asked, and is after.
+   */
+  static final class Watched implements FleetView {
+    final Fleet fleet = new Fleet();
+    final Map<String, Integer> reads = new HashMap<>();
+    final Set<String> downAtFirstLook = new HashSet<>();
+
+    private void read(String backend, String what) {
+      reads.merge(backend + "." + what, 1, Integer::sum);
+    }
+
+    @Override
+    public boolean routable(String backend) {
+      read(backend, "routable");
+      return !downAtFirstLook.remove(backend);
+    }
+
+    @Override
+    public int inflight(String backend) {
+      return 0;
+    }
+
+    @Override
+    public OptionalInt contextWindow(String backend) {
+      read(backend, "window");
+      return fleet.contextWindow(backend);
+    }
+
+    @Override
+    public BackendLoad load(String backend) {
+      read(backend, "load");
+      return fleet.load(backend);
+    }
+
+    @Override
+    public BackendRates rates(String backend) {
+      read(backend, "rates");
+      return fleet.rates(backend);
     }
   }
 
@@ -192,6 +237,32 @@ class PredictedRoutingTest {
     }
     RouteDecision d = router.decide(input(20_000, -1), fleet);
     assertEquals("prefill", d.tier(), "20k tokens: prefill 2.1 s, fast 20.1 s; preferring fast must not win by a class offset");
+  }
+
+  @Test
+  void eachBackendIsReadOncePerDecision() {
+    TierRouter router = new TierRouter(config("mode: predicted", ""));
+    Watched fleet = new Watched();
+    fleet.fleet.prefill.put("p1", 4000.0);
+    RouteDecision d = router.decide(input(20_000, -1), fleet);
+    assertEquals(List.of("p1", "f1", "m1"), d.candidates().stream().map(c -> c.backend().name()).toList());
+    for (String b : List.of("f1", "m1", "p1")) {
+      for (String what : List.of("routable", "window", "load", "rates")) {
+        assertEquals(1, fleet.reads.get(b + "." + what), b + " " + what + ": ranking the tiers and listing them share one read");
+      }
+    }
+  }
+
+  @Test
+  void aBackendThatBecameRoutableAfterTheRankingIsStillACandidate() {
+    TierRouter router = new TierRouter(config("mode: predicted", ""));
+    Watched fleet = new Watched();
+    fleet.fleet.prefill.put("p1", 4000.0);
+    fleet.downAtFirstLook.add("f1");
+    RouteDecision d = router.decide(input(20_000, -1), fleet);
+    assertEquals(List.of("p1", "m1", "f1"), d.candidates().stream().map(c -> c.backend().name()).toList(),
+        "fast ranks last, having had no prediction, and is still a candidate");
+    assertEquals(100 + 20_000 * 1000.0 / 1000, d.predictedTtftMs("f1"), 1e-9, "predicted when listed");
   }
 
   @Test
