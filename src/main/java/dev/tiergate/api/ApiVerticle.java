@@ -28,6 +28,8 @@ public final class ApiVerticle extends VerticleBase {
 
   private final Services services;
   private final Console console;
+  /** Null while CORS is off; server.* is fixed for the process, so it is read once. */
+  private final Cors cors;
   private UpstreamClients clients;
   private Connections connections;
   private HttpServer server;
@@ -40,6 +42,7 @@ public final class ApiVerticle extends VerticleBase {
   public ApiVerticle(Services services, Console console) {
     this.services = services;
     this.console = console;
+    this.cors = Cors.of(services.config().server().cors());
   }
 
   @Override
@@ -85,10 +88,16 @@ public final class ApiVerticle extends VerticleBase {
 
   private void accept(HttpServerRequest req, Router router) {
     req.response().putHeader(Decision.REQUEST_ID, RequestIds.of(req));
+    if (cors != null) {
+      cors.mark(req);
+    }
     if (!connections.begin(req)) {
       return;
     }
     if (req.method() == HttpMethod.OPTIONS) {
+      if (cors != null && cors.preflight(req)) {
+        return;
+      }
       // Answered before routing: a catch-all OPTIONS route would turn every unknown path's 404 into 405.
       String path = req.path();
       String allow = path == null || path.equals("*") ? "GET, HEAD, POST, OPTIONS"

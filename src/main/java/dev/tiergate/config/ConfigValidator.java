@@ -162,6 +162,7 @@ final class ConfigValidator {
       problems.add("server.maxBufferedBytes: " + s.maxBufferedBytes() + " is less than server.maxBodyBytes (" + s.maxBodyBytes()
           + "): no body of the largest allowed size could ever be read");
     }
+    CorsOrigins.check("server.cors", s.cors(), problems);
   }
 
   private void console(ConsoleConfig c) {

@@ -22,7 +22,8 @@ public record ServerConfig(
     Long bodyTimeoutMs,
     Long keepAliveTimeoutMs,
     Long maxEventBytes,
-    AccessLogFormat accessLog) {
+    AccessLogFormat accessLog,
+    CorsConfig cors) {
 
   @JsonCreator
   public ServerConfig {
@@ -41,17 +42,18 @@ public record ServerConfig(
     keepAliveTimeoutMs = keepAliveTimeoutMs == null ? 60_000L : keepAliveTimeoutMs;
     maxEventBytes = maxEventBytes == null ? 1024L * 1024 : maxEventBytes;
     accessLog = accessLog == null ? AccessLogFormat.OFF : accessLog;
+    cors = cors == null ? CorsConfig.defaults() : cors;
   }
 
   public ServerConfig(String host, Integer port, Long maxBodyBytes, Long maxResponseBytes, Integer instances, Long drainMs,
       ReasoningField reasoningField, Boolean nativeTransport) {
     this(host, port, maxBodyBytes, maxResponseBytes, instances, drainMs, reasoningField, nativeTransport,
-        null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null);
   }
 
   public ServerConfig withPort(int p) {
     return new ServerConfig(host, p, maxBodyBytes, maxResponseBytes, instances, drainMs, reasoningField, nativeTransport,
-        maxBufferedBytes, maxConnections, headerTimeoutMs, bodyTimeoutMs, keepAliveTimeoutMs, maxEventBytes, accessLog);
+        maxBufferedBytes, maxConnections, headerTimeoutMs, bodyTimeoutMs, keepAliveTimeoutMs, maxEventBytes, accessLog, cors);
   }
 
   public static ServerConfig defaults() {
