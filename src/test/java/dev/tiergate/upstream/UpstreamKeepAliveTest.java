@@ -50,11 +50,14 @@ class UpstreamKeepAliveTest {
   }
 
   @Test
-  void anIdlePooledConnectionIsReusedAtOnceAndClosedByTheGatewayBeforeEnginesCloseTheirs() {
+  void aPooledConnectionIsReusedAndClosedByTheGatewayOnceIdleBeforeEnginesCloseTheirs() throws InterruptedException {
     assertTrue(UpstreamClients.IDLE_KEEP_ALIVE_SECONDS < 5, "below the engines' 5 s");
     UpstreamClients clients = new UpstreamClients(vertx, 8, null);
     HttpClient client = clients.of(new BackendConfig("b", "http://127.0.0.1:" + engine.actualPort(), Engine.VLLM, "m", null));
     assertEquals("{}", get(client));
+    // The connection goes back to the pool just after the body is delivered; a request sent in that instant
+    // opens a second one (seen once on a loaded CI box), so give it a moment.
+    Thread.sleep(200);
     assertEquals("{}", get(client));
     assertEquals(1, opened.get(), "the second request reused the pooled connection");
     Wire.await("the gateway closed the idle connection", (UpstreamClients.IDLE_KEEP_ALIVE_SECONDS + 5) * 1000L,
